@@ -1,0 +1,107 @@
+// Package root assembles the evtctl command tree and runs it.
+package root
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/evtctl/evtctl/internal/buildinfo"
+	"github.com/evtctl/evtctl/internal/cmd/version"
+	"github.com/evtctl/evtctl/internal/cmdutil"
+	"github.com/evtctl/evtctl/internal/iostreams"
+)
+
+// NewCmdRoot builds the whole command tree.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:           "evtctl <command>",
+		Short:         "Event-streaming gateway and its command-line suite",
+		Long:          "evtctl pushes detection events (sound, video analysis, face identification, composites)\nto WebSocket, SSE and webhook consumers, and manages the gateway from the terminal.",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Version:       buildinfo.Version,
+		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+			if f.Globals.Quiet {
+				f.Globals.Output = "id"
+			}
+			if f.Globals.NoColor {
+				f.IOStreams.SetNoColor(true)
+			}
+		},
+	}
+	cmd.SetIn(f.IOStreams.In)
+	cmd.SetOut(f.IOStreams.Out)
+	cmd.SetErr(f.IOStreams.ErrOut)
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &cmdutil.FlagError{Err: err}
+	})
+
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&f.Globals.Server, "server", "", "gateway URL (env EVTCTL_SERVER, default "+cmdutil.DefaultServer+")")
+	pf.StringVar(&f.Globals.Token, "token", "", "API token (env EVTCTL_TOKEN)")
+	pf.StringVarP(&f.Globals.Output, "output", "o", "table", "output format: table|json|yaml|id")
+	pf.BoolVarP(&f.Globals.Quiet, "quiet", "q", false, "print only ids (same as -o id)")
+	pf.BoolVar(&f.Globals.NoColor, "no-color", false, "disable colour (also NO_COLOR)")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "yaml", "id"}, cobra.ShellCompDirectiveNoFileComp))
+
+	for _, add := range subcommands {
+		cmd.AddCommand(add(f))
+	}
+	cmd.AddCommand(version.NewCmdVersion(f))
+	return cmd
+}
+
+// subcommands is filled by register.go so that each command group is wired
+// in one place.
+var subcommands []func(*cmdutil.Factory) *cobra.Command
+
+// Main runs evtctl with args and returns the process exit code.
+func Main(ios *iostreams.IOStreams, args []string) int {
+	f := cmdutil.NewFactory(ios, buildinfo.Version)
+	cmd := NewCmdRoot(f)
+	cmd.SetArgs(args)
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	if !errors.Is(err, cmdutil.ErrSilent) {
+		printError(ios, err)
+	}
+	code := cmdutil.ExitCode(err)
+	// cobra reports unknown commands and bad args as plain errors.
+	if code == cmdutil.ExitFailure && isUsageError(err) {
+		code = cmdutil.ExitUsage
+	}
+	return code
+}
+
+func printError(ios *iostreams.IOStreams, err error) {
+	msg := err.Error()
+	if msg != "" && !strings.HasSuffix(msg, ".") && !strings.HasSuffix(msg, "\n") {
+		msg += "."
+	}
+	fmt.Fprintln(ios.ErrOut, "evtctl: "+strings.TrimRight(msg, "\n"))
+	var fe *cmdutil.FlagError
+	if errors.As(err, &fe) || isUsageError(err) {
+		fmt.Fprintln(ios.ErrOut, "Run 'evtctl --help' or 'evtctl <command> --help' for usage.")
+	}
+}
+
+func isUsageError(err error) bool {
+	s := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "requires at most", "invalid argument", "flag needs an argument"} {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	return false
+}
