@@ -1,0 +1,239 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Options say where the backbone lives.
+type Options struct {
+	// Name identifies this node to NATS (server name of the embedded server,
+	// connection name otherwise).
+	Name string
+	// DataDir holds the embedded server's JetStream file store.
+	DataDir string
+	// NATSURL, when set, dials an external NATS server or cluster (a comma
+	// separated list of URLs) instead of embedding one.
+	NATSURL string
+	// NATSListen makes the embedded server also accept network clients on
+	// host:port (for tools such as the nats CLI, or other nodes).
+	NATSListen string
+	// LeafRemotes joins the embedded server to a remote cluster as a leaf node.
+	LeafRemotes []string
+	Logger      *slog.Logger
+}
+
+// Backbone is a connection to NATS with JetStream, and the embedded server
+// when there is one.
+type Backbone struct {
+	NC       *nats.Conn
+	JS       jetstream.JetStream
+	embedded *server.Server
+	log      *slog.Logger
+}
+
+// Open starts the embedded server (or dials the external one) and returns a
+// ready JetStream context.
+func Open(ctx context.Context, o Options) (*Backbone, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	b := &Backbone{log: o.Logger}
+	var err error
+	if o.NATSURL == "" {
+		b.embedded, err = startEmbedded(o)
+		if err != nil {
+			return nil, err
+		}
+		b.NC, err = nats.Connect("", nats.InProcessServer(b.embedded), nats.Name(o.Name), nats.MaxReconnects(-1))
+	} else {
+		b.NC, err = nats.Connect(o.NATSURL,
+			nats.Name(o.Name),
+			nats.MaxReconnects(-1),
+			nats.ReconnectWait(250*time.Millisecond),
+			nats.RetryOnFailedConnect(false),
+			nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+				if err != nil {
+					o.Logger.Warn("disconnected from NATS", "err", err)
+				}
+			}),
+			nats.ReconnectHandler(func(nc *nats.Conn) {
+				o.Logger.Info("reconnected to NATS", "url", redactURL(nc.ConnectedUrl()))
+			}),
+		)
+	}
+	if err != nil {
+		b.shutdownEmbedded()
+		return nil, fmt.Errorf("connect to NATS: %w", err)
+	}
+	b.JS, err = jetstream.New(b.NC,
+		jetstream.WithPublishAsyncMaxPending(16384),
+		jetstream.WithPublishAsyncTimeout(10*time.Second),
+		jetstream.WithDefaultTimeout(10*time.Second),
+	)
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	if _, err := b.JS.AccountInfo(ctx); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("JetStream is not available on %s: %w", b.where(o), err)
+	}
+	return b, nil
+}
+
+func (b *Backbone) where(o Options) string {
+	if o.NATSURL == "" {
+		return "the embedded server"
+	}
+	return redactURL(o.NATSURL)
+}
+
+func startEmbedded(o Options) (*server.Server, error) {
+	sopts := &server.Options{
+		ServerName: serverName(o.Name),
+		JetStream:  true,
+		StoreDir:   filepath.Join(o.DataDir, "jetstream"),
+		DontListen: o.NATSListen == "",
+		NoSigs:     true,
+		// Many idle stream subscribers must not be bounded by NATS's own
+		// defaults: the gateway, not NATS, holds the client connections.
+		MaxPayload: 8 << 20,
+	}
+	if o.NATSListen != "" {
+		host, port, err := net.SplitHostPort(o.NATSListen)
+		if err != nil {
+			return nil, fmt.Errorf("storage.nats_listen %q: %w", o.NATSListen, err)
+		}
+		p, err := strconv.Atoi(port)
+		if err != nil {
+			return nil, fmt.Errorf("storage.nats_listen %q: bad port", o.NATSListen)
+		}
+		sopts.Host, sopts.Port = host, p
+	}
+	if len(o.LeafRemotes) > 0 {
+		var urls []*url.URL
+		for _, r := range o.LeafRemotes {
+			u, err := url.Parse(r)
+			if err != nil {
+				return nil, fmt.Errorf("storage.leaf_remotes %q: %w", r, err)
+			}
+			urls = append(urls, u)
+		}
+		sopts.LeafNode.Remotes = []*server.RemoteLeafOpts{{URLs: urls}}
+		// A leaf keeps its own JetStream domain so that the edge's log stays
+		// local and survives a broken uplink.
+		sopts.JetStreamDomain = "edge-" + serverName(o.Name)
+	}
+	ns, err := server.NewServer(sopts)
+	if err != nil {
+		return nil, fmt.Errorf("start embedded NATS: %w", err)
+	}
+	ns.SetLoggerV2(&natsLogger{l: o.Logger.With("component", "nats")}, false, false, false)
+	go ns.Start()
+	if !ns.ReadyForConnections(30 * time.Second) {
+		ns.Shutdown()
+		return nil, errors.New("embedded NATS server did not become ready within 30s (is the data directory locked by another evtctl?)")
+	}
+	if !ns.JetStreamEnabled() {
+		ns.Shutdown()
+		return nil, fmt.Errorf("embedded NATS server could not enable JetStream in %s", sopts.StoreDir)
+	}
+	return ns, nil
+}
+
+func serverName(n string) string {
+	n = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '.' || r == '*' || r == '>' {
+			return '-'
+		}
+		return r
+	}, n)
+	if n == "" {
+		return "evtctl"
+	}
+	return n
+}
+
+// Embedded reports whether the NATS server runs inside this process.
+func (b *Backbone) Embedded() bool { return b.embedded != nil }
+
+// ClientURL is the embedded server's network URL, or "" without a listener.
+func (b *Backbone) ClientURL() string {
+	if b.embedded == nil || b.embedded.Addr() == nil {
+		return ""
+	}
+	return b.embedded.ClientURL()
+}
+
+// Healthy reports whether JetStream answers now.
+func (b *Backbone) Healthy(ctx context.Context) error {
+	if b.NC == nil || !b.NC.IsConnected() {
+		return errors.New("not connected to NATS")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_, err := b.JS.AccountInfo(ctx)
+	return err
+}
+
+// Close drains the connection (so pending acks arrive) and stops the
+// embedded server. Safe to call more than once.
+func (b *Backbone) Close() {
+	if b.NC != nil && !b.NC.IsClosed() {
+		done := make(chan struct{})
+		b.NC.SetClosedHandler(func(*nats.Conn) { close(done) })
+		if err := b.NC.Drain(); err != nil {
+			b.NC.Close()
+		} else {
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				b.NC.Close()
+			}
+		}
+	}
+	b.shutdownEmbedded()
+}
+
+func (b *Backbone) shutdownEmbedded() {
+	if b.embedded != nil {
+		b.embedded.Shutdown()
+		b.embedded.WaitForShutdown()
+		b.embedded = nil
+	}
+}
+
+// redactURL hides credentials in NATS URLs before they reach a log line.
+func redactURL(s string) string {
+	parts := strings.Split(s, ",")
+	for i, p := range parts {
+		if u, err := url.Parse(strings.TrimSpace(p)); err == nil && u.User != nil {
+			u.User = url.User("redacted")
+			parts[i] = u.String()
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// natsLogger forwards the embedded server's log lines to slog.
+type natsLogger struct{ l *slog.Logger }
+
+func (n *natsLogger) Noticef(format string, v ...any) { n.l.Debug(fmt.Sprintf(format, v...)) }
+func (n *natsLogger) Warnf(format string, v ...any)   { n.l.Warn(fmt.Sprintf(format, v...)) }
+func (n *natsLogger) Fatalf(format string, v ...any)  { n.l.Error(fmt.Sprintf(format, v...)) }
+func (n *natsLogger) Errorf(format string, v ...any)  { n.l.Error(fmt.Sprintf(format, v...)) }
+func (n *natsLogger) Debugf(format string, v ...any)  { n.l.Debug(fmt.Sprintf(format, v...)) }
+func (n *natsLogger) Tracef(format string, v ...any)  {}

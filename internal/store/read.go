@@ -1,0 +1,85 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ReadOptions select a range of the log.
+type ReadOptions struct {
+	// Filters are subject filters (see Filter.Subject); none means all.
+	Filters []string
+	// StartSeq, when non-zero, starts at that sequence (inclusive).
+	StartSeq uint64
+	// StartTime, when set and StartSeq is zero, starts at the first event
+	// received at or after it.
+	StartTime time.Time
+}
+
+// Read calls fn for each stored event matching o, in log order, until fn
+// returns false or the events stored when Read started are exhausted. It
+// does not wait for new events.
+func (l *Log) Read(ctx context.Context, o ReadOptions, fn func(Record) bool) error {
+	cfg := jetstream.OrderedConsumerConfig{
+		FilterSubjects:    o.Filters,
+		DeliverPolicy:     jetstream.DeliverAllPolicy,
+		InactiveThreshold: 30 * time.Second,
+	}
+	switch {
+	case o.StartSeq > 0:
+		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
+		cfg.OptStartSeq = o.StartSeq
+	case !o.StartTime.IsZero():
+		t := o.StartTime
+		cfg.DeliverPolicy = jetstream.DeliverByStartTimePolicy
+		cfg.OptStartTime = &t
+	}
+	cons, err := l.stream.OrderedConsumer(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return err
+	}
+	if info.NumPending == 0 {
+		return nil
+	}
+	batch := 256
+	if info.NumPending < uint64(batch) {
+		batch = int(info.NumPending)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(batch))
+	if err != nil {
+		return err
+	}
+	defer it.Stop()
+	stop := context.AfterFunc(ctx, it.Stop)
+	defer stop()
+	for {
+		m, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return nil
+			}
+			return err
+		}
+		md, err := m.Metadata()
+		if err != nil {
+			return err
+		}
+		rec, err := recordFrom(m.Subject(), m.Headers(), md.Sequence.Stream, md.Timestamp, m.Data())
+		if err != nil {
+			continue // a foreign message on our subjects; skip it
+		}
+		if !fn(rec) || md.NumPending == 0 {
+			return nil
+		}
+	}
+}
