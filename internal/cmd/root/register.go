@@ -1,6 +1,8 @@
 package root
 
+import configcmd "github.com/evtctl/evtctl/internal/cmd/config"
+
 // Command groups register themselves here; keep this list sorted.
 func init() {
-	subcommands = append(subcommands)
+	subcommands = append(subcommands, configcmd.NewCmdConfig)
 }

@@ -1,0 +1,24 @@
+// Package config implements the `evtctl config` command group.
+package config
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/evtctl/evtctl/internal/cmd/config/check"
+	initcmd "github.com/evtctl/evtctl/internal/cmd/config/init"
+	"github.com/evtctl/evtctl/internal/cmdutil"
+)
+
+// NewCmdConfig builds `evtctl config`.
+func NewCmdConfig(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config <command>",
+		Short: "Write and check the gateway's configuration file",
+		Long: "Write and check the configuration file of the gateway (evtctl serve --config FILE).\n\n" +
+			"Every key can also be set with an EVTCTL_<SECTION>_<KEY> environment variable,\n" +
+			"which overrides the file; `evtctl config init` writes every key with its default.",
+	}
+	cmd.AddCommand(initcmd.NewCmdInit(f, nil))
+	cmd.AddCommand(check.NewCmdCheck(f, nil))
+	return cmd
+}

@@ -1,0 +1,217 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type checker struct{ problems []Problem }
+
+func (c *checker) add(key, format string, args ...any) {
+	c.problems = append(c.problems, Problem{Key: key, Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) oneOf(key, v string, allowed ...string) {
+	if !slices.Contains(allowed, v) {
+		c.add(key, "invalid value %q: want %s", v, orList(allowed))
+	}
+}
+
+func (c *checker) positiveDuration(key string, d time.Duration) {
+	if d <= 0 {
+		c.add(key, "must be a positive duration, got %s", formatDuration(d))
+	}
+}
+
+func (c *checker) nonNegativeDuration(key string, d time.Duration) {
+	if d < 0 {
+		c.add(key, "must not be negative, got %s", formatDuration(d))
+	}
+}
+
+func (c *checker) atLeast(key string, v, low int64) {
+	if v < low {
+		c.add(key, "must be at least %d, got %d", low, v)
+	}
+}
+
+func (c *checker) hostPort(key, v string) {
+	if msg := checkHostPort(v); msg != "" {
+		c.add(key, "%s", msg)
+	}
+}
+
+// validate returns every invalid value of cfg, with Key set and no location.
+func validate(cfg *Config) []Problem {
+	var c checker
+
+	s := cfg.Server
+	if s.Listen == "" {
+		c.add("server.listen", "must not be empty (e.g. \":8100\")")
+	} else {
+		c.hostPort("server.listen", s.Listen)
+	}
+	switch {
+	case s.TLSCert != "" && s.TLSKey == "":
+		c.add("server.tls_cert", "set without server.tls_key")
+	case s.TLSKey != "" && s.TLSCert == "":
+		c.add("server.tls_key", "set without server.tls_cert")
+	}
+	c.nonNegativeDuration("server.shutdown_timeout", s.ShutdownTimeout)
+	c.atLeast("server.max_body_bytes", s.MaxBodyBytes, 1)
+	c.positiveDuration("server.read_header_timeout", s.ReadHeaderTimeout)
+
+	c.oneOf("log.level", cfg.Log.Level, "debug", "info", "warn", "error")
+	c.oneOf("log.format", cfg.Log.Format, "auto", "text", "json")
+
+	st := cfg.Storage
+	if st.DataDir == "" {
+		c.add("storage.data_dir", "must not be empty")
+	}
+	if st.NATSURL != "" {
+		for _, u := range strings.Split(st.NATSURL, ",") {
+			if msg := checkNATSURL(strings.TrimSpace(u), false); msg != "" {
+				c.add("storage.nats_url", "%s", msg)
+			}
+		}
+	}
+	if st.NATSListen != "" {
+		c.hostPort("storage.nats_listen", st.NATSListen)
+		if st.NATSURL != "" {
+			c.add("storage.nats_listen", "applies only to the embedded server, but storage.nats_url is set")
+		}
+	}
+	for i, u := range st.LeafRemotes {
+		if msg := checkNATSURL(u, true); msg != "" {
+			c.add(fmt.Sprintf("storage.leaf_remotes[%d]", i), "%s", msg)
+		}
+	}
+	if len(st.LeafRemotes) > 0 && st.NATSURL != "" {
+		c.add("storage.leaf_remotes", "applies only to the embedded server, but storage.nats_url is set")
+	}
+	if st.Replicas < 1 || st.Replicas > 5 || st.Replicas%2 == 0 {
+		c.add("storage.replicas", "must be 1, 3 or 5, got %d", st.Replicas)
+	}
+	c.nonNegativeDuration("storage.max_age", st.MaxAge)
+	if st.MaxBytes != -1 && st.MaxBytes < 1 {
+		c.add("storage.max_bytes", "must be -1 (unlimited) or a positive number of bytes, got %d", st.MaxBytes)
+	}
+	c.positiveDuration("storage.dedup_window", st.DedupWindow)
+
+	c.positiveDuration("ws.keepalive", cfg.WS.Keepalive)
+	c.positiveDuration("ws.write_timeout", cfg.WS.WriteTimeout)
+
+	c.positiveDuration("sse.heartbeat", cfg.SSE.Heartbeat)
+	c.positiveDuration("sse.idle_timeout", cfg.SSE.IdleTimeout)
+	c.positiveDuration("sse.retry", cfg.SSE.Retry)
+
+	lim := cfg.Limits
+	c.atLeast("limits.sse_per_user", int64(lim.SSEPerUser), 1)
+	c.atLeast("limits.max_connections", int64(lim.MaxConnections), 0)
+	if lim.ConnectRate < 0 {
+		c.add("limits.connect_rate", "must not be negative, got %g", lim.ConnectRate)
+	}
+	c.atLeast("limits.connect_burst", int64(lim.ConnectBurst), 1)
+	c.atLeast("limits.queue_messages", int64(lim.QueueMessages), 1)
+	c.atLeast("limits.queue_bytes", lim.QueueBytes, 1)
+
+	wh := cfg.Webhooks
+	for i, cidr := range wh.AllowCIDRs {
+		if _, _, err := net.ParseCIDR(cidr); err != nil {
+			msg := fmt.Sprintf("invalid CIDR %q", cidr)
+			if ip := net.ParseIP(cidr); ip != nil {
+				bits := 32
+				if ip.To4() == nil {
+					bits = 128
+				}
+				msg += fmt.Sprintf(" (for a single address write %s/%d)", cidr, bits)
+			}
+			c.add(fmt.Sprintf("webhooks.allow_cidrs[%d]", i), "%s", msg)
+		}
+	}
+	c.positiveDuration("webhooks.timeout", wh.Timeout)
+	for i, d := range wh.RetrySchedule {
+		c.positiveDuration(fmt.Sprintf("webhooks.retry_schedule[%d]", i), d)
+	}
+	if wh.Jitter < 0 || wh.Jitter > 1 {
+		c.add("webhooks.jitter", "must be between 0 and 1, got %g", wh.Jitter)
+	}
+	c.atLeast("webhooks.concurrency", int64(wh.Concurrency), 1)
+	c.nonNegativeDuration("webhooks.secret_grace", wh.SecretGrace)
+	c.atLeast("webhooks.breaker_failures", int64(wh.BreakerFailures), 1)
+	c.positiveDuration("webhooks.breaker_cooldown", wh.BreakerCooldown)
+
+	c.nonNegativeDuration("composite.allowed_lateness", cfg.Composite.AllowedLateness)
+
+	for i, p := range cfg.Redact.Fields {
+		if !validRedactPath(p) {
+			c.add(fmt.Sprintf("redact.fields[%d]", i), "invalid path %q: want names separated by dots, [] after an array's name (e.g. \"events[].microphone.console.password\")", p)
+		}
+	}
+	return c.problems
+}
+
+// validRedactPath reports whether p is a redaction path: names separated by
+// ".", each optionally followed by one or more "[]" (every element of that
+// array), e.g. "microphone.console.password", "events[].microphone.console.password".
+func validRedactPath(p string) bool {
+	if p == "" {
+		return false
+	}
+	for _, seg := range strings.Split(p, ".") {
+		for {
+			s, ok := strings.CutSuffix(seg, "[]")
+			if !ok {
+				break
+			}
+			seg = s
+		}
+		if seg == "" || strings.ContainsAny(seg, "[]") {
+			return false
+		}
+	}
+	return true
+}
+
+func checkHostPort(v string) string {
+	_, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return fmt.Sprintf("invalid address %q: want host:port (e.g. \":8100\")", v)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Sprintf("invalid port in %q", v)
+	}
+	return ""
+}
+
+// checkNATSURL accepts nats://, tls://, ws:// and wss:// URLs, and host:port
+// when the scheme is optional (client URLs; nats.go adds nats://).
+func checkNATSURL(v string, schemeRequired bool) string {
+	if v == "" {
+		return "empty URL in the list"
+	}
+	if !strings.Contains(v, "://") {
+		if !schemeRequired {
+			v = "nats://" + v
+		} else {
+			return fmt.Sprintf("invalid URL %q: want nats://host:port (or tls://, ws://, wss://)", v)
+		}
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" || !slices.Contains([]string{"nats", "tls", "ws", "wss"}, u.Scheme) {
+		return fmt.Sprintf("invalid URL %q: want nats://host:port (or tls://, ws://, wss://)", v)
+	}
+	return ""
+}
+
+func orList(items []string) string {
+	if len(items) == 1 {
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+}
