@@ -11,8 +11,5 @@ import (
 )
 
 func main() {
-	ios := iostreams.System()
-	os.Exit(root.Main(ios, os.Args[1:]))
+	os.Exit(root.Main(iostreams.System(), os.Args[1:]))
 }
-
-

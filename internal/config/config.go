@@ -88,7 +88,7 @@ type Limits struct {
 	ConnectRate    float64 `yaml:"connect_rate" doc:"New stream connections per second on this node; beyond it 503; 0 = unlimited."`
 	ConnectBurst   int     `yaml:"connect_burst" doc:"Burst of new stream connections allowed above connect_rate."`
 	QueueMessages  int     `yaml:"queue_messages" doc:"Per-connection queue in messages; a consumer past it is disconnected (slow consumer)."`
-	QueueBytes     int64   `yaml:"queue_bytes" doc:"Per-connection queue in bytes; a consumer past it is disconnected (slow consumer)."`
+	QueueBytes     int64   `yaml:"queue_bytes" doc:"Per-connection queue in bytes; a consumer past it is disconnected (slow consumer). Queued frames are shared between connections, so this bounds lag, not memory per connection."`
 }
 
 // Webhooks is webhook delivery (§6).
@@ -149,8 +149,8 @@ func Default() *Config {
 			MaxConnections: 18000,
 			ConnectRate:    2000,
 			ConnectBurst:   2000,
-			QueueMessages:  1024,
-			QueueBytes:     4 << 20,
+			QueueMessages:  8192,
+			QueueBytes:     16 << 20,
 		},
 		Webhooks: Webhooks{
 			Timeout: 10 * time.Second,

@@ -171,8 +171,24 @@ func (l *Log) Get(ctx context.Context, seq uint64) (Record, error) {
 	return recordFrom(m.Subject, m.Header, m.Sequence, m.Time, m.Data)
 }
 
-// Last returns the newest event on a literal subject (or a wildcard one).
+// Last returns the newest event on a subject. A literal subject is one
+// direct lookup; a wildcard subject (which direct get cannot take) is read
+// through a deliver-last consumer.
 func (l *Log) Last(ctx context.Context, subject string) (Record, error) {
+	if strings.ContainsAny(subject, "*>") {
+		var found *Record
+		err := l.Read(ctx, ReadOptions{Filters: []string{subject}, last: true}, func(r Record) bool {
+			found = &r
+			return false
+		})
+		if err != nil {
+			return Record{}, err
+		}
+		if found == nil {
+			return Record{}, ErrNotFound
+		}
+		return *found, nil
+	}
 	m, err := l.stream.GetLastMsgForSubject(ctx, subject)
 	if err != nil {
 		if errors.Is(err, jetstream.ErrMsgNotFound) {

@@ -108,3 +108,22 @@ func TestCollectionWatchesOtherWriters(t *testing.T) {
 		t.Fatal("deleted item visible to writer")
 	}
 }
+
+func TestLastWithWildcards(t *testing.T) {
+	ctx := context.Background()
+	l := storetest.Log(t, storetest.Backbone(t))
+	if _, err := l.Append(ctx, []store.Entry{entry("a", "1", "m1"), entry("b", "2", "m1"), entry("a", "3", "m2")}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := l.Last(ctx, store.Filter{DeviceID: "m1"}.Subject())
+	if err != nil || string(r.Data) != `{"id":"2"}` {
+		t.Fatalf("wildcard last: %s %v", r.Data, err)
+	}
+	r, err = l.Last(ctx, store.Address{Family: "sound", Owner: "a", DeviceID: "m1", EventType: "speech"}.Subject())
+	if err != nil || string(r.Data) != `{"id":"1"}` {
+		t.Fatalf("literal last: %s %v", r.Data, err)
+	}
+	if _, err := l.Last(ctx, store.Filter{DeviceID: "nope"}.Subject()); err != store.ErrNotFound {
+		t.Fatalf("missing: %v", err)
+	}
+}

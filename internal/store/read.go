@@ -17,6 +17,8 @@ type ReadOptions struct {
 	// StartTime, when set and StartSeq is zero, starts at the first event
 	// received at or after it.
 	StartTime time.Time
+	// last starts at the newest matching event (see Log.Last).
+	last bool
 }
 
 // Read calls fn for each stored event matching o, in log order, until fn
@@ -29,6 +31,8 @@ func (l *Log) Read(ctx context.Context, o ReadOptions, fn func(Record) bool) err
 		InactiveThreshold: 30 * time.Second,
 	}
 	switch {
+	case o.last:
+		cfg.DeliverPolicy = jetstream.DeliverLastPolicy
 	case o.StartSeq > 0:
 		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
 		cfg.OptStartSeq = o.StartSeq

@@ -134,3 +134,19 @@ func (f Filter) Subject() string {
 	}
 	return SubjectPrefix + "." + tok(f.Family) + "." + tok(f.Owner) + "." + tok(f.DeviceID) + "." + tok(f.AgentID) + "." + tok(f.EventType)
 }
+
+// CompositeAddress is where a composite event is stored. Composites have no
+// device, so the device token carries the composite id instead: that makes
+// "get composite by id" a direct last-message-for-subject lookup.
+func CompositeAddress(owner, id string) Address {
+	return Address{Family: "composite", Owner: owner, DeviceID: id, EventType: "composite"}
+}
+
+// RoutingDevice is the device id of the event for filtering purposes
+// (composites have none; see CompositeAddress).
+func (a Address) RoutingDevice() string {
+	if a.Family == "composite" {
+		return ""
+	}
+	return a.DeviceID
+}

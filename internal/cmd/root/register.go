@@ -1,8 +1,17 @@
 package root
 
-import configcmd "github.com/evtctl/evtctl/internal/cmd/config"
+import (
+	"github.com/spf13/cobra"
+
+	configcmd "github.com/evtctl/evtctl/internal/cmd/config"
+	"github.com/evtctl/evtctl/internal/cmd/serve"
+	"github.com/evtctl/evtctl/internal/cmdutil"
+)
 
 // Command groups register themselves here; keep this list sorted.
 func init() {
-	subcommands = append(subcommands, configcmd.NewCmdConfig)
+	subcommands = append(subcommands,
+		configcmd.NewCmdConfig,
+		func(f *cmdutil.Factory) *cobra.Command { return serve.NewCmdServe(f, nil) },
+	)
 }

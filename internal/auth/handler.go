@@ -1,0 +1,86 @@
+package auth
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/evtctl/evtctl/internal/httpapi"
+	"github.com/evtctl/evtctl/pkg/proto"
+)
+
+// keyRequest is the body of POST /api/v1/keys.
+type keyRequest struct {
+	Name      string     `json:"name"`
+	Owner     string     `json:"owner"`
+	Scopes    []string   `json:"scopes"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+// CreateHandler serves POST /api/v1/keys (admin).
+func (k *Keys) CreateHandler(maxBody int64) http.Handler {
+	return httpapi.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		p, _ := From(r.Context())
+		var req keyRequest
+		if err := httpapi.DecodeJSON(w, r, maxBody, &req); err != nil {
+			return err
+		}
+		if req.Owner == "" {
+			req.Owner = p.Owner
+		}
+		n := NewKey{Name: req.Name, Owner: req.Owner, Scopes: req.Scopes, ExpiresAt: req.ExpiresAt}
+		if f, reason := n.Validate(); f != "" {
+			return httpapi.Invalid(f, reason)
+		}
+		if n.ExpiresAt != nil && !n.ExpiresAt.After(time.Now()) {
+			return httpapi.Invalid("expires_at", "must be in the future")
+		}
+		key, err := k.Create(r.Context(), n)
+		if err != nil {
+			return err
+		}
+		httpapi.LoggerFrom(r.Context()).Info("API key created", "key_id", key.ID, "owner", key.Owner, "scopes", key.Scopes, "by", p.KeyID)
+		httpapi.WriteJSON(w, http.StatusCreated, key)
+		return nil
+	})
+}
+
+// ListHandler serves GET /api/v1/keys (admin; ?owner= narrows).
+func (k *Keys) ListHandler() http.Handler {
+	return httpapi.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		items := k.List(r.URL.Query().Get("owner"))
+		if items == nil {
+			items = []proto.APIKey{}
+		}
+		httpapi.WriteJSON(w, http.StatusOK, proto.List[proto.APIKey]{Items: items})
+		return nil
+	})
+}
+
+// GetHandler serves GET /api/v1/keys/{id} (admin).
+func (k *Keys) GetHandler() http.Handler {
+	return httpapi.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		key, ok := k.Get(r.PathValue("id"))
+		if !ok {
+			return httpapi.NotFound("API key", r.PathValue("id"))
+		}
+		httpapi.WriteJSON(w, http.StatusOK, key)
+		return nil
+	})
+}
+
+// RevokeHandler serves DELETE /api/v1/keys/{id} (admin).
+func (k *Keys) RevokeHandler() http.Handler {
+	return httpapi.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		id := r.PathValue("id")
+		if _, ok := k.Get(id); !ok {
+			return httpapi.NotFound("API key", id)
+		}
+		if err := k.Revoke(r.Context(), id); err != nil {
+			return err
+		}
+		p, _ := From(r.Context())
+		httpapi.LoggerFrom(r.Context()).Info("API key revoked", "key_id", id, "by", p.KeyID)
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+}

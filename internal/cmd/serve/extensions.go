@@ -1,0 +1,18 @@
+package serve
+
+import (
+	"github.com/evtctl/evtctl/internal/config"
+	"github.com/evtctl/evtctl/internal/endpoint"
+	"github.com/evtctl/evtctl/internal/server"
+	"github.com/evtctl/evtctl/internal/stream"
+)
+
+// Extensions lists the components the gateway runs besides ingest and
+// query, in start order (a component may use those started before it).
+func Extensions(cfg *config.Config) []server.Extension {
+	endpoints := endpoint.NewService()
+	return []server.Extension{
+		endpoints,
+		stream.New(endpoints),
+	}
+}

@@ -1,0 +1,133 @@
+// Package serve implements `evtctl serve`, the gateway.
+package serve
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/evtctl/evtctl/internal/cmdutil"
+	"github.com/evtctl/evtctl/internal/config"
+	"github.com/evtctl/evtctl/internal/demo"
+	"github.com/evtctl/evtctl/internal/logging"
+	"github.com/evtctl/evtctl/internal/server"
+)
+
+// Options are the flags of `evtctl serve`. Flags override the environment,
+// which overrides the config file.
+type Options struct {
+	Factory    *cmdutil.Factory
+	ConfigPath string
+	Listen     string
+	DataDir    string
+	NATSURL    string
+	AdminToken string
+	Name       string
+	Demo       bool
+	DemoRate   float64
+}
+
+// NewCmdServe builds `evtctl serve`.
+func NewCmdServe(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the gateway: ingest API, event log, streams, rules and webhooks",
+		Long: `Run the evtctl gateway.
+
+By default evtctl embeds a NATS server with JetStream and keeps its data under
+--data; nothing else needs to be installed. With --nats-url the same gateway
+joins an external NATS JetStream cluster instead.
+
+On first start, when no API key exists and no admin token is configured, an
+admin key is created and printed once on stderr.`,
+		Example: `  evtctl serve --demo
+  evtctl serve --listen :8100 --data /var/lib/evtctl
+  evtctl serve --config /etc/evtctl/evtctl.yaml --nats-url nats://a:4222,nats://b:4222`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return serveRun(cmd, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.ConfigPath, "config", "c", "", "YAML config file (see `evtctl config init`)")
+	fl.StringVar(&opts.Listen, "listen", "", "HTTP listen address (default :8100)")
+	fl.StringVar(&opts.DataDir, "data", "", "data directory of the embedded storage (default ./evtctl-data)")
+	fl.StringVar(&opts.NATSURL, "nats-url", "", "join an external NATS JetStream cluster (comma-separated URLs)")
+	fl.StringVar(&opts.AdminToken, "admin-token", "", "static admin token (prefer EVTCTL_ADMIN_TOKEN: flags show in ps)")
+	fl.StringVar(&opts.Name, "name", "", "gateway name used in composite group keys (default: host name)")
+	fl.BoolVar(&opts.Demo, "demo", false, "feed realistic sample events of every family")
+	fl.Float64Var(&opts.DemoRate, "demo-rate", 5, "events per second of the --demo generator")
+	return cmd
+}
+
+func serveRun(cmd *cobra.Command, opts *Options) error {
+	ios := opts.Factory.IOStreams
+	cfg, err := config.Load(opts.ConfigPath, opts.Factory.Getenv)
+	if err != nil {
+		return err
+	}
+	fl := cmd.Flags()
+	if fl.Changed("listen") {
+		cfg.Server.Listen = opts.Listen
+	}
+	if fl.Changed("data") {
+		cfg.Storage.DataDir = opts.DataDir
+	}
+	if fl.Changed("nats-url") {
+		cfg.Storage.NATSURL = opts.NATSURL
+	}
+	if fl.Changed("admin-token") {
+		cfg.Server.AdminToken = opts.AdminToken
+	}
+	if fl.Changed("name") {
+		cfg.Server.Name = opts.Name
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	cfg.Resolve()
+	if opts.DemoRate <= 0 {
+		return cmdutil.FlagErrorf("--demo-rate must be positive")
+	}
+
+	logger, err := logging.New(ios.ErrOut, cfg.Log.Level, cfg.Log.Format, ios.IsStderrTTY())
+	if err != nil {
+		return err
+	}
+	srv := server.New(cfg, logger, Extensions(cfg)...)
+	ctx := cmd.Context()
+	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	err = srv.Start(startCtx)
+	cancel()
+	if err != nil {
+		return err
+	}
+	if key := srv.Bootstrap; key != nil {
+		// Printed, never logged: this is the only time the token exists
+		// outside the caller's hands.
+		fmt.Fprintf(ios.ErrOut, "\nNo API key existed, so an admin key was created (owner %q). It is shown only this once:\n\n  export EVTCTL_TOKEN=%s\n\n", key.Owner, key.Token)
+	}
+	fmt.Fprintf(ios.ErrOut, "evtctl is listening on %s\n", srv.URL())
+
+	if opts.Demo {
+		gen := demo.New(srv.Log(), cfg.Server.Name, opts.DemoRate, logger)
+		go gen.Run(ctx)
+		fmt.Fprintf(ios.ErrOut, "demo: feeding about %.0f events/s of every family (owner %q)\n", opts.DemoRate, demo.Owner)
+	}
+
+	<-ctx.Done()
+	logger.Info("shutting down", "timeout", cfg.Server.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}

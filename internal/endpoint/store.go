@@ -1,0 +1,99 @@
+// Package endpoint keeps the endpoints and event filters of document 002
+// (CONTRACT §5): two KV collections watched into memory on every node,
+// with an index of filters by endpoint for the hot path.
+package endpoint
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/evtctl/evtctl/internal/store"
+	"github.com/evtctl/evtctl/pkg/proto"
+)
+
+// Buckets of the two collections.
+const (
+	EndpointBucket = "evtctl_endpoints"
+	FilterBucket   = "evtctl_filters"
+)
+
+// Store holds endpoints and filters.
+type Store struct {
+	EndpointSet *store.Collection[proto.Endpoint]
+	FilterSet   *store.Collection[proto.EventFilter]
+
+	mu       sync.RWMutex
+	byEP     map[string][]proto.EventFilter // endpoint id → its filters
+	onChange []func(endpointID string)
+}
+
+// Open opens both collections and builds the filter index.
+func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Store, error) {
+	eps, err := store.OpenCollection[proto.Endpoint](ctx, js, EndpointBucket, replicas)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := store.OpenCollection[proto.EventFilter](ctx, js, FilterBucket, replicas)
+	if err != nil {
+		eps.Close()
+		return nil, err
+	}
+	s := &Store{EndpointSet: eps, FilterSet: fs}
+	s.reindex()
+	eps.Subscribe(func(ch store.Change[proto.Endpoint]) { s.changed(ch.ID) })
+	fs.Subscribe(func(ch store.Change[proto.EventFilter]) {
+		s.reindex()
+		ep := ch.Value.EndpointID
+		if ch.Deleted {
+			ep = "" // the old value is gone; tell every listener of every endpoint
+		}
+		s.changed(ep)
+	})
+	return s, nil
+}
+
+// Close stops watching.
+func (s *Store) Close() {
+	s.EndpointSet.Close()
+	s.FilterSet.Close()
+}
+
+func (s *Store) reindex() {
+	idx := map[string][]proto.EventFilter{}
+	for _, f := range s.FilterSet.List() {
+		idx[f.EndpointID] = append(idx[f.EndpointID], f)
+	}
+	s.mu.Lock()
+	s.byEP = idx
+	s.mu.Unlock()
+}
+
+func (s *Store) changed(endpointID string) {
+	s.mu.RLock()
+	fns := slices.Clone(s.onChange)
+	s.mu.RUnlock()
+	for _, fn := range fns {
+		fn(endpointID)
+	}
+}
+
+// Endpoint returns an endpoint by id.
+func (s *Store) Endpoint(id string) (proto.Endpoint, bool) { return s.EndpointSet.Get(id) }
+
+// Filters returns the filters linked to an endpoint (shared; do not modify).
+func (s *Store) Filters(endpointID string) []proto.EventFilter {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.byEP[endpointID]
+}
+
+// OnChange registers fn for changes of endpoints and their filters; an
+// empty id means "any endpoint may have changed".
+func (s *Store) OnChange(fn func(endpointID string)) {
+	s.mu.Lock()
+	s.onChange = append(s.onChange, fn)
+	s.mu.Unlock()
+}

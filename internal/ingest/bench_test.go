@@ -1,0 +1,124 @@
+package ingest_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/evtctl/evtctl/internal/server/servertest"
+	"github.com/evtctl/evtctl/pkg/proto"
+)
+
+// soundLine returns document 000's sound event (≈1.3 KB with its embedded
+// label and microphone) as one NDJSON line with id.
+func soundLine(b testing.TB, tmpl map[string]any, id string) []byte {
+	tmpl["id"] = id
+	line, err := json.Marshal(tmpl)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return append(line, '\n')
+}
+
+func soundTemplate(b testing.TB) map[string]any {
+	data, err := os.ReadFile("../../testdata/seeds/sound_event.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+// BenchmarkIngestNDJSONBatch1000 measures durable ingest throughput: one
+// client POSTs NDJSON batches of 1,000 document-000 sound events over
+// loopback HTTP; each request returns only once JetStream stored the batch.
+// Reported as events/s.
+func BenchmarkIngestNDJSONBatch1000(b *testing.B) {
+	h := servertest.Run(b, nil)
+	tmpl := soundTemplate(b)
+	const batch = 1000
+	client := &http.Client{}
+	var size int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		// Every batch carries new ids, built outside the timer.
+		b.StopTimer()
+		var buf bytes.Buffer
+		for j := 0; j < batch; j++ {
+			buf.Write(soundLine(b, tmpl, fmt.Sprintf("b%d-%d", i, j)))
+		}
+		body := buf.Bytes()
+		size = int64(len(body))
+		b.StartTimer()
+		req, _ := http.NewRequest("POST", h.URL+"/api/v1/events/sound", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+servertest.AdminToken)
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
+	b.SetBytes(size)
+}
+
+// BenchmarkIngestSingleAt1000PerSecond sends single-event POSTs at a fixed
+// 1,000/s (open loop, 8 concurrent clients) and reports latency
+// percentiles. b.N is the number of events.
+func BenchmarkIngestSingleAt1000PerSecond(b *testing.B) {
+	h := servertest.Run(b, nil)
+	tmpl := soundTemplate(b)
+	w := h.NewKey("bench", proto.ScopeEventsWrite)
+	bodies := make([][]byte, b.N)
+	for i := range bodies {
+		bodies[i] = soundLine(b, tmpl, fmt.Sprintf("s%d", i))
+	}
+	lat := make([]time.Duration, b.N)
+	var wg sync.WaitGroup
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		<-tick.C
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			req, _ := http.NewRequest("POST", h.URL+"/api/v1/events/sound", bytes.NewReader(bodies[i]))
+			req.Header.Set("Authorization", "Bearer "+w)
+			req.Header.Set("Content-Type", "application/json")
+			t0 := time.Now()
+			resp, err := client.Do(req)
+			lat[i] = time.Since(t0)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusAccepted {
+				b.Errorf("status %d", resp.StatusCode)
+			}
+		}(i)
+	}
+	wg.Wait()
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(pct(0.50), "p50_ms")
+	b.ReportMetric(pct(0.99), "p99_ms")
+	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max_ms")
+}

@@ -1,0 +1,227 @@
+// Package query serves the read side of the event log: GET /api/v1/events
+// and the composite event lookups, always scoped to the caller's tenant.
+package query
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/evtctl/evtctl/internal/auth"
+	"github.com/evtctl/evtctl/internal/httpapi"
+	"github.com/evtctl/evtctl/internal/store"
+	"github.com/evtctl/evtctl/pkg/proto"
+)
+
+// Limits of one page.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
+
+// Handler serves the query routes.
+type Handler struct {
+	Log *store.Log
+}
+
+// params is a parsed GET /api/v1/events request.
+type params struct {
+	filter store.Filter
+	since  time.Time
+	until  time.Time
+	after  uint64
+	limit  int
+}
+
+func parseParams(q url.Values, p auth.Principal) (params, error) {
+	var out params
+	for k := range q {
+		switch k {
+		case "family", "device_id", "agent_id", "event_type", "since", "until", "after", "limit", "owner", "access_token":
+		default:
+			return out, httpapi.Errorf(http.StatusBadRequest, proto.CodeBadRequest,
+				"Unknown query parameter %q (want family, device_id, agent_id, event_type, since, until, after, limit or owner).", k)
+		}
+	}
+	out.filter = store.Filter{Owner: p.Owner, DeviceID: q.Get("device_id"), AgentID: q.Get("agent_id"), EventType: q.Get("event_type")}
+	if o, ok := q["owner"]; ok {
+		if !p.Admin() && o[0] != p.Owner {
+			return out, httpapi.Errorf(http.StatusForbidden, proto.CodeForbidden, "Only an admin key may read another owner's events.")
+		}
+		out.filter.Owner = o[0]
+	} else if p.Admin() {
+		out.filter.Owner = "" // admin sees every tenant unless narrowed
+	}
+	if f := q.Get("family"); f != "" {
+		fam, err := proto.ParseFamily(f)
+		if err != nil {
+			return out, httpapi.Invalid("family", err.Error())
+		}
+		out.filter.Family = string(fam)
+	}
+	var err error
+	if out.since, err = parseTime(q, "since"); err != nil {
+		return out, err
+	}
+	if out.until, err = parseTime(q, "until"); err != nil {
+		return out, err
+	}
+	if !out.since.IsZero() && !out.until.IsZero() && out.until.Before(out.since) {
+		return out, httpapi.Invalid("until", "must not be before since")
+	}
+	if a := q.Get("after"); a != "" {
+		out.after, err = ParseCursor(a)
+		if err != nil {
+			return out, err
+		}
+	}
+	out.limit = DefaultLimit
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > MaxLimit {
+			return out, httpapi.Invalid("limit", "must be a whole number from 1 to "+strconv.Itoa(MaxLimit))
+		}
+		out.limit = n
+	}
+	return out, nil
+}
+
+func parseTime(q url.Values, name string) (time.Time, error) {
+	v := q.Get(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := proto.ParseTime(v)
+	if err != nil {
+		return t, httpapi.Invalid(name, "is not a valid time (want RFC 3339, e.g. 2026-03-26T09:00:00Z)")
+	}
+	return t, nil
+}
+
+// ParseCursor parses an event cursor (a log sequence number).
+func ParseCursor(s string) (uint64, error) {
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n == 0 {
+		return 0, httpapi.Errorf(http.StatusBadRequest, proto.CodeInvalidCursor, "%q is not a cursor; use the cursor value of an event from this API or a stream.", s)
+	}
+	return n, nil
+}
+
+// FormatCursor renders a log sequence as a cursor.
+func FormatCursor(seq uint64) string { return strconv.FormatUint(seq, 10) }
+
+// read returns up to p.limit records and whether more follow.
+func (h *Handler) read(r *http.Request, p params) ([]store.Record, bool, error) {
+	opts := store.ReadOptions{Filters: []string{p.filter.Subject()}}
+	if p.after > 0 {
+		opts.StartSeq = p.after + 1
+	} else if !p.since.IsZero() {
+		opts.StartTime = p.since
+	}
+	var recs []store.Record
+	more := false
+	err := h.Log.Read(r.Context(), opts, func(rec store.Record) bool {
+		if !p.since.IsZero() && rec.ReceivedAt.Before(p.since) {
+			return true
+		}
+		if !p.until.IsZero() && rec.ReceivedAt.After(p.until) {
+			return false
+		}
+		if len(recs) == p.limit {
+			more = true
+			return false
+		}
+		recs = append(recs, rec)
+		return true
+	})
+	return recs, more, err
+}
+
+// Events serves GET /api/v1/events.
+func (h *Handler) Events() http.Handler {
+	return httpapi.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		pr, _ := auth.From(r.Context())
+		p, err := parseParams(r.URL.Query(), pr)
+		if err != nil {
+			return err
+		}
+		recs, more, err := h.read(r, p)
+		if err != nil {
+			return err
+		}
+		page := proto.EventPage{Items: make([]proto.EventRecord, 0, len(recs))}
+		for _, rec := range recs {
+			page.Items = append(page.Items, proto.EventRecord{
+				Cursor:     FormatCursor(rec.Seq),
+				Family:     proto.Family(rec.Address.Family),
+				Owner:      rec.Address.Owner,
+				ReceivedAt: rec.ReceivedAt.UTC(),
+				Event:      json.RawMessage(rec.Data),
+			})
+		}
+		if more && len(recs) > 0 {
+			page.NextCursor = FormatCursor(recs[len(recs)-1].Seq)
+		}
+		httpapi.WriteJSON(w, http.StatusOK, page)
+		return nil
+	})
+}
+
+// Composites serves GET /api/v1/composite-events: the payloads exactly as
+// streamed, newest last, with the same paging as /api/v1/events.
+func (h *Handler) Composites() http.Handler {
+	return httpapi.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		pr, _ := auth.From(r.Context())
+		q := r.URL.Query()
+		if f := q.Get("family"); f != "" && f != string(proto.FamilyComposite) {
+			return httpapi.Invalid("family", "must be composite here")
+		}
+		q.Set("family", string(proto.FamilyComposite))
+		p, err := parseParams(q, pr)
+		if err != nil {
+			return err
+		}
+		recs, more, err := h.read(r, p)
+		if err != nil {
+			return err
+		}
+		type page struct {
+			Items      []json.RawMessage `json:"items"`
+			NextCursor string            `json:"next_cursor,omitempty"`
+		}
+		out := page{Items: make([]json.RawMessage, 0, len(recs))}
+		for _, rec := range recs {
+			out.Items = append(out.Items, rec.Data)
+		}
+		if more && len(recs) > 0 {
+			out.NextCursor = FormatCursor(recs[len(recs)-1].Seq)
+		}
+		httpapi.WriteJSON(w, http.StatusOK, out)
+		return nil
+	})
+}
+
+// Composite serves GET /api/v1/composite-events/{id}.
+func (h *Handler) Composite() http.Handler {
+	return httpapi.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		pr, _ := auth.From(r.Context())
+		id := r.PathValue("id")
+		subject := store.CompositeAddress(pr.Owner, id).Subject()
+		if pr.Admin() {
+			subject = store.Filter{Family: string(proto.FamilyComposite), DeviceID: id, EventType: "composite"}.Subject()
+		}
+		rec, err := h.Log.Last(r.Context(), subject)
+		if errors.Is(err, store.ErrNotFound) {
+			return httpapi.NotFound("composite event", id)
+		}
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(append(rec.Data, '\n'))
+		return nil
+	})
+}

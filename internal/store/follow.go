@@ -1,0 +1,44 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Follow delivers every event stored after it is called (or from startSeq,
+// when non-zero) to fn, in log order, on one goroutine, until stop is
+// called. fn must not block for long: it is the node's live feed.
+//
+// An ordered consumer recreates itself after a NATS reconnect and resumes
+// at the next sequence, so a follower sees no gap and no duplicate.
+func (l *Log) Follow(ctx context.Context, startSeq uint64, filters []string, fn func(Record)) (stop func(), err error) {
+	cfg := jetstream.OrderedConsumerConfig{
+		FilterSubjects:    filters,
+		DeliverPolicy:     jetstream.DeliverNewPolicy,
+		InactiveThreshold: 30 * time.Second,
+	}
+	if startSeq > 0 {
+		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
+		cfg.OptStartSeq = startSeq
+	}
+	cons, err := l.stream.OrderedConsumer(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		rec, err := RecordFromMsg(m)
+		if err != nil {
+			return
+		}
+		fn(rec)
+	}, jetstream.PullMaxMessages(1024))
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		cc.Stop()
+		<-cc.Closed()
+	}, nil
+}

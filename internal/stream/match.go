@@ -1,0 +1,25 @@
+package stream
+
+import (
+	"github.com/evtctl/evtctl/internal/filter"
+	"github.com/evtctl/evtctl/internal/redact"
+	"github.com/evtctl/evtctl/internal/store"
+)
+
+// endpointMatcher returns the hub's per-event check for an endpoint: the
+// endpoint's current filters, read from memory at every event, so filter
+// changes apply to open sockets immediately.
+func (s *Service) endpointMatcher(id string) func(store.Record) bool {
+	return func(rec store.Record) bool {
+		return filter.MatchAny(s.endpoints.Filters(id), filter.AttrsOf(rec))
+	}
+}
+
+// redactor turns redact.fields into the hub's payload transform.
+func redactor(fields []string) func(store.Record) []byte {
+	r := redact.New(fields)
+	if r == nil {
+		return nil
+	}
+	return func(rec store.Record) []byte { return r.Apply(rec.Data) }
+}

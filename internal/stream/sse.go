@@ -1,0 +1,135 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/evtctl/evtctl/internal/auth"
+	"github.com/evtctl/evtctl/internal/httpapi"
+	"github.com/evtctl/evtctl/internal/hub"
+	"github.com/evtctl/evtctl/internal/query"
+	"github.com/evtctl/evtctl/internal/store"
+	"github.com/evtctl/evtctl/pkg/proto"
+)
+
+// sseHead is the response head of every SSE stream. The body is delimited
+// by the connection's end (HTTP/1.1 allows it without Content-Length), so
+// frames need no chunk headers and every queued frame is written as is.
+const sseHead = "HTTP/1.1 200 OK\r\n" +
+	"Content-Type: text/event-stream\r\n" +
+	"Cache-Control: no-cache\r\n" +
+	"Connection: close\r\n" +
+	"X-Accel-Buffering: no\r\n" +
+	"\r\n"
+
+// serveAnalysis serves both SSE analysis routes (one device, or all).
+func (s *Service) serveAnalysis(w http.ResponseWriter, r *http.Request) {
+	p, _ := auth.From(r.Context())
+	device := r.PathValue("id")
+	if device != "" {
+		if err := s.checkDevice(r.Context(), p, device); err != nil {
+			httpapi.WriteError(w, err)
+			return
+		}
+	}
+	var after uint64
+	cursor := r.Header.Get("Last-Event-ID")
+	if cursor == "" {
+		cursor = r.URL.Query().Get("last_event_id")
+	}
+	if cursor = strings.TrimSpace(cursor); cursor != "" {
+		n, err := query.ParseCursor(cursor)
+		if err != nil {
+			var e *httpapi.Error
+			errors.As(err, &e)
+			httpapi.WriteError(w, e)
+			return
+		}
+		after = n
+	}
+	release, aerr := s.admit.Admit(p.Owner)
+	if aerr != nil {
+		s.metrics.StreamRejected.WithLabelValues(string(hub.SSEAnalysis), aerr.Code).Inc()
+		httpapi.WriteError(w, aerr)
+		return
+	}
+	filter := store.Filter{Family: string(proto.FamilyAnalysis), Owner: p.Owner, DeviceID: device}
+	allTenants := p.Admin() && device == ""
+	if allTenants {
+		filter.Owner = ""
+	}
+
+	// A resume from a cursor older than the log's oldest event continues
+	// from the oldest one, and says so first.
+	var gap []byte
+	if after > 0 {
+		st, err := s.events.State(r.Context())
+		if err != nil {
+			release()
+			httpapi.WriteError(w, httpapi.Errorf(http.StatusServiceUnavailable, proto.CodeUnavailable, "Storage is not available: %v.", err))
+			return
+		}
+		if st.FirstSeq > after+1 {
+			gap = hub.SSEEvent("gap", "", mustJSON(gapNotice{
+				Requested:   query.FormatCursor(after),
+				ResumedFrom: query.FormatCursor(st.FirstSeq),
+				Message:     "Events after the requested cursor are older than the retention period; resuming from the oldest kept event.",
+			}))
+		}
+	}
+
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		release()
+		httpapi.WriteError(w, httpapi.Errorf(http.StatusInternalServerError, proto.CodeInternal, "This connection cannot carry an SSE stream: %v.", err))
+		return
+	}
+	if brw.Reader.Buffered() > 0 {
+		// A pipelined request after a stream request makes no sense.
+		release()
+		_ = conn.Close()
+		return
+	}
+	head := sseHead + string(hub.SSERetry(s.cfg.SSE.Retry))
+	if _, err := conn.Write([]byte(head)); err != nil {
+		release()
+		_ = conn.Close()
+		return
+	}
+	sess := s.hub.Register(conn, hub.Subscription{Transport: hub.SSEAnalysis, Owner: p.Owner, AllTenants: allTenants, KeyID: p.KeyID, DeviceID: device}, after > 0)
+	if gap != nil {
+		sess.SendControl(gap)
+	}
+	go func() {
+		<-sess.Done()
+		release()
+	}()
+	if after > 0 {
+		go s.replay(sess, []string{filter.Subject()}, after, s.hub.AnalysisFrame)
+	}
+	go watchClosed(conn, sess)
+}
+
+// checkDevice refuses another tenant's device. A device is known by the
+// events recorded for it; a device with no events anywhere yet is allowed
+// (a dashboard may open before the first result), one whose events all
+// belong to another tenant is "not found", so ids are not disclosed.
+func (s *Service) checkDevice(ctx context.Context, p auth.Principal, device string) *httpapi.Error {
+	if p.Admin() {
+		return nil
+	}
+	mine := store.Filter{Family: string(proto.FamilyAnalysis), Owner: p.Owner, DeviceID: device}.Subject()
+	if _, err := s.events.Last(ctx, mine); err == nil {
+		return nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return httpapi.Errorf(http.StatusServiceUnavailable, proto.CodeUnavailable, "Storage is not available: %v.", err)
+	}
+	anyone := store.Filter{Family: string(proto.FamilyAnalysis), DeviceID: device}.Subject()
+	if _, err := s.events.Last(ctx, anyone); err == nil {
+		return httpapi.Errorf(http.StatusNotFound, proto.CodeNotFound, "No device %s.", fmt.Sprintf("%q", device))
+	}
+	return nil
+}

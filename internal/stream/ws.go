@@ -1,0 +1,155 @@
+package stream
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/evtctl/evtctl/internal/auth"
+	"github.com/evtctl/evtctl/internal/httpapi"
+	"github.com/evtctl/evtctl/internal/hub"
+	"github.com/evtctl/evtctl/internal/store"
+	"github.com/evtctl/evtctl/pkg/proto"
+)
+
+// helloFrame is document 000's greeting, sent once on accept.
+var helloFrame = hub.WSText([]byte("hello"))
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	code := proto.CodeBadRequest
+	if status == http.StatusForbidden {
+		code = proto.CodeForbidden
+	}
+	httpapi.WriteError(w, httpapi.Errorf(status, code, "%s", msg))
+}
+
+// serveComposite serves GET /api/v1/ws/composite-events[?after=<id>].
+func (s *Service) serveComposite(w http.ResponseWriter, r *http.Request) {
+	p, _ := auth.From(r.Context())
+	var after uint64
+	if id := r.URL.Query().Get("after"); id != "" {
+		subject := store.CompositeAddress(p.Owner, id).Subject()
+		if p.Admin() {
+			subject = store.Filter{Family: string(proto.FamilyComposite), DeviceID: id, EventType: "composite"}.Subject()
+		}
+		rec, err := s.events.Last(r.Context(), subject)
+		if errors.Is(err, store.ErrNotFound) {
+			httpapi.WriteError(w, httpapi.Errorf(http.StatusNotFound, proto.CodeNotFound,
+				"No composite event %q to resume after (unknown, another tenant's, or older than retention).", id))
+			return
+		}
+		if err != nil {
+			httpapi.WriteError(w, httpapi.Errorf(http.StatusServiceUnavailable, proto.CodeUnavailable, "Storage is not available: %v.", err))
+			return
+		}
+		after = rec.Seq
+	}
+	sub := hub.Subscription{Transport: hub.WSComposite, Owner: p.Owner, AllTenants: p.Admin(), KeyID: p.KeyID}
+	filter := store.Filter{Family: string(proto.FamilyComposite), Owner: p.Owner}
+	if p.Admin() {
+		filter.Owner = ""
+	}
+	s.serveWS(w, r, sub, helloFrame, after, []string{filter.Subject()})
+}
+
+// serveEndpoint serves GET /event-service/ws?endpoint_id=<id>.
+func (s *Service) serveEndpoint(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("endpoint_id")
+	if id == "" {
+		httpapi.WriteError(w, httpapi.Invalid("endpoint_id", "is required"))
+		return
+	}
+	var ep proto.Endpoint
+	ok := false
+	if s.endpoints != nil {
+		ep, ok = s.endpoints.Endpoint(id)
+	}
+	if !ok || ep.Type != proto.EndpointWebSocket {
+		httpapi.WriteError(w, httpapi.NotFound("websocket endpoint", id))
+		return
+	}
+	if !ep.Enabled {
+		httpapi.WriteError(w, httpapi.Errorf(http.StatusForbidden, proto.CodeForbidden, "Endpoint %q is disabled.", id))
+		return
+	}
+	sub := hub.Subscription{Transport: hub.WSEndpoint, Owner: ep.Owner, EndpointID: id, Match: s.endpointMatcher(id)}
+	if s.cfg.WS.EndpointRequiresToken {
+		p, err := s.keys.Authenticate(auth.BearerToken(r, true))
+		if err != nil {
+			httpapi.WriteError(w, httpapi.Errorf(http.StatusUnauthorized, proto.CodeUnauthorized, "This gateway requires an API key on endpoint WebSockets."))
+			return
+		}
+		if !p.CanSee(ep.Owner) {
+			httpapi.WriteError(w, httpapi.Errorf(http.StatusForbidden, proto.CodeForbidden, "This key belongs to another tenant than the endpoint."))
+			return
+		}
+		sub.KeyID = p.KeyID
+	}
+	s.serveWS(w, r, sub, nil, 0, nil)
+}
+
+// serveWS upgrades, registers the session (replaying history after
+// `after` when set) and returns, leaving the connection to the hub's
+// writer and a small reader goroutine.
+func (s *Service) serveWS(w http.ResponseWriter, r *http.Request, sub hub.Subscription, first []byte, after uint64, filters []string) {
+	release, aerr := s.admit.Admit("")
+	if aerr != nil {
+		s.metrics.StreamRejected.WithLabelValues(string(sub.Transport), aerr.Code).Inc()
+		httpapi.WriteError(w, aerr)
+		return
+	}
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		release() // the upgrader already answered the client
+		return
+	}
+	conn.SetReadLimit(64 << 10)
+	sess := s.hub.Register(conn.NetConn(), sub, after > 0)
+	if first != nil {
+		sess.SendControl(first)
+	}
+	conn.SetPingHandler(func(data string) error {
+		sess.SendControl(hub.WSPong([]byte(data)))
+		return nil
+	})
+	conn.SetCloseHandler(func(code int, text string) error {
+		if code == websocket.CloseNoStatusReceived {
+			code = websocket.CloseNormalClosure
+		}
+		sess.CloseWithFrame(hub.ReasonClientGone, hub.WSClose(code, ""))
+		return nil
+	})
+	go func() {
+		<-sess.Done()
+		release()
+	}()
+	if after > 0 {
+		go s.replay(sess, filters, after, s.hub.TextFrame)
+	}
+	go readWS(conn, sess)
+}
+
+// readWS reads (and discards) client messages so that control frames are
+// handled, until the connection ends.
+func readWS(conn *websocket.Conn, sess *hub.Session) {
+	for {
+		if _, _, err := conn.NextReader(); err != nil {
+			sess.Close(hub.ReasonClientGone)
+			return
+		}
+	}
+}
+
+// gapNotice is the data of the SSE `gap` event.
+type gapNotice struct {
+	Requested   string `json:"requested_cursor"`
+	ResumedFrom string `json:"resumed_from_cursor"`
+	Message     string `json:"message"`
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
