@@ -24,4 +24,3 @@ func TestScripts(t *testing.T) {
 		Cmds: scriptCmds,
 	})
 }
-

@@ -98,4 +98,3 @@ func splitLines(body []byte) [][]byte {
 	}
 	return recs
 }
-
