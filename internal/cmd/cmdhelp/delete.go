@@ -1,0 +1,51 @@
+package cmdhelp
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/evtctl/evtctl/internal/apiclient"
+	"github.com/evtctl/evtctl/internal/cmdutil"
+)
+
+// DeleteIDs deletes the resources one by one, after confirming on a
+// terminal (see Confirm). verb is "delete" or "revoke". It stops at the
+// first failure, whose error names the id (a missing id: exit code 3); the
+// ones before it are gone. On a terminal each deletion is reported on
+// stdout; with -o id the deleted ids are printed, for scripts; otherwise
+// nothing is printed.
+func DeleteIDs(ctx context.Context, f *cmdutil.Factory, c *apiclient.Client, r Resource, ids []string, yes bool, verb string) error {
+	ios := f.IOStreams
+	what := r.Kind + " " + ids[0]
+	if len(ids) > 1 {
+		what = fmt.Sprintf("%d %ss (%s)", len(ids), r.Kind, strings.Join(ids, ", "))
+	}
+	if err := Confirm(ios, yes, capitalize(verb)+" "+what+"?"); err != nil {
+		return err
+	}
+	idOutput := f.Globals != nil && (f.Globals.Quiet || f.Globals.Output == cmdutil.OutputID)
+	past := verb + "d" // delete, revoke
+	for i, id := range ids {
+		if err := r.Delete(ctx, c, id); err != nil {
+			if i > 0 {
+				return fmt.Errorf("%w\nThe %d %s(s) before %s were %s.", err, i, r.Kind, id, past)
+			}
+			return err
+		}
+		switch {
+		case idOutput:
+			fmt.Fprintln(ios.Out, id)
+		case ios.IsStdoutTTY():
+			fmt.Fprintf(ios.Out, "%s %s %s.\n", capitalize(past), r.Kind, id)
+		}
+	}
+	return nil
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
