@@ -1,0 +1,20 @@
+// Package composite turns sound events (document 000's events) into
+// composite events with the rules of CONTRACT §5.
+//
+// The package has three layers:
+//
+//   - Engine (engine.go, group.go, rule.go) is pure: it takes sound events
+//     one at a time, in the order of the event log, and returns the
+//     composites they complete. It never reads a clock and does no I/O, so
+//     replaying the same events at any speed yields the same composites,
+//     with the same ids (id.go). Windows, lateness and cooldowns are all in
+//     event time (created_at).
+//   - Payload (payload.go) renders an Emission as document 000's composite
+//     payload, embedding the sound events exactly as ingested.
+//   - Service (service.go, rebuild.go, api.go) is the server extension:
+//     the rules resource on a KV collection, the /api/v1/rules routes, and a
+//     follower of the event log that feeds the engine and appends the
+//     composites back to the log, from where the streams deliver them.
+//
+// docs/composite.md states the semantics with examples.
+package composite
