@@ -146,8 +146,12 @@ func tenantKey(sub Subscription) string {
 // Register adds a session for conn. With replay set, live frames are held
 // from this moment until EndReplay, so that history can be replayed first
 // with no gap and no duplicate (subscribe before replay).
-func (h *Hub) Register(conn net.Conn, sub Subscription, replay bool) *Session {
+//
+// onDone, when not nil, runs once after the session ended (to release an
+// admission slot) without costing a goroutine per connection.
+func (h *Hub) Register(conn net.Conn, sub Subscription, replay bool, onDone func()) *Session {
 	s := &Session{
+		onDone:    onDone,
 		hub:       h,
 		conn:      conn,
 		sub:       sub,

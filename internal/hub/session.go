@@ -51,6 +51,7 @@ type Session struct {
 	lastData  atomic.Int64 // unix ns of the last data frame queued
 	finished  sync.Once
 	done      chan struct{}
+	onDone    func()
 }
 
 type pendingFrame struct {
@@ -312,5 +313,8 @@ func (s *Session) finish() {
 		_ = s.conn.Close()
 		s.hub.remove(s)
 		close(s.done)
+		if s.onDone != nil {
+			s.onDone()
+		}
 	})
 }

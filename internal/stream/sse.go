@@ -99,14 +99,10 @@ func (s *Service) serveAnalysis(w http.ResponseWriter, r *http.Request) {
 		_ = conn.Close()
 		return
 	}
-	sess := s.hub.Register(conn, hub.Subscription{Transport: hub.SSEAnalysis, Owner: p.Owner, AllTenants: allTenants, KeyID: p.KeyID, DeviceID: device}, after > 0)
+	sess := s.hub.Register(conn, hub.Subscription{Transport: hub.SSEAnalysis, Owner: p.Owner, AllTenants: allTenants, KeyID: p.KeyID, DeviceID: device}, after > 0, release)
 	if gap != nil {
 		sess.SendControl(gap)
 	}
-	go func() {
-		<-sess.Done()
-		release()
-	}()
 	if after > 0 {
 		go s.replay(sess, []string{filter.Subject()}, after, s.hub.AnalysisFrame)
 	}

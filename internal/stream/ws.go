@@ -106,7 +106,7 @@ func (s *Service) serveWS(w http.ResponseWriter, r *http.Request, sub hub.Subscr
 		return
 	}
 	conn.SetReadLimit(64 << 10)
-	sess := s.hub.Register(conn.NetConn(), sub, after > 0)
+	sess := s.hub.Register(conn.NetConn(), sub, after > 0, release)
 	if first != nil {
 		sess.SendControl(first)
 	}
@@ -121,10 +121,6 @@ func (s *Service) serveWS(w http.ResponseWriter, r *http.Request, sub hub.Subscr
 		sess.CloseWithFrame(hub.ReasonClientGone, hub.WSClose(code, ""))
 		return nil
 	})
-	go func() {
-		<-sess.Done()
-		release()
-	}()
 	if after > 0 {
 		go s.replay(sess, filters, after, s.hub.TextFrame)
 	}
