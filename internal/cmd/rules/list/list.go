@@ -1,0 +1,75 @@
+// Package list implements `evtctl rules list`.
+package list
+
+import (
+	"context"
+	"net/url"
+
+	"github.com/spf13/cobra"
+
+	"github.com/evtctl/evtctl/internal/apiclient"
+	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
+	"github.com/evtctl/evtctl/internal/cmd/rules/shared"
+	"github.com/evtctl/evtctl/internal/cmdutil"
+)
+
+// ListOptions are the inputs of `evtctl rules list`.
+type ListOptions struct {
+	Factory *cmdutil.Factory
+	Client  func() (*apiclient.Client, error)
+
+	IDs   []string // --id: only these
+	Sort  string   // --sort
+	Limit int      // --limit: at most this many; 0 = all
+}
+
+// NewCmdList builds `evtctl rules list`. runF replaces the real run in tests.
+func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
+	cmd := &cobra.Command{
+		Use:     "list [flags]",
+		Aliases: []string{"ls"},
+		Short:   "List composite rules",
+		Example: "  evtctl rules list --sort -updated_at\n" +
+			"  evtctl rules list -q | xargs evtctl rules delete",
+		Args: cmdhelp.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdhelp.OneOf("sort", opts.Sort, shared.Sorts); err != nil {
+				return err
+			}
+			if opts.Limit < 0 {
+				return cmdutil.FlagErrorf("--limit must be 0 (all) or more")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return listRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVar(&opts.IDs, "id", nil, "only this rule (repeatable)")
+	fl.StringVar(&opts.Sort, "sort", "", "order: created_at, updated_at, or either with - for newest first")
+	fl.IntVar(&opts.Limit, "limit", 0, "list at most this many (0 = all)")
+	_ = cmd.RegisterFlagCompletionFunc("sort", cmdhelp.Enum(shared.Sorts...))
+	_ = cmd.RegisterFlagCompletionFunc("id", cmdhelp.IDs(f, shared.Resource.Path))
+	return cmd
+}
+
+func listRun(ctx context.Context, opts *ListOptions) error {
+	c, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	q := url.Values{}
+	for _, id := range opts.IDs {
+		q.Add("id", id)
+	}
+	if opts.Sort != "" {
+		q.Set("sort", opts.Sort)
+	}
+	items, err := apiclient.ListAll[shared.Rule](ctx, c, shared.Resource.Path, q, opts.Limit)
+	if err != nil {
+		return cmdhelp.FieldErrors(err)
+	}
+	return cmdutil.Print(opts.Factory, items, shared.Columns)
+}
