@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	configcmd "github.com/evtctl/evtctl/internal/cmd/config"
+	loadtestcmd "github.com/evtctl/evtctl/internal/cmd/loadtest"
 	"github.com/evtctl/evtctl/internal/cmd/serve"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
@@ -12,6 +13,7 @@ import (
 func init() {
 	subcommands = append(subcommands,
 		configcmd.NewCmdConfig,
+		func(f *cmdutil.Factory) *cobra.Command { return loadtestcmd.NewCmdLoadtest(f, nil) },
 		func(f *cmdutil.Factory) *cobra.Command { return serve.NewCmdServe(f, nil) },
 	)
 }
