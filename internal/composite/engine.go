@@ -93,8 +93,8 @@ type consumedKey struct{ rule, event string }
 // that fall silent.
 const sweepEvery = int64(time.Second)
 
-// New creates an engine without rules.
-func New(cfg Config) *Engine {
+// NewEngine creates an engine without rules.
+func NewEngine(cfg Config) *Engine {
 	return &Engine{cfg: cfg, lateness: int64(cfg.AllowedLateness), rules: map[string]*rule{}, tenants: map[string]*tenant{}}
 }
 

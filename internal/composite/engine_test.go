@@ -186,7 +186,7 @@ func TestEngineGolden(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			e := New(Config{EdgeName: "edge-01", AllowedLateness: 5 * time.Second})
+			e := NewEngine(Config{EdgeName: "edge-01", AllowedLateness: 5 * time.Second})
 			for _, r := range c.rules {
 				e.PutRule(r)
 			}
@@ -205,7 +205,7 @@ func TestEngineGolden(t *testing.T) {
 // and ids depend on the rule and the consumed events only.
 func TestEngineDeterministicIDs(t *testing.T) {
 	feedOnce := func(ruleID string) []Emission {
-		e := New(Config{EdgeName: "edge-01", AllowedLateness: 5 * time.Second})
+		e := NewEngine(Config{EdgeName: "edge-01", AllowedLateness: 5 * time.Second})
 		e.PutRule(testRule(ruleID, 30, 2))
 		var out []Emission
 		for i := range 10 {
@@ -239,14 +239,14 @@ func TestEngineRestartMidWindow(t *testing.T) {
 	rule := testRule("r1", 30, 3)
 	events := []*Event{ev("e1 speech m1", 0), ev("e2 speech m1", secs(10)), ev("e3 speech m1", secs(20))}
 
-	whole := New(Config{EdgeName: "edge-01", AllowedLateness: 5 * time.Second})
+	whole := NewEngine(Config{EdgeName: "edge-01", AllowedLateness: 5 * time.Second})
 	whole.PutRule(rule)
 	var want []Emission
 	for _, e := range events {
 		want = append(want, whole.Add("acme", e)...)
 	}
 
-	first := New(Config{EdgeName: "edge-01", AllowedLateness: 5 * time.Second})
+	first := NewEngine(Config{EdgeName: "edge-01", AllowedLateness: 5 * time.Second})
 	first.PutRule(rule)
 	for _, e := range events[:2] {
 		if out := first.Add("acme", e); len(out) != 0 {
@@ -254,7 +254,7 @@ func TestEngineRestartMidWindow(t *testing.T) {
 		}
 	}
 	// Restart: a new engine rebuilt from the log (the first two events).
-	second := New(Config{EdgeName: "edge-01", AllowedLateness: 5 * time.Second})
+	second := NewEngine(Config{EdgeName: "edge-01", AllowedLateness: 5 * time.Second})
 	second.PutRule(rule)
 	for _, e := range events[:2] {
 		second.Add("acme", e)
@@ -270,7 +270,7 @@ func TestEngineRestartMidWindow(t *testing.T) {
 // and restores the group's cooldown.
 func TestEngineRestore(t *testing.T) {
 	rule := testRule("r1", 30, 3, func(r *proto.Rule) { r.CooldownSeconds = 10 })
-	e := New(Config{EdgeName: "edge-01", AllowedLateness: 5 * time.Second})
+	e := NewEngine(Config{EdgeName: "edge-01", AllowedLateness: 5 * time.Second})
 	e.PutRule(rule)
 	// Stored before the restart: [e1 e2 e3]; only e2 and e3 are within the
 	// rebuild horizon.
@@ -288,7 +288,7 @@ func TestEngineRestore(t *testing.T) {
 // Open windows are dropped once the watermark passes them, so memory
 // follows the active groups, not the history.
 func TestEngineExpiresGroups(t *testing.T) {
-	e := New(Config{EdgeName: "edge-01", AllowedLateness: 5 * time.Second})
+	e := NewEngine(Config{EdgeName: "edge-01", AllowedLateness: 5 * time.Second})
 	e.PutRule(testRule("r1", 30, 3, func(r *proto.Rule) { r.GroupBy = proto.GroupByMic }))
 	for i := range 100 {
 		e.Add("acme", ev(fmt.Sprintf("e%d speech m%d", i, i), secs(float64(i)/10)))
@@ -308,7 +308,7 @@ func TestEngineExpiresGroups(t *testing.T) {
 // Changing a rule's counting drops its open windows; renaming keeps them;
 // disabling stops it at once.
 func TestEngineRuleChanges(t *testing.T) {
-	e := New(Config{EdgeName: "edge-01", AllowedLateness: 5 * time.Second})
+	e := NewEngine(Config{EdgeName: "edge-01", AllowedLateness: 5 * time.Second})
 	r := testRule("r1", 30, 3)
 	e.PutRule(r)
 	run(e, evs(ev("e1 speech m1", 0), ev("e2 speech m1", secs(1))))

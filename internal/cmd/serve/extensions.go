@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"github.com/evtctl/evtctl/internal/composite"
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/endpoint"
 	"github.com/evtctl/evtctl/internal/server"
@@ -13,6 +14,7 @@ func Extensions(cfg *config.Config) []server.Extension {
 	endpoints := endpoint.NewService()
 	return []server.Extension{
 		endpoints,
+		composite.NewService(),
 		stream.New(endpoints),
 	}
 }
