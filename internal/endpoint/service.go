@@ -2,15 +2,19 @@ package endpoint
 
 import (
 	"context"
+	"time"
 
+	"github.com/evtctl/evtctl/internal/httpapi"
 	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
 // Service is the endpoints extension of the server: it opens the Store on
-// start and answers the stream package's lookups from it.
+// start, serves the endpoints and event-filters API (CONTRACT §5), and
+// answers the stream and webhook packages' lookups from memory.
 type Service struct {
-	st *Store
+	st    *Store
+	grace time.Duration // webhooks.secret_grace
 }
 
 // NewService creates the extension.
@@ -21,6 +25,7 @@ func (s *Service) Name() string { return "endpoints" }
 
 // Start implements server.Extension.
 func (s *Service) Start(ctx context.Context, d *server.Deps) (err error) {
+	s.grace = d.Config.Webhooks.SecretGrace
 	s.st, err = Open(ctx, d.Backbone.JS, d.Config.Storage.Replicas)
 	return err
 }
@@ -33,7 +38,25 @@ func (s *Service) Stop(context.Context) {
 }
 
 // Routes implements server.Extension.
-func (s *Service) Routes() []server.Route { return nil }
+func (s *Service) Routes() []server.Route {
+	admin := []string{proto.ScopeAdmin}
+	h := httpapi.Handle
+	return []server.Route{
+		{Method: "POST", Pattern: "/api/v1/endpoints", Scopes: admin, Summary: "Create an endpoint (websocket or webhook); webhooks get a whsec_ signing secret.", Handler: h(s.createEndpoint)},
+		{Method: "GET", Pattern: "/api/v1/endpoints", Scopes: admin, Summary: "List endpoints (?id=, ?type=, ?sort=, ?limit=, ?page_token=).", Handler: h(s.listEndpoints)},
+		{Method: "GET", Pattern: "/api/v1/endpoints/{id}", Scopes: admin, Summary: "Get an endpoint.", Handler: h(s.getEndpoint)},
+		{Method: "PATCH", Pattern: "/api/v1/endpoints/{id}", Scopes: admin, Summary: "Change an endpoint's name, url, secret or enabled flag.", Handler: h(s.updateEndpoint)},
+		{Method: "DELETE", Pattern: "/api/v1/endpoints/{id}", Scopes: admin, Summary: "Delete an endpoint with its filters.", Handler: h(s.deleteEndpoint)},
+		{Method: "GET", Pattern: "/api/v1/endpoints/{id}/secret", Scopes: admin, Summary: "Get a webhook endpoint's signing secret.", Handler: h(s.getSecret)},
+		{Method: "POST", Pattern: "/api/v1/endpoints/{id}/rotate-secret", Scopes: admin, Summary: "Rotate a webhook's signing secret; the old one keeps signing for webhooks.secret_grace.", Handler: h(s.rotateSecret)},
+
+		{Method: "POST", Pattern: "/api/v1/event-filters", Scopes: admin, Summary: "Create an event filter for an endpoint.", Handler: h(s.createFilter)},
+		{Method: "GET", Pattern: "/api/v1/event-filters", Scopes: admin, Summary: "List event filters (?id=, ?endpoint_id=, ?sort=, ?limit=, ?page_token=).", Handler: h(s.listFilters)},
+		{Method: "GET", Pattern: "/api/v1/event-filters/{id}", Scopes: admin, Summary: "Get an event filter.", Handler: h(s.getFilter)},
+		{Method: "PATCH", Pattern: "/api/v1/event-filters/{id}", Scopes: admin, Summary: "Change an event filter.", Handler: h(s.updateFilter)},
+		{Method: "DELETE", Pattern: "/api/v1/event-filters/{id}", Scopes: admin, Summary: "Delete an event filter.", Handler: h(s.deleteFilter)},
+	}
+}
 
 // Store returns the store (valid after Start).
 func (s *Service) Store() *Store { return s.st }

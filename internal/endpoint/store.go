@@ -18,12 +18,16 @@ import (
 const (
 	EndpointBucket = "evtctl_endpoints"
 	FilterBucket   = "evtctl_filters"
+	// SecretBucket keeps the rotated-out signing secrets of webhook
+	// endpoints during their grace period (see RotateSecret).
+	SecretBucket = "evtctl_endpoint_secrets"
 )
 
 // Store holds endpoints and filters.
 type Store struct {
 	EndpointSet *store.Collection[proto.Endpoint]
 	FilterSet   *store.Collection[proto.EventFilter]
+	SecretSet   *store.Collection[RotatedSecrets]
 
 	mu       sync.RWMutex
 	byEP     map[string][]proto.EventFilter // endpoint id → its filters
@@ -41,7 +45,13 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Store, er
 		eps.Close()
 		return nil, err
 	}
-	s := &Store{EndpointSet: eps, FilterSet: fs}
+	sec, err := store.OpenCollection[RotatedSecrets](ctx, js, SecretBucket, replicas)
+	if err != nil {
+		eps.Close()
+		fs.Close()
+		return nil, err
+	}
+	s := &Store{EndpointSet: eps, FilterSet: fs, SecretSet: sec}
 	s.reindex()
 	eps.Subscribe(func(ch store.Change[proto.Endpoint]) { s.changed(ch.ID) })
 	fs.Subscribe(func(ch store.Change[proto.EventFilter]) {
@@ -59,6 +69,9 @@ func Open(ctx context.Context, js jetstream.JetStream, replicas int) (*Store, er
 func (s *Store) Close() {
 	s.EndpointSet.Close()
 	s.FilterSet.Close()
+	if s.SecretSet != nil {
+		s.SecretSet.Close()
+	}
 }
 
 func (s *Store) reindex() {

@@ -1,0 +1,288 @@
+// Package webhook delivers events to webhook endpoints (CONTRACT §6): signed
+// per Standard Webhooks, at least once, across restarts and nodes.
+//
+// Design: every enabled webhook endpoint has one durable JetStream pull
+// consumer on the event log, filtered to its owner's subjects and starting
+// at the endpoint's creation time. Durable consumers live in JetStream, so
+// every node pulls from the same one and each event goes to one node; a
+// message is acknowledged only once its delivery succeeded or is recorded
+// as finally failed. A failed attempt is recorded (attempt count, next
+// attempt) in the delivery record stream and the message is negatively
+// acknowledged with the retry delay, so JetStream itself holds the retry
+// queue: a pending retry costs no memory in the gateway, and a crash,
+// restart or another node picks it up with the same webhook-id.
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/evtctl/evtctl/internal/config"
+	"github.com/evtctl/evtctl/internal/endpoint"
+	"github.com/evtctl/evtctl/internal/redact"
+	"github.com/evtctl/evtctl/internal/server"
+	"github.com/evtctl/evtctl/internal/store"
+	"github.com/evtctl/evtctl/pkg/proto"
+)
+
+const (
+	consumerPrefix = "wh-"
+	// maxAckPending bounds the deliveries of one endpoint that are in flight
+	// or waiting for a retry. Past it, new events wait in the log (they are
+	// not lost) until some of those finish.
+	maxAckPending = 20000
+	// orphanAge: a consumer whose endpoint this node does not know is only
+	// deleted when older than this, so a node whose view of the endpoints
+	// lags does not delete a consumer another node just created.
+	orphanAge = time.Minute
+)
+
+// Service is the webhook dispatcher extension.
+type Service struct {
+	eps *endpoint.Service
+
+	cfg     config.Webhooks
+	log     *slog.Logger
+	events  *store.Log
+	js      jetstream.JetStream
+	recs    *records
+	reqs    *requests
+	client  *http.Client
+	sched   schedule
+	redact  *redact.Redactor
+	m       *metricSet
+	ackWait time.Duration
+	batch   int
+
+	mu      sync.Mutex
+	workers map[string]*worker
+	dirty   map[string]bool
+	all     bool
+	kick    chan struct{}
+
+	ctx        context.Context // cancelled by Stop: no new work
+	cancel     context.CancelFunc
+	hardCtx    context.Context // cancelled when Stop's deadline passes: abort attempts
+	hardCancel context.CancelFunc
+	wg         sync.WaitGroup
+}
+
+// New creates the dispatcher for the endpoints of eps (started before it).
+func New(eps *endpoint.Service) *Service { return &Service{eps: eps} }
+
+// Name implements server.Extension.
+func (s *Service) Name() string { return "webhooks" }
+
+// Start implements server.Extension.
+func (s *Service) Start(ctx context.Context, d *server.Deps) error {
+	s.cfg, s.log, s.events, s.js = d.Config.Webhooks, d.Logger.With("component", "webhooks"), d.Log, d.Backbone.JS
+	g, err := newGuard(s.cfg.AllowCIDRs)
+	if err != nil {
+		return err
+	}
+	conc := max(s.cfg.Concurrency, 1)
+	s.client = newClient(g, s.cfg.Timeout, conc)
+	s.sched = newSchedule(s.cfg.RetrySchedule, s.cfg.Jitter)
+	s.redact = redact.New(d.Config.Redact.Fields)
+	// A handed-out message must be finished or marked in progress within
+	// ackWait; an attempt takes at most Timeout, and the record write after
+	// it is bounded too. Redelivery after a crash waits this long.
+	s.ackWait = max(2*s.cfg.Timeout+5*time.Second, 10*time.Second)
+	s.batch = 2 * conc
+	if s.recs, err = openRecords(ctx, s.js, d.Config.Storage.Replicas, d.Config.Storage.MaxAge); err != nil {
+		return err
+	}
+	if s.reqs, err = openRequests(ctx, s.js, d.Config.Storage.Replicas, s.ackWait); err != nil {
+		return err
+	}
+	s.m = newMetrics()
+	d.Metrics.Registry.MustRegister(s.m.collectors()...)
+	d.Metrics.Registry.MustRegister(newQueueCollector(s))
+
+	s.workers, s.dirty, s.all = map[string]*worker{}, map[string]bool{}, true
+	s.kick = make(chan struct{}, 1)
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.hardCtx, s.hardCancel = context.WithCancel(context.Background())
+	s.eps.OnChange(s.changed)
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		s.reconcileLoop()
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.requestLoop()
+	}()
+	s.signal()
+	return nil
+}
+
+// Stop implements server.Extension: no new attempts; attempts in flight get
+// until ctx's deadline, then are aborted (and retried later, same
+// webhook-id). Unfinished messages go back to JetStream for other nodes or
+// the next start.
+func (s *Service) Stop(ctx context.Context) {
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		for _, w := range s.runningWorkers() {
+			w.wait()
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.hardCancel()
+		<-done
+	}
+	s.hardCancel()
+}
+
+// Routes implements server.Extension.
+func (s *Service) Routes() []server.Route {
+	admin := []string{proto.ScopeAdmin}
+	return []server.Route{
+		{Method: "GET", Pattern: "/api/v1/endpoints/{id}/deliveries", Scopes: admin, Summary: "List a webhook endpoint's deliveries (?status=, ?limit=, ?page_token=).", Handler: handle(s.listDeliveries)},
+		{Method: "GET", Pattern: "/api/v1/endpoints/{id}/deliveries/{delivery_id}", Scopes: admin, Summary: "Get one delivery.", Handler: handle(s.getDelivery)},
+		{Method: "POST", Pattern: "/api/v1/endpoints/{id}/deliveries/{delivery_id}/retry", Scopes: admin, Summary: "Deliver a finished delivery again, with a new retry schedule.", Handler: handle(s.retryDelivery)},
+		{Method: "POST", Pattern: "/api/v1/endpoints/{id}/replay", Scopes: admin, Summary: "Re-send the recorded events of a time range that pass the endpoint's filters.", Handler: handle(s.replay)},
+	}
+}
+
+// changed is the endpoint store's listener; it must not block. An empty id
+// (a filter went away) needs nothing: filters are read at every event.
+func (s *Service) changed(id string) {
+	if id == "" {
+		return
+	}
+	s.mu.Lock()
+	s.dirty[id] = true
+	s.mu.Unlock()
+	s.signal()
+}
+
+func (s *Service) signal() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// reconcileLoop makes the running workers match the endpoints: one per
+// enabled webhook endpoint.
+func (s *Service) reconcileLoop() {
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-s.kick:
+		}
+		s.mu.Lock()
+		ids, all := s.dirty, s.all
+		s.dirty, s.all = map[string]bool{}, false
+		s.mu.Unlock()
+		if all {
+			for _, ep := range s.eps.Store().EndpointSet.List() {
+				ids[ep.ID] = true
+			}
+			s.deleteOrphans()
+		}
+		for id := range ids {
+			s.reconcile(id)
+		}
+	}
+}
+
+func (s *Service) reconcile(id string) {
+	ep, ok := s.eps.Endpoint(id)
+	want := ok && ep.Type == proto.EndpointWebhook && ep.Enabled
+	s.mu.Lock()
+	w := s.workers[id]
+	switch {
+	case want && w == nil:
+		w = newWorker(s, ep)
+		s.workers[id] = w
+		w.start(s.ctx)
+	case !want && w != nil:
+		delete(s.workers, id)
+		w.stop() // in-flight attempts finish in the background
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.forget(id)
+	}
+}
+
+// forget removes what a deleted endpoint left in JetStream. Every node does
+// it; all but the first find nothing to delete.
+func (s *Service) forget(id string) {
+	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	defer cancel()
+	if err := s.events.Stream().DeleteConsumer(ctx, consumerName(id)); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		s.log.Warn("delete webhook consumer", "endpoint_id", id, "err", err)
+	}
+	if err := s.recs.purge(ctx, id); err != nil {
+		s.log.Warn("purge delivery records", "endpoint_id", id, "err", err)
+	}
+	if err := s.reqs.purge(ctx, id); err != nil {
+		s.log.Warn("purge delivery requests", "endpoint_id", id, "err", err)
+	}
+}
+
+// deleteOrphans removes consumers of endpoints deleted while no node was
+// running to see it.
+func (s *Service) deleteOrphans() {
+	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	defer cancel()
+	lister := s.events.Stream().ListConsumers(ctx)
+	for info := range lister.Info() {
+		name, ok := strings.CutPrefix(info.Name, consumerPrefix)
+		if !ok || time.Since(info.Created) < orphanAge {
+			continue
+		}
+		id := store.Untoken(name)
+		if _, ok := s.eps.Endpoint(id); !ok {
+			s.forget(id)
+		}
+	}
+	if err := lister.Err(); err != nil && ctx.Err() == nil {
+		s.log.Warn("list webhook consumers", "err", err)
+	}
+}
+
+func (s *Service) runningWorkers() []*worker {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*worker, 0, len(s.workers))
+	for _, w := range s.workers {
+		out = append(out, w)
+	}
+	return out
+}
+
+func (s *Service) worker(id string) *worker {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.workers[id]
+}
+
+func consumerName(endpointID string) string { return consumerPrefix + store.Token(endpointID) }
+
+// webhookID is the webhook-id of an event's delivery to an endpoint: stable
+// across attempts, nodes, restarts, retries and replays.
+func webhookID(endpointID string, seq uint64) string {
+	return fmt.Sprintf("msg_%s_%d", endpointID, seq)
+}

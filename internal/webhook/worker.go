@@ -1,0 +1,318 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/evtctl/evtctl/internal/filter"
+	"github.com/evtctl/evtctl/internal/store"
+	"github.com/evtctl/evtctl/pkg/proto"
+)
+
+// worker runs one webhook endpoint on this node: it pulls the endpoint's
+// durable consumer and makes at most webhooks.concurrency attempts at once.
+type worker struct {
+	s     *Service
+	id    string
+	owner string
+	since time.Time // endpoint creation: where its consumer starts
+	sem   chan struct{}
+	br    *breaker
+
+	cons     atomic.Pointer[jetstream.Consumer]
+	cancel   context.CancelFunc
+	done     chan struct{}
+	inflight sync.WaitGroup
+}
+
+func newWorker(s *Service, ep proto.Endpoint) *worker {
+	return &worker{
+		s: s, id: ep.ID, owner: ep.Owner, since: ep.CreatedAt,
+		sem:  make(chan struct{}, max(s.cfg.Concurrency, 1)),
+		br:   newBreaker(s.cfg.BreakerFailures, s.cfg.BreakerCooldown),
+		done: make(chan struct{}),
+	}
+}
+
+func (w *worker) start(parent context.Context) {
+	ctx, cancel := context.WithCancel(parent)
+	w.cancel = cancel
+	go func() {
+		defer close(w.done)
+		w.run(ctx)
+	}()
+}
+
+// stop ends pulling; attempts in flight finish on their own.
+func (w *worker) stop() { w.cancel() }
+
+// wait returns when the pull loop and every attempt have ended.
+func (w *worker) wait() {
+	<-w.done
+	w.inflight.Wait()
+}
+
+func (w *worker) consumer() jetstream.Consumer {
+	if c := w.cons.Load(); c != nil {
+		return *c
+	}
+	return nil
+}
+
+// run pulls until ctx ends, re-creating the consumer after errors (it may
+// have been deleted by a node that briefly did not know the endpoint).
+func (w *worker) run(ctx context.Context) {
+	for ctx.Err() == nil {
+		err := w.pull(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		w.s.log.Warn("webhook consumer interrupted; retrying", "endpoint_id", w.id, "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// ensureConsumer opens the endpoint's durable consumer, creating it on
+// first use. Every node computes the same configuration.
+func (w *worker) ensureConsumer(ctx context.Context) (jetstream.Consumer, error) {
+	st := w.s.events.Stream()
+	name := consumerName(w.id)
+	if c, err := st.Consumer(ctx, name); err == nil {
+		return c, nil
+	} else if !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return nil, err
+	}
+	startAt := w.since
+	c, err := st.CreateConsumer(ctx, jetstream.ConsumerConfig{
+		Durable:       name,
+		Description:   "evtctl webhook deliveries of endpoint " + w.id,
+		FilterSubject: store.Filter{Owner: w.owner}.Subject(),
+		DeliverPolicy: jetstream.DeliverByStartTimePolicy,
+		OptStartTime:  &startAt,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       w.s.ackWait,
+		MaxDeliver:    -1,
+		MaxAckPending: maxAckPending,
+	})
+	if errors.Is(err, jetstream.ErrConsumerExists) {
+		return st.Consumer(ctx, name) // another node won the race
+	}
+	return c, err
+}
+
+func (w *worker) pull(ctx context.Context) error {
+	cons, err := w.ensureConsumer(ctx)
+	if err != nil {
+		return err
+	}
+	w.cons.Store(&cons)
+	it, err := cons.Messages(jetstream.PullMaxMessages(w.s.batch))
+	if err != nil {
+		return err
+	}
+	defer it.Stop()
+	// On stop, Drain lets Next hand out what was already pulled; those
+	// messages go straight back (Nak) instead of waiting out AckWait.
+	stopDrain := context.AfterFunc(ctx, it.Drain)
+	defer stopDrain()
+	for {
+		acquired := false
+		select {
+		case w.sem <- struct{}{}:
+			acquired = true
+		case <-ctx.Done():
+		}
+		m, err := it.Next()
+		if err != nil {
+			if acquired {
+				<-w.sem
+			}
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if !acquired || ctx.Err() != nil {
+			_ = m.Nak()
+			if acquired {
+				<-w.sem
+			}
+			continue
+		}
+		rec, err := store.RecordFromMsg(m)
+		if err != nil {
+			_ = m.Term() // not an event; never deliverable
+			<-w.sem
+			continue
+		}
+		md, _ := m.Metadata()
+		j := job{msg: m, rec: rec, run: runLive, trigger: proto.TriggerLive, lookup: md != nil && md.NumDelivered > 1, pulled: time.Now()}
+		w.inflight.Add(1)
+		go func() {
+			defer w.inflight.Done()
+			defer func() { <-w.sem }()
+			w.deliver(j)
+		}()
+	}
+}
+
+// job is one delivery to make: an event and the message that carries it
+// (the event itself for live deliveries, a request for retries/replays),
+// acknowledged when the delivery is finished.
+type job struct {
+	msg     jetstream.Msg
+	rec     store.Record
+	run     string
+	trigger string
+	lookup  bool // read the delivery record first: the run may have attempts already
+	pulled  time.Time
+}
+
+// deliver makes one attempt for j, or finds that none is due, and settles
+// j's message accordingly. It holds one slot of w.sem.
+func (w *worker) deliver(j job) {
+	s := w.s
+	ctx := s.hardCtx
+	ep, ok := s.eps.Endpoint(w.id)
+	if !ok {
+		_ = j.msg.Ack() // endpoint deleted
+		return
+	}
+	if !ep.Enabled {
+		_ = j.msg.Nak() // kept for when it is enabled again
+		return
+	}
+	if j.run == runLive && !filter.MatchAny(s.eps.Filters(w.id), filter.AttrsOf(j.rec)) {
+		_ = j.msg.Ack()
+		s.m.deliveries.WithLabelValues("filtered").Inc()
+		return
+	}
+	now := time.Now()
+	d := record{Delivery: proto.Delivery{
+		ID: strconv.FormatUint(j.rec.Seq, 10), EndpointID: w.id, WebhookID: webhookID(w.id, j.rec.Seq),
+		Family: j.rec.Address.Family, EventType: j.rec.Address.EventType,
+		Status: proto.DeliveryPending, Trigger: j.trigger, ReceivedAt: j.rec.ReceivedAt,
+	}, Run: j.run}
+	if j.lookup {
+		prev, found, err := s.recs.get(ctx, w.id, j.rec.Seq)
+		if err != nil {
+			_ = j.msg.NakWithDelay(time.Second)
+			return
+		}
+		switch {
+		case found && prev.Run == j.run:
+			if prev.terminal() {
+				_ = j.msg.Ack() // finished; only the acknowledgement was lost
+				return
+			}
+			if prev.NextAttemptAt != nil {
+				if wait := prev.NextAttemptAt.Sub(now); wait > 10*time.Millisecond {
+					_ = j.msg.NakWithDelay(wait) // redelivered early (restart): keep the schedule
+					return
+				}
+			}
+			d = prev
+		case found:
+			d.Attempts = prev.Attempts // a new run of an event delivered before
+		}
+	}
+	if since := now.Sub(j.pulled); since > s.ackWait/3 {
+		_ = j.msg.InProgress() // waited for a slot: keep JetStream from redelivering it
+	}
+	if j.run == runLive && d.Attempts == 0 {
+		s.m.firstDelay.Observe(now.Sub(j.rec.ReceivedAt).Seconds())
+	}
+	res := w.attempt(ctx, ep.URL, d.WebhookID, s.redact.Apply(j.rec.Data))
+	if ctx.Err() != nil {
+		_ = j.msg.Nak() // aborted by shutdown: not an attempt; retried with the same webhook-id
+		return
+	}
+	w.settle(ctx, j, d, res)
+}
+
+// attempt sends the event unless the breaker is open.
+func (w *worker) attempt(ctx context.Context, url, id string, body []byte) result {
+	now := time.Now()
+	ok, probe := w.br.allow(now)
+	if !ok {
+		w.s.m.attempts.WithLabelValues("breaker_open").Inc()
+		return result{skipped: true}
+	}
+	ts := now.Unix()
+	sig := Signature(w.s.eps.Store().SigningSecrets(w.id, now), id, ts, body)
+	res := post(ctx, w.s.client, url, id, sig, ts, body)
+	w.br.done(time.Now(), probe, res.healthy())
+	w.s.m.attempts.WithLabelValues(res.outcome()).Inc()
+	w.s.m.latency.Observe(res.latency.Seconds())
+	return res
+}
+
+// settle records the attempt and acknowledges (finished) or negatively
+// acknowledges with the retry delay (JetStream redelivers it then).
+func (w *worker) settle(ctx context.Context, j job, d record, res result) {
+	s := w.s
+	now := time.Now().UTC()
+	d.Attempts++
+	d.RunAttempts++
+	d.LastAttemptAt = &now
+	d.ResponseStatus = res.status
+	d.LatencyMS = float64(res.latency.Microseconds()) / 1000
+	d.Error = res.describe()
+	d.NextAttemptAt = nil
+	switch {
+	case res.ok():
+		d.Status = proto.DeliverySucceeded
+		if err := s.recs.put(ctx, d, false); err != nil {
+			s.log.Warn("record webhook delivery", "endpoint_id", w.id, "err", err)
+		}
+		_ = j.msg.Ack()
+		s.m.deliveries.WithLabelValues("succeeded").Inc()
+		return
+	case res.status == 410:
+		d.Status = proto.DeliveryFailed
+		if err := s.recs.put(ctx, d, true); err != nil {
+			_ = j.msg.NakWithDelay(time.Second)
+			return
+		}
+		reason := "the receiver answered 410 Gone at " + now.Format(time.RFC3339)
+		if err := s.eps.Store().Disable(ctx, w.id, reason); err != nil {
+			s.log.Error("disable endpoint after 410", "endpoint_id", w.id, "err", err)
+		} else {
+			s.log.Warn("webhook endpoint disabled: receiver answered 410 Gone", "endpoint_id", w.id)
+		}
+		_ = j.msg.Ack()
+		s.m.deliveries.WithLabelValues("failed").Inc()
+		return
+	}
+	delay, more := s.sched.next(d.RunAttempts)
+	if !more {
+		d.Status = proto.DeliveryFailed
+		if err := s.recs.put(ctx, d, true); err != nil {
+			// Without the record the failure would go unrecorded: keep the
+			// message and try again (one more attempt at worst).
+			_ = j.msg.NakWithDelay(time.Second)
+			return
+		}
+		_ = j.msg.Ack()
+		s.m.deliveries.WithLabelValues("failed").Inc()
+		return
+	}
+	if res.hasRetry && res.retryAfter > delay {
+		delay = res.retryAfter
+	}
+	next := now.Add(delay)
+	d.NextAttemptAt = &next
+	if err := s.recs.put(ctx, d, true); err != nil {
+		s.log.Warn("record webhook attempt", "endpoint_id", w.id, "err", err)
+	}
+	_ = j.msg.NakWithDelay(delay)
+}
