@@ -6,6 +6,7 @@ import (
 	"github.com/evtctl/evtctl/internal/endpoint"
 	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/stream"
+	"github.com/evtctl/evtctl/internal/webhook"
 )
 
 // Extensions lists the components the gateway runs besides ingest and
@@ -14,6 +15,7 @@ func Extensions(cfg *config.Config) []server.Extension {
 	endpoints := endpoint.NewService()
 	return []server.Extension{
 		endpoints,
+		webhook.New(endpoints),
 		composite.NewService(),
 		stream.New(endpoints),
 	}
