@@ -4,7 +4,12 @@ import (
 	"github.com/spf13/cobra"
 
 	configcmd "github.com/evtctl/evtctl/internal/cmd/config"
+	"github.com/evtctl/evtctl/internal/cmd/endpoints"
+	"github.com/evtctl/evtctl/internal/cmd/events"
+	"github.com/evtctl/evtctl/internal/cmd/filters"
+	"github.com/evtctl/evtctl/internal/cmd/keys"
 	loadtestcmd "github.com/evtctl/evtctl/internal/cmd/loadtest"
+	"github.com/evtctl/evtctl/internal/cmd/rules"
 	"github.com/evtctl/evtctl/internal/cmd/serve"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
@@ -13,7 +18,12 @@ import (
 func init() {
 	subcommands = append(subcommands,
 		configcmd.NewCmdConfig,
+		endpoints.NewCmdEndpoints,
+		events.NewCmdEvents,
+		filters.NewCmdFilters,
+		keys.NewCmdKeys,
 		func(f *cmdutil.Factory) *cobra.Command { return loadtestcmd.NewCmdLoadtest(f, nil) },
+		rules.NewCmdRules,
 		func(f *cmdutil.Factory) *cobra.Command { return serve.NewCmdServe(f, nil) },
 	)
 }

@@ -1,0 +1,186 @@
+package send
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/evtctl/evtctl/internal/apiclient"
+	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
+	"github.com/evtctl/evtctl/internal/cmdutil"
+)
+
+func TestNewCmdSendArgs(t *testing.T) {
+	tests := []struct {
+		args     []string
+		stdinTTY bool
+		wantFile string
+		wantErr  string
+	}{
+		{args: []string{"sound", "a.json"}, wantFile: "a.json"},
+		{args: []string{"analysis", "-"}, wantFile: "-"},
+		{args: []string{"identification"}, wantFile: "-"},
+		{args: []string{"identification"}, stdinTTY: true, wantErr: "give a FILE, or pipe the events into standard input"},
+		{args: nil, wantErr: "give the event family"},
+		{args: []string{"audio", "a.json"}, wantErr: `unknown event family "audio" (want sound, analysis, identification or composite)`},
+		{args: []string{"sound", "a", "b"}, wantErr: "at most one file"},
+		{args: []string{"sound", "a", "--batch", "0"}, wantErr: "--batch must be at least 1"},
+	}
+	for _, tt := range tests {
+		f, s := cmdtest.Factory("", "")
+		s.IO.SetStdinTTY(tt.stdinTTY)
+		var got *SendOptions
+		err := cmdtest.Run(NewCmdSend(f, func(o *SendOptions) error { got = o; return nil }), tt.args...)
+		if tt.wantErr != "" {
+			if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%v: err = %v", tt.args, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Family != tt.args[0] || got.File != tt.wantFile || got.Batch != DefaultBatch {
+			t.Errorf("%v: opts = %+v", tt.args, got)
+		}
+	}
+}
+
+// ingestFake answers like the gateway: 400 listing records whose "bad" field
+// is set, else 202 counting records with "dup" as duplicates.
+func ingestFake(t *testing.T) *cmdtest.Fake {
+	fake := cmdtest.NewFake(t)
+	fake.HandleFunc("POST /api/v1/events/{family}", func(w http.ResponseWriter, r *http.Request) {
+		req := fake.Last(t)
+		lines := strings.Split(strings.TrimSpace(string(req.Body)), "\n")
+		var details []string
+		acc, dup := 0, 0
+		for i, l := range lines {
+			switch {
+			case strings.Contains(l, `"bad"`):
+				details = append(details, fmt.Sprintf(`{"index":%d,"field":"created_at","reason":"is not a valid time"}`, i))
+			case strings.Contains(l, `"dup"`):
+				dup++
+			default:
+				acc++
+			}
+		}
+		if details != nil {
+			cmdtest.Reply(w, 400, `{"error":{"code":"validation_failed","message":"Some records are invalid; nothing was stored.","details":[`+strings.Join(details, ",")+`]}}`)
+			return
+		}
+		cmdtest.Reply(w, 202, fmt.Sprintf(`{"accepted":%d,"duplicates":%d}`, acc, dup))
+	})
+	return fake
+}
+
+func sendOpts(f *cmdutil.Factory, file string, batch int) *SendOptions {
+	return &SendOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) },
+		Family: "sound", File: file, Batch: batch}
+}
+
+func TestSendRun(t *testing.T) {
+	fake := ingestFake(t)
+
+	// One object from a file: sent as JSON, compacted.
+	p := filepath.Join(t.TempDir(), "one.json")
+	os.WriteFile(p, []byte("{\n  \"id\": \"e1\",\n  \"x\": 1.50\n}\n"), 0o644)
+	f, s := cmdtest.Factory(fake.URL, "tok")
+	opts := sendOpts(f, p, DefaultBatch)
+	opts.Owner = "acme"
+	if err := sendRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	req := fake.Last(t)
+	if req.Path != "/api/v1/events/sound" || req.RawQuery != "owner=acme" || req.ContentType != "application/json" || string(req.Body) != `{"id":"e1","x":1.50}` {
+		t.Errorf("request %+v", req)
+	}
+	if s.Out.String() != "1\t0\n" {
+		t.Errorf("stdout %q", s.Out)
+	}
+
+	// An array from stdin: sent as NDJSON; -o json prints the counts.
+	f, s = cmdtest.Factory(fake.URL, "tok")
+	f.Globals.Output = "json"
+	s.In.WriteString(`[{"id":"e1"},{"id":"e2","dup":1},{"id":"e3"}]`)
+	if err := sendRun(context.Background(), sendOpts(f, "-", DefaultBatch)); err != nil {
+		t.Fatal(err)
+	}
+	req = fake.Last(t)
+	if req.ContentType != "application/x-ndjson" || string(req.Body) != "{\"id\":\"e1\"}\n{\"id\":\"e2\",\"dup\":1}\n{\"id\":\"e3\"}\n" {
+		t.Errorf("request %+v", req)
+	}
+	if s.Out.String() != "{\n  \"accepted\": 2,\n  \"duplicates\": 1\n}\n" {
+		t.Errorf("stdout %q", s.Out)
+	}
+}
+
+func TestSendRunBatchesAndErrors(t *testing.T) {
+	fake := ingestFake(t)
+	var in strings.Builder
+	for i := range 7 {
+		fmt.Fprintf(&in, "{\"id\":\"e%d\"}\n", i)
+	}
+
+	// 7 records in batches of 3: three requests, totals summed.
+	f, s := cmdtest.Factory(fake.URL, "tok")
+	s.In.WriteString(in.String())
+	before := len(fake.Requests())
+	if err := sendRun(context.Background(), sendOpts(f, "-", 3)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fake.Requests()) - before; n != 3 || s.Out.String() != "7\t0\n" {
+		t.Errorf("%d requests, stdout %q", n, s.Out)
+	}
+
+	// A bad record in the second batch: its index counts from the start of
+	// the input, and the message says what the first batch stored.
+	f, s = cmdtest.Factory(fake.URL, "tok")
+	s.In.WriteString(in.String() + "{\"id\":\"e7\",\"bad\":1}\n")
+	err := sendRun(context.Background(), sendOpts(f, "-", 4))
+	want := "Some records are invalid; nothing was stored.\nrecord 7: created_at: is not a valid time\n" +
+		"The 4 records before record 4 were sent (accepted 4, duplicates 0)"
+	if err == nil || !strings.HasPrefix(err.Error(), want) || cmdutil.ExitCode(err) != 1 || s.Out.Len() != 0 {
+		t.Errorf("err = %v", err)
+	}
+
+	// One batch: the plain list of bad records.
+	f, s = cmdtest.Factory(fake.URL, "tok")
+	s.In.WriteString("{\"id\":\"a\"}\n{\"bad\":1}\n{\"bad\":2}\n")
+	err = sendRun(context.Background(), sendOpts(f, "-", DefaultBatch))
+	want = "Some records are invalid; nothing was stored.\nrecord 1: created_at: is not a valid time\nrecord 2: created_at: is not a valid time"
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %q\nwant %q", err, want)
+	}
+
+	// Bad input never reaches the gateway.
+	before = len(fake.Requests())
+	f, s = cmdtest.Factory(fake.URL, "tok")
+	s.In.WriteString("{\"id\":\"a\"}\nnot json\n")
+	err = sendRun(context.Background(), sendOpts(f, "-", DefaultBatch))
+	if err == nil || !strings.HasPrefix(err.Error(), "standard input: record 1 (line 2) is not valid JSON") || len(fake.Requests()) != before {
+		t.Errorf("err = %v", err)
+	}
+	err = sendRun(context.Background(), sendOpts(f, filepath.Join(t.TempDir(), "missing.json"), DefaultBatch))
+	if err == nil || !strings.HasSuffix(err.Error(), "missing.json does not exist") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestBatchBytes(t *testing.T) {
+	big := make([]byte, maxBatchBytes/2+1)
+	records := [][]byte{big, big, big}
+	end, body := batch(records, 0, 10)
+	if end != 1 || len(body) != len(big)+1 {
+		t.Errorf("end %d, len %d", end, len(body))
+	}
+	// A single record bigger than the cap still goes (the gateway judges it).
+	huge := [][]byte{make([]byte, maxBatchBytes+1)}
+	if end, _ := batch(huge, 0, 10); end != 1 {
+		t.Errorf("end %d", end)
+	}
+}
