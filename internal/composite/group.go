@@ -7,28 +7,38 @@ package composite
 // of them. (Otherwise a composite would already have fired.) Removing
 // events keeps the invariant, and inserting one event can only create
 // windows that contain it, each holding exactly min_events events — which
-// is why fire consumes a contiguous run found next to the insertion point.
+// is why a composite consumes a contiguous run found next to the insertion
+// point.
 type group struct {
-	events   []*Event
+	events   []slot
 	fired    bool
 	lastFire int64 // event time of the newest event of the last composite
 }
 
+// slot keeps the event's time next to the pointer: the hot path compares
+// times of neighbouring events, and this keeps those reads in one cache
+// line instead of one miss per event.
+type slot struct {
+	t  int64
+	ev *Event
+}
+
 // before orders events by time, then id, so the order does not depend on
 // arrival.
-func before(a, b *Event) bool {
-	return a.Time < b.Time || a.Time == b.Time && a.ID < b.ID
+func before(a slot, b slot) bool {
+	return a.t < b.t || a.t == b.t && a.ev.ID < b.ev.ID
 }
 
 // insert adds ev and returns the index it got.
 func (g *group) insert(ev *Event) int {
+	s := slot{ev.Time, ev}
 	i := len(g.events)
-	for i > 0 && before(ev, g.events[i-1]) { // usually appends: events arrive mostly in order
+	for i > 0 && before(s, g.events[i-1]) { // usually appends: events arrive mostly in order
 		i--
 	}
-	g.events = append(g.events, nil)
+	g.events = append(g.events, slot{})
 	copy(g.events[i+1:], g.events[i:])
-	g.events[i] = ev
+	g.events[i] = s
 	return i
 }
 
@@ -40,7 +50,7 @@ func (g *group) run(p, min int, window int64) int {
 		if j >= len(g.events) {
 			break
 		}
-		if g.events[j].Time-g.events[i].Time <= window {
+		if g.events[j].t-g.events[i].t <= window {
 			return i
 		}
 	}
@@ -50,22 +60,28 @@ func (g *group) run(p, min int, window int64) int {
 // take removes and returns events [i, i+n).
 func (g *group) take(i, n int) []*Event {
 	out := make([]*Event, n)
-	copy(out, g.events[i:i+n])
+	for k := range out {
+		out[k] = g.events[i+k].ev
+	}
 	g.events = append(g.events[:i], g.events[i+n:]...)
 	clear(g.events[len(g.events) : len(g.events)+n]) // let the GC have the moved-from tail
 	return out
 }
 
-// dropBefore removes the events older than t (they are sorted, so a prefix).
+// dropBefore removes the events older than t (they are sorted, so a
+// prefix). It reslices rather than copies: the freed front of the array is
+// reclaimed when append next reallocates.
 func (g *group) dropBefore(t int64) {
 	n := 0
-	for n < len(g.events) && g.events[n].Time < t {
+	for n < len(g.events) && g.events[n].t < t {
 		n++
 	}
 	if n == 0 {
 		return
 	}
-	m := copy(g.events, g.events[n:])
-	clear(g.events[m:])
-	g.events = g.events[:m]
+	clear(g.events[:n])
+	g.events = g.events[n:]
+	if len(g.events) == 0 {
+		g.events = nil
+	}
 }
