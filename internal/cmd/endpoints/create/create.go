@@ -21,8 +21,8 @@ type CreateOptions struct {
 	Body cmdhelp.Body // the fields the user set
 }
 
-// fields are the endpoint's fields plus owner, which only create sets.
-var fields = append(append([]cmdhelp.Field(nil), shared.Fields...), cmdhelp.OwnerField)
+// fields are the endpoint's fields plus type and owner, which only create sets.
+var fields = append(append([]cmdhelp.Field(nil), shared.Fields...), cmdhelp.Field{Flag: "type", JSON: "type"}, cmdhelp.OwnerField)
 
 // NewCmdCreate builds `evtctl endpoints create`. runF replaces the real run in tests.
 func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
@@ -59,6 +59,8 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 		},
 	}
 	shared.AddFieldFlags(cmd)
+	cmd.Flags().String("type", "", "websocket (consumed at /event-service/ws) or webhook (events POSTed to --url)")
+	_ = cmd.RegisterFlagCompletionFunc("type", cmdhelp.Enum(shared.Types...))
 	cmdhelp.AddOwnerFlag(cmd, "endpoint")
 	return cmd
 }

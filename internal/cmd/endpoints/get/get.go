@@ -25,7 +25,7 @@ func NewCmdGet(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command 
 	cmd := &cobra.Command{
 		Use:               "get ID",
 		Short:             "Show one endpoint",
-		Long:              "Show one endpoint, its signing secret included. Exit code 3 if there is no such endpoint.",
+		Long:              "Show one endpoint. Exit code 3 if there is no such endpoint. The webhook signing\nsecret is shown only when the endpoint is created.",
 		Args:              cmdhelp.IDArgs(shared.Resource.Kind, false),
 		ValidArgsFunction: cmdhelp.FirstArgIDs(f, shared.Resource.Path, false),
 		RunE: func(cmd *cobra.Command, args []string) error {

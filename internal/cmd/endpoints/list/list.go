@@ -21,6 +21,7 @@ type ListOptions struct {
 	IDs   []string // --id: only these
 	Type  string   // --type
 	Sort  string   // --sort
+	Owner string   // --owner (admin keys: one tenant)
 	Limit int      // --limit: at most this many; 0 = all
 }
 
@@ -53,7 +54,8 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 	fl := cmd.Flags()
 	fl.StringArrayVar(&opts.IDs, "id", nil, "only this endpoint (repeatable)")
 	fl.StringVar(&opts.Type, "type", "", "only endpoints of this type: websocket or webhook")
-	fl.StringVar(&opts.Sort, "sort", "", "order: created_at or -created_at (newest first)")
+	fl.StringVar(&opts.Sort, "sort", "", "order: created_at, updated_at, or either with - for newest first")
+	fl.StringVar(&opts.Owner, "owner", "", "only endpoints of this tenant")
 	fl.IntVar(&opts.Limit, "limit", 0, "list at most this many (0 = all)")
 	_ = cmd.RegisterFlagCompletionFunc("type", cmdhelp.Enum(shared.Types...))
 	_ = cmd.RegisterFlagCompletionFunc("sort", cmdhelp.Enum(shared.Sorts...))
@@ -75,6 +77,9 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	}
 	if opts.Sort != "" {
 		q.Set("sort", opts.Sort)
+	}
+	if opts.Owner != "" {
+		q.Set("owner", opts.Owner)
 	}
 	items, err := apiclient.ListAll[shared.Endpoint](ctx, c, shared.Resource.Path, q, opts.Limit)
 	if err != nil {

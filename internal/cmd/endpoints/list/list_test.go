@@ -25,7 +25,7 @@ func TestNewCmdListFlags(t *testing.T) {
 	}
 	for args, wantErr := range map[string]string{
 		"--type x":     `invalid value "x" for --type`,
-		"--sort name":  `invalid value "name" for --sort: want created_at or -created_at`,
+		"--sort name":  `invalid value "name" for --sort: want created_at, -created_at, updated_at or -updated_at`,
 		"--limit -1":   "--limit must be 0",
 		"--limit many": "invalid argument",
 	} {

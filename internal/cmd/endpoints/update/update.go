@@ -28,17 +28,14 @@ func NewCmdUpdate(f *cmdutil.Factory, runF func(*UpdateOptions) error) *cobra.Co
 		Use:   "update ID [flags]",
 		Short: "Change fields of an endpoint",
 		Long: "Change the fields given as flags and leave the others as they are (PATCH).\n" +
-			"Disabling an endpoint closes its WebSocket connections and pauses its webhook.",
+			"Disabling an endpoint closes its WebSocket connections and pauses its webhook.\n" +
+			"The type cannot be changed: create a new endpoint.",
 		Example:           "  evtctl endpoints update ep_123 --enabled=false\n  evtctl endpoints update ep_123 --url https://example.com/new",
 		Args:              cmdhelp.IDArgs(shared.Resource.Kind, false),
 		ValidArgsFunction: cmdhelp.FirstArgIDs(f, shared.Resource.Path, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ID = args[0]
 			fl := cmd.Flags()
-			typ, _ := fl.GetString("type")
-			if err := cmdhelp.OneOf("type", typ, shared.Types); err != nil {
-				return err
-			}
 			body, err := cmdhelp.BodyFromFlags(fl, shared.Fields)
 			if err != nil {
 				return err

@@ -22,9 +22,10 @@ func TestNewCmdUpdateFlags(t *testing.T) {
 		{args: "ep_1 --url https://new.example", want: cmdhelp.Body{"url": "https://new.example"}},
 		{args: "ep_1 --enabled=false --name n", want: cmdhelp.Body{"enabled": false, "name": "n"}},
 		{args: "ep_1 --secret ''", want: cmdhelp.Body{"secret": "''"}},
-		{args: "ep_1", wantErr: "nothing to update: set at least one of --name, --type, --url, --secret, --enabled"},
+		{args: "ep_1", wantErr: "nothing to update: set at least one of --name, --url, --secret, --enabled"},
 		{args: "--name n", wantErr: "give the id of the endpoint"},
-		{args: "ep_1 --type x", wantErr: `invalid value "x" for --type`},
+		// The type is set once, at creation.
+		{args: "ep_1 --type webhook", wantErr: "unknown flag: --type"},
 	}
 	for _, tt := range tests {
 		f, _ := cmdtest.Factory("", "")

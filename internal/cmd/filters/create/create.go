@@ -20,9 +20,6 @@ type CreateOptions struct {
 	Body cmdhelp.Body // the fields the user set
 }
 
-// fields are the filter's fields plus owner, which only create sets.
-var fields = append(append([]cmdhelp.Field(nil), shared.Fields...), cmdhelp.OwnerField)
-
 // NewCmdCreate builds `evtctl filters create`. runF replaces the real run in tests.
 func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
 	opts := &CreateOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
@@ -30,7 +27,8 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 		Use:   "create --endpoint ID [--device-id ID]... [--event-type TYPE]... [flags]",
 		Short: "Create an event filter for an endpoint",
 		Long: "Create an event filter: the endpoint receives the events that pass any of its\n" +
-			"filters (every event of its tenant while it has none).\n" + shared.ListHelp,
+			"filters (every event of its tenant while it has none). A filter belongs to its\n" +
+			"endpoint's tenant.\n" + shared.ListHelp,
 		Example: "  evtctl filters create --endpoint ep_123 --name lobby --device-id cam-1 --device-id cam-2\n" +
 			"  id=$(evtctl filters create --endpoint ep_123 --event-type glass_break -q)",
 		Args: cmdhelp.NoArgs,
@@ -38,7 +36,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 			if err := cmdhelp.Require(cmd.Flags(), "endpoint"); err != nil {
 				return err
 			}
-			body, err := cmdhelp.BodyFromFlags(cmd.Flags(), fields)
+			body, err := cmdhelp.BodyFromFlags(cmd.Flags(), shared.Fields)
 			if err != nil {
 				return err
 			}
@@ -50,7 +48,6 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 		},
 	}
 	shared.AddFieldFlags(cmd, f)
-	cmdhelp.AddOwnerFlag(cmd, "filter")
 	return cmd
 }
 

@@ -21,9 +21,11 @@ func TestNewCmdCreateFlags(t *testing.T) {
 		{args: []string{"--endpoint", "ep_1"}, want: cmdhelp.Body{"endpoint_id": "ep_1"}},
 		// Repeatable singular flags build the API's lists, in order.
 		{args: []string{"--endpoint", "ep_1", "--name", "lobby", "--device-id", "cam-1", "--device-id", "cam,2",
-			"--agent-id", "edge-1", "--watchlist-id", "wl-9", "--event-type", "glass_break", "--owner", "acme"},
+			"--agent-id", "edge-1", "--watchlist-id", "wl-9", "--event-type", "glass_break"},
 			want: cmdhelp.Body{"endpoint_id": "ep_1", "name": "lobby", "device_ids": []string{"cam-1", "cam,2"},
-				"agent_ids": []string{"edge-1"}, "watchlist_ids": []string{"wl-9"}, "event_types": []string{"glass_break"}, "owner": "acme"}},
+				"agent_ids": []string{"edge-1"}, "watchlist_ids": []string{"wl-9"}, "event_types": []string{"glass_break"}}},
+		// A filter belongs to its endpoint's tenant.
+		{args: []string{"--endpoint", "ep_1", "--owner", "acme"}, wantErr: "unknown flag: --owner"},
 		{args: []string{"--name", "x"}, wantErr: "--endpoint is required"},
 	}
 	for _, tt := range tests {

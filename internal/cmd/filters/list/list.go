@@ -9,6 +9,7 @@ import (
 
 	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
+	endpoints "github.com/evtctl/evtctl/internal/cmd/endpoints/shared"
 	"github.com/evtctl/evtctl/internal/cmd/filters/shared"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
@@ -18,9 +19,11 @@ type ListOptions struct {
 	Factory *cmdutil.Factory
 	Client  func() (*apiclient.Client, error)
 
-	IDs   []string // --id: only these
-	Sort  string   // --sort
-	Limit int      // --limit: at most this many; 0 = all
+	IDs      []string // --id: only these
+	Sort     string   // --sort
+	Owner    string   // --owner (admin keys: one tenant)
+	Endpoint string   // --endpoint: only this endpoint's filters
+	Limit    int      // --limit: at most this many; 0 = all
 }
 
 // NewCmdList builds `evtctl filters list`. runF replaces the real run in tests.
@@ -49,6 +52,9 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 	fl := cmd.Flags()
 	fl.StringArrayVar(&opts.IDs, "id", nil, "only this filter (repeatable)")
 	fl.StringVar(&opts.Sort, "sort", "", "order: created_at, updated_at, or either with - for newest first")
+	fl.StringVar(&opts.Owner, "owner", "", "only filters of this tenant")
+	fl.StringVar(&opts.Endpoint, "endpoint", "", "only filters of this endpoint")
+	_ = cmd.RegisterFlagCompletionFunc("endpoint", cmdhelp.IDs(f, endpoints.Resource.Path))
 	fl.IntVar(&opts.Limit, "limit", 0, "list at most this many (0 = all)")
 	_ = cmd.RegisterFlagCompletionFunc("sort", cmdhelp.Enum(shared.Sorts...))
 	_ = cmd.RegisterFlagCompletionFunc("id", cmdhelp.IDs(f, shared.Resource.Path))
@@ -66,6 +72,12 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	}
 	if opts.Sort != "" {
 		q.Set("sort", opts.Sort)
+	}
+	if opts.Owner != "" {
+		q.Set("owner", opts.Owner)
+	}
+	if opts.Endpoint != "" {
+		q.Set("endpoint_id", opts.Endpoint)
 	}
 	items, err := apiclient.ListAll[shared.Filter](ctx, c, shared.Resource.Path, q, opts.Limit)
 	if err != nil {

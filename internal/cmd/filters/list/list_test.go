@@ -12,10 +12,10 @@ import (
 func TestNewCmdListFlags(t *testing.T) {
 	f, _ := cmdtest.Factory("", "")
 	var got *ListOptions
-	if err := cmdtest.Run(NewCmdList(f, func(o *ListOptions) error { got = o; return nil }), "--sort", "-updated_at", "--id", "flt_1"); err != nil {
+	if err := cmdtest.Run(NewCmdList(f, func(o *ListOptions) error { got = o; return nil }), "--sort", "-updated_at", "--id", "flt_1", "--endpoint", "ep_1", "--owner", "acme"); err != nil {
 		t.Fatal(err)
 	}
-	if got.Sort != "-updated_at" || len(got.IDs) != 1 {
+	if got.Sort != "-updated_at" || len(got.IDs) != 1 || got.Endpoint != "ep_1" || got.Owner != "acme" {
 		t.Errorf("opts = %+v", got)
 	}
 	err := cmdtest.Run(NewCmdList(f, func(o *ListOptions) error { return nil }), "--type", "webhook")
@@ -29,11 +29,11 @@ func TestListRun(t *testing.T) {
 	fake.Handle("GET /api/v1/event-filters", 200, `{"items":[{"id":"flt_1","endpoint_id":"ep_1"},{"id":"flt_2","endpoint_id":"ep_1"}]}`)
 	f, s := cmdtest.Factory(fake.URL, "tok")
 	f.Globals.Output = "id"
-	opts := &ListOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }, Sort: "created_at"}
+	opts := &ListOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }, Sort: "created_at", Endpoint: "ep_1", Owner: "acme"}
 	if err := listRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
-	if s.Out.String() != "flt_1\nflt_2\n" || fake.Last(t).RawQuery != "sort=created_at" {
+	if s.Out.String() != "flt_1\nflt_2\n" || fake.Last(t).RawQuery != "endpoint_id=ep_1&owner=acme&sort=created_at" {
 		t.Errorf("stdout %q, query %q", s.Out, fake.Last(t).RawQuery)
 	}
 }

@@ -20,6 +20,7 @@ type ListOptions struct {
 
 	IDs   []string // --id: only these
 	Sort  string   // --sort
+	Owner string   // --owner (admin keys: one tenant)
 	Limit int      // --limit: at most this many; 0 = all
 }
 
@@ -49,6 +50,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 	fl := cmd.Flags()
 	fl.StringArrayVar(&opts.IDs, "id", nil, "only this rule (repeatable)")
 	fl.StringVar(&opts.Sort, "sort", "", "order: created_at, updated_at, or either with - for newest first")
+	fl.StringVar(&opts.Owner, "owner", "", "only rules of this tenant")
 	fl.IntVar(&opts.Limit, "limit", 0, "list at most this many (0 = all)")
 	_ = cmd.RegisterFlagCompletionFunc("sort", cmdhelp.Enum(shared.Sorts...))
 	_ = cmd.RegisterFlagCompletionFunc("id", cmdhelp.IDs(f, shared.Resource.Path))
@@ -66,6 +68,9 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	}
 	if opts.Sort != "" {
 		q.Set("sort", opts.Sort)
+	}
+	if opts.Owner != "" {
+		q.Set("owner", opts.Owner)
 	}
 	items, err := apiclient.ListAll[shared.Rule](ctx, c, shared.Resource.Path, q, opts.Limit)
 	if err != nil {
