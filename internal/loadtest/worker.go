@@ -18,7 +18,7 @@ import (
 // stdout:
 //
 //	{"progress":{…}}   every progressEvery
-//	{"ramped":true}    once every attempt of its share was answered
+//	{"ramped":true,…}  once every attempt of its share was answered
 //	{"result":{…}}     last, after the parent asked it to stop
 //	{"error":"…"}      instead of a result when it cannot run
 //
@@ -59,7 +59,10 @@ func RunWorker(ctx context.Context, t Target, stdin io.Reader, stdout io.Writer)
 			}
 		case <-ramped:
 			ramped = nil
-			_ = enc.Encode(workerMsg{Ramped: true})
+			// With its progress, so the parent's "ramp done" line counts
+			// this worker's connections.
+			p := f.Progress()
+			_ = enc.Encode(workerMsg{Ramped: true, Progress: &p})
 		case <-stopped:
 			running = false
 		case <-ctx.Done():
