@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/evtctl/evtctl/internal/openapi"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
@@ -31,6 +32,7 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Pattern: "/healthz", Public: true, Summary: "Liveness: the process is up.", Handler: http.HandlerFunc(s.healthz)},
 		{Method: "GET", Pattern: "/readyz", Public: true, Summary: "Readiness: storage answers and every component started.", Handler: http.HandlerFunc(s.readyz)},
 		{Method: "GET", Pattern: "/metrics", Public: true, Summary: "Prometheus metrics.", Handler: s.metricsHandler()},
+		{Method: "GET", Pattern: "/api/v1/openapi.json", Public: true, Summary: "This API's OpenAPI 3.1 document.", Handler: openapi.Handler()},
 
 		{Method: "POST", Pattern: "/api/v1/events/{family}", Scopes: []string{proto.ScopeEventsWrite}, Summary: "Ingest events of a family (object, array or NDJSON).", Handler: s.ingest},
 		{Method: "GET", Pattern: "/api/v1/events", Scopes: []string{proto.ScopeEventsRead}, Summary: "Query recorded events.", Handler: s.query.Events()},

@@ -7,6 +7,7 @@ import (
 	"github.com/evtctl/evtctl/internal/cmd/endpoints"
 	"github.com/evtctl/evtctl/internal/cmd/events"
 	"github.com/evtctl/evtctl/internal/cmd/filters"
+	"github.com/evtctl/evtctl/internal/cmd/gendocs"
 	"github.com/evtctl/evtctl/internal/cmd/keys"
 	loadtestcmd "github.com/evtctl/evtctl/internal/cmd/loadtest"
 	"github.com/evtctl/evtctl/internal/cmd/rules"
@@ -21,6 +22,7 @@ func init() {
 		endpoints.NewCmdEndpoints,
 		events.NewCmdEvents,
 		filters.NewCmdFilters,
+		gendocs.NewCmdGenDocs,
 		keys.NewCmdKeys,
 		func(f *cmdutil.Factory) *cobra.Command { return loadtestcmd.NewCmdLoadtest(f, nil) },
 		rules.NewCmdRules,
