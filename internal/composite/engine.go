@@ -70,7 +70,9 @@ type Engine struct {
 
 // tenant is the state of one owner's event stream.
 type tenant struct {
-	rules     []*rule // enabled or not, sorted by id (emission order)
+	rules     []*rule            // enabled or not, sorted by id (emission order)
+	byLabel   map[string][]*rule // label → enabled rules that may match it, by id
+	anyLabel  []*rule            // enabled rules with no label list, by id
 	hasMax    bool
 	maxT      int64
 	seen      map[string]int64 // event id → time, while at or above the watermark
@@ -123,6 +125,33 @@ func (e *Engine) PutRule(def proto.Rule) {
 	t := e.tenant(def.Owner)
 	i, _ := slices.BinarySearchFunc(t.rules, def.ID, func(r *rule, id string) int { return strings.Compare(r.def.ID, id) })
 	t.rules = slices.Insert(t.rules, i, r)
+	t.reindex()
+}
+
+// reindex rebuilds the label index, so that an event is checked only
+// against the rules that can match its label. Each list is in rule id
+// order, which is the order composites of one event are emitted in.
+func (t *tenant) reindex() {
+	t.byLabel, t.anyLabel = map[string][]*rule{}, nil
+	for _, r := range t.rules {
+		if !r.def.Enabled {
+			continue
+		}
+		if len(r.def.IncludeLabelIDs) == 0 {
+			t.anyLabel = append(t.anyLabel, r)
+			continue
+		}
+		for _, l := range r.def.IncludeLabelIDs {
+			t.byLabel[l] = append(t.byLabel[l], r)
+		}
+	}
+	if len(t.anyLabel) > 0 {
+		for l, rs := range t.byLabel {
+			rs = append(rs, t.anyLabel...)
+			slices.SortFunc(rs, func(a, b *rule) int { return strings.Compare(a.def.ID, b.def.ID) })
+			t.byLabel[l] = rs
+		}
+	}
 }
 
 // DeleteRule removes a rule and its open windows.
@@ -135,6 +164,7 @@ func (e *Engine) DeleteRule(id string) {
 	e.stats.Groups -= len(r.groups)
 	if t := e.tenants[r.def.Owner]; t != nil {
 		t.rules = slices.DeleteFunc(t.rules, func(x *rule) bool { return x == r })
+		t.reindex()
 	}
 }
 
@@ -149,8 +179,12 @@ func (e *Engine) Add(owner string, ev *Event) []Emission {
 	if t == nil || len(t.rules) == 0 {
 		return nil
 	}
+	candidates, ok := t.byLabel[ev.LabelID]
+	if !ok {
+		candidates = t.anyLabel
+	}
 	matched := e.matched[:0]
-	for _, r := range t.rules {
+	for _, r := range candidates {
 		if r.matches(ev) {
 			matched = append(matched, r)
 		}

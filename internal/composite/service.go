@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,8 +44,13 @@ type Service struct {
 	stopFollow func()
 	stopOnce   sync.Once
 
-	emitted prometheus.Counter
+	emitted   prometheus.Counter
+	processed atomic.Uint64 // log sequence of the last sound event the engine saw
 }
+
+// Processed returns the log sequence of the last sound event the engine
+// has processed (tests wait on it; 0 before any).
+func (s *Service) Processed() uint64 { return s.processed.Load() }
 
 // NewService creates the extension.
 func NewService() *Service { return &Service{} }
@@ -141,6 +147,7 @@ func (s *Service) onRecord(rec store.Record) {
 	for _, em := range ems {
 		s.publish(em)
 	}
+	s.processed.Store(rec.Seq)
 }
 
 // publish queues a composite for storing. It blocks while the queue is full

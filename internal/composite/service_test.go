@@ -23,8 +23,32 @@ import (
 // streams, as `evtctl serve` does.
 func gateway(t *testing.T, cfg *config.Config) *servertest.Harness {
 	t.Helper()
+	h, _ := gatewayService(t, cfg)
+	return h
+}
+
+func gatewayService(t *testing.T, cfg *config.Config) (*servertest.Harness, *Service) {
+	t.Helper()
 	eps := endpoint.NewService()
-	return servertest.Start(t, cfg, []server.Extension{eps, NewService(), stream.New(eps)})
+	svc := NewService()
+	return servertest.Start(t, cfg, []server.Extension{eps, svc, stream.New(eps)}), svc
+}
+
+// caughtUp waits until the engine has processed every stored event, so a
+// rule change that follows is "after" them.
+func caughtUp(t *testing.T, h *servertest.Harness, svc *Service) {
+	t.Helper()
+	st, err := h.Server.Log().State(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for svc.Processed() < st.LastSeq {
+		if time.Now().After(deadline) {
+			t.Fatalf("engine at %d, log at %d", svc.Processed(), st.LastSeq)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func testConfig(t *testing.T) *config.Config {
@@ -193,7 +217,7 @@ func TestRestartMidWindow(t *testing.T) {
 	if err := h.Server.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	h = gateway(t, cfg) // same data directory
+	h, svc := gatewayService(t, cfg) // same data directory
 	if items := composites(t, h, reader); len(items) != 1 || string(items[0]) != string(first[0]) {
 		t.Fatalf("after restart: %s", items)
 	}
@@ -205,7 +229,8 @@ func TestRestartMidWindow(t *testing.T) {
 	// Nothing more arrives (e.g. a re-derived duplicate): a 7th event alone
 	// makes no composite, and the count stays.
 	ingestSound(t, h, writer, "evt_007", t0.Add(21*time.Second))
-	time.Sleep(300 * time.Millisecond)
+	caughtUp(t, h, svc)
+	time.Sleep(50 * time.Millisecond) // a composite would be queued by now; let it be stored
 	if n := len(composites(t, h, reader)); n != 2 {
 		t.Fatalf("%d composites", n)
 	}
@@ -214,7 +239,7 @@ func TestRestartMidWindow(t *testing.T) {
 // Changing a rule through the API applies to new events at once; disabling
 // it stops it, and its events while disabled are not used later.
 func TestRuleChangeAndDisable(t *testing.T) {
-	h := gateway(t, testConfig(t))
+	h, svc := gatewayService(t, testConfig(t))
 	rule := createRule(t, h, docRuleBody("acme"))
 	writer := h.NewKey("acme", proto.ScopeEventsWrite)
 	reader := h.NewKey("acme", proto.ScopeEventsRead)
@@ -237,6 +262,7 @@ func TestRuleChangeAndDisable(t *testing.T) {
 	patch(map[string]any{"enabled": false})
 	ingestSound(t, h, writer, "d1", at(2))
 	ingestSound(t, h, writer, "d2", at(3))
+	caughtUp(t, h, svc) // a change applies to the events processed after it
 	patch(map[string]any{"enabled": true})
 	ingestSound(t, h, writer, "b1", at(4))
 	ingestSound(t, h, writer, "b2", at(5))
@@ -256,6 +282,7 @@ func TestRuleChangeAndDisable(t *testing.T) {
 	}
 	ingestSound(t, h, writer, "x1", at(6))
 	ingestSound(t, h, writer, "x2", at(7))
+	caughtUp(t, h, svc)
 	body := docRuleBody("acme")
 	body["id"], body["min_events"] = "rule_002", 1
 	createRule(t, h, body)
