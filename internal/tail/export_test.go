@@ -1,0 +1,5 @@
+package tail
+
+import "time"
+
+var timeZero time.Time
