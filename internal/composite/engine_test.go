@@ -136,6 +136,13 @@ func TestEngineGolden(t *testing.T) {
 			want:  []string{"rb edge-01:speech [e1 e2] +0s", "ra edge-01:m1 [e1 e2 e3] +0s"},
 		},
 		{
+			name: "rules with and without a label list are both checked, in id order",
+			rules: []proto.Rule{testRule("rc", 30, 1, func(r *proto.Rule) { r.IncludeLabelIDs = []string{"speech"} }),
+				testRule("rb", 30, 1), testRule("ra", 30, 1, func(r *proto.Rule) { r.IncludeLabelIDs = []string{"glass", "speech"} })},
+			feed: evs(ev("e1 speech m1", 0), ev("e2 dog m1", secs(1))),
+			want: []string{"ra edge-01:speech [e1] +0s", "rb edge-01:speech [e1] +0s", "rc edge-01:speech [e1] +0s", "rb edge-01:dog [e2] +1s"},
+		},
+		{
 			name:  "group_by label_id keeps labels apart",
 			rules: []proto.Rule{testRule("r1", 30, 2)},
 			feed:  evs(ev("e1 speech m1", 0), ev("e2 glass m1", secs(1)), ev("e3 glass m2", secs(2)), ev("e4 speech m2", secs(3))),
