@@ -25,6 +25,7 @@ type worker struct {
 	sem   chan struct{}
 	br    *breaker
 
+	checkTil atomic.Int64 // unix nanos; see mayBeRedelivered
 	cons     atomic.Pointer[jetstream.Consumer]
 	cancel   context.CancelFunc
 	done     chan struct{}
@@ -87,6 +88,7 @@ func (w *worker) ensureConsumer(ctx context.Context) (jetstream.Consumer, error)
 	st := w.s.events.Stream()
 	name := consumerName(w.id)
 	if c, err := st.Consumer(ctx, name); err == nil {
+		w.checkTil.Store(time.Now().Add(2 * w.s.ackWait).UnixNano())
 		return c, nil
 	} else if !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		return nil, err
@@ -104,6 +106,7 @@ func (w *worker) ensureConsumer(ctx context.Context) (jetstream.Consumer, error)
 		MaxAckPending: maxAckPending,
 	})
 	if errors.Is(err, jetstream.ErrConsumerExists) {
+		w.checkTil.Store(time.Now().Add(2 * w.s.ackWait).UnixNano())
 		return st.Consumer(ctx, name) // another node won the race
 	}
 	return c, err
@@ -155,7 +158,7 @@ func (w *worker) pull(ctx context.Context) error {
 			continue
 		}
 		md, _ := m.Metadata()
-		j := job{msg: m, rec: rec, run: runLive, trigger: proto.TriggerLive, lookup: md != nil && md.NumDelivered > 1, pulled: time.Now()}
+		j := job{msg: m, rec: rec, run: runLive, trigger: proto.TriggerLive, lookup: w.mayBeRedelivered(md), pulled: time.Now()}
 		w.inflight.Add(1)
 		go func() {
 			defer w.inflight.Done()
@@ -163,6 +166,17 @@ func (w *worker) pull(ctx context.Context) error {
 			w.deliver(j)
 		}()
 	}
+}
+
+// mayBeRedelivered tells whether a message may have been attempted before,
+// so that its delivery record must be read first. A redelivery says so
+// itself, except right after a crash: JetStream persists a consumer's ack
+// state shortly after the acks, so a kill -9 can hand out again, as if new,
+// messages that were already delivered. For 2×AckWait after a worker
+// attaches to a consumer that already existed, every message is therefore
+// checked against its record; a consumer just created holds no such message.
+func (w *worker) mayBeRedelivered(md *jetstream.MsgMetadata) bool {
+	return md == nil || md.NumDelivered > 1 || time.Now().UnixNano() < w.checkTil.Load()
 }
 
 // job is one delivery to make: an event and the message that carries it
