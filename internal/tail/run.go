@@ -66,6 +66,18 @@ func Run(ctx context.Context, specs []Spec, opts Options, out Output) error {
 	return err
 }
 
+// headerFor merges the common and the source's headers.
+func headerFor(s Spec, opts Options) http.Header {
+	h := opts.Header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	for k, v := range s.Header {
+		h[k] = append([]string(nil), v...)
+	}
+	return h
+}
+
 // emitter sends one source's items and statuses, giving up when ctx ends.
 type emitter struct {
 	ctx    context.Context

@@ -2,6 +2,7 @@ package tail
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -40,6 +41,9 @@ type Spec struct {
 	// After is where the first connection starts ("" = live): an SSE cursor
 	// or a composite id.
 	After string
+	// Header is sent on this source's connections on top of Options.Header
+	// (e.g. the gateway token, only to the gateway's own host).
+	Header http.Header
 }
 
 // ParseArgs turns `evtctl tail` arguments into sources. An argument is a

@@ -26,7 +26,7 @@ func runSSE(ctx context.Context, s Spec, opts Options, e *emitter) error {
 		if err != nil {
 			return err
 		}
-		for k, v := range opts.Header {
+		for k, v := range headerFor(s, opts) {
 			req.Header[k] = append([]string(nil), v...)
 		}
 		if lastID != "" {

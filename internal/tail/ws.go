@@ -28,7 +28,7 @@ func runWS(ctx context.Context, s Spec, opts Options, e *emitter) error {
 			q.Set("after", after)
 			u.RawQuery = q.Encode()
 		}
-		conn, resp, err := opts.Dialer.DialContext(ctx, u.String(), opts.Header.Clone())
+		conn, resp, err := opts.Dialer.DialContext(ctx, u.String(), headerFor(s, opts))
 		if ctx.Err() != nil {
 			if conn != nil {
 				conn.Close()

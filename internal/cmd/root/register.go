@@ -10,8 +10,10 @@ import (
 	"github.com/evtctl/evtctl/internal/cmd/gendocs"
 	"github.com/evtctl/evtctl/internal/cmd/keys"
 	loadtestcmd "github.com/evtctl/evtctl/internal/cmd/loadtest"
+	replaycmd "github.com/evtctl/evtctl/internal/cmd/replay"
 	"github.com/evtctl/evtctl/internal/cmd/rules"
 	"github.com/evtctl/evtctl/internal/cmd/serve"
+	tailcmd "github.com/evtctl/evtctl/internal/cmd/tail"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
@@ -25,7 +27,9 @@ func init() {
 		gendocs.NewCmdGenDocs,
 		keys.NewCmdKeys,
 		func(f *cmdutil.Factory) *cobra.Command { return loadtestcmd.NewCmdLoadtest(f, nil) },
+		func(f *cmdutil.Factory) *cobra.Command { return replaycmd.NewCmdReplay(f, nil) },
 		rules.NewCmdRules,
 		func(f *cmdutil.Factory) *cobra.Command { return serve.NewCmdServe(f, nil) },
+		func(f *cmdutil.Factory) *cobra.Command { return tailcmd.NewCmdTail(f, nil) },
 	)
 }

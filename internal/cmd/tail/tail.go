@@ -1,0 +1,327 @@
+// Package tail implements `evtctl tail`.
+package tail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+	"github.com/spf13/cobra"
+
+	"github.com/evtctl/evtctl/internal/apiclient"
+	"github.com/evtctl/evtctl/internal/cmdutil"
+	"github.com/evtctl/evtctl/internal/iostreams"
+	"github.com/evtctl/evtctl/internal/tail"
+	"github.com/evtctl/evtctl/internal/tail/ui"
+)
+
+// Options are the inputs of `evtctl tail`.
+type Options struct {
+	IO       *iostreams.IOStreams
+	Settings func() (cmdutil.ClientSettings, error)
+	// TokenFlag is true when --token was given: the token then goes to
+	// every source, not only to the gateway's host.
+	TokenFlag bool
+
+	Args    []string
+	Devices []string
+	Headers []string
+	Record  string
+	Count   int
+	After   string
+	Buffer  int
+	NoUI    bool
+
+	// Backoff replaces the reconnect schedule (tests).
+	Backoff tail.Backoff
+}
+
+// NewCmdTail builds `evtctl tail`. runF replaces the real run in tests.
+func NewCmdTail(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Settings: f.Settings}
+	cmd := &cobra.Command{
+		Use:   "tail SOURCE...",
+		Short: "Follow live event streams (WebSocket and SSE), merged",
+		Long: `Follow one or more live event streams and show their events as they arrive.
+
+A SOURCE is
+  ws://… or wss://…      a WebSocket (document 000/002 streams, or any server)
+  http://… or https://…  an SSE stream (document 001, or any server)
+  composites             the gateway's composite-event WebSocket
+  analysis               the SSE analysis stream of all devices (--device: of those devices)
+  endpoint ID            the WebSocket of a websocket endpoint
+
+Shortcuts are resolved against --server. The token (--token, EVTCTL_TOKEN) is sent
+to the gateway's host; to other hosts only when given with --token, or use -H.
+
+Sources reconnect with backoff and jitter and resume where they stopped: SSE by
+Last-Event-ID, the composite WebSocket by ?after=<last composite id>. The endpoint
+WebSocket has no resume position: events published while it is down are not
+replayed (find them with 'evtctl events query').
+
+On a terminal, tail opens a full-screen view (press ? for its keys). Otherwise it
+prints each event as received, one JSON line per event, and nothing else on
+standard output; connection changes go to standard error. --record writes every
+event with its source, family, cursor and arrival time to an NDJSON file that
+'evtctl replay' reads.`,
+		Example: `  evtctl tail composites
+  evtctl tail analysis --device cam-7 composites --record session.ndjson
+  evtctl tail endpoint ep_4f2a -n 10 | jq .
+  evtctl tail wss://gw.example.com/api/v1/ws/composite-events -H 'Authorization: Bearer evt_…'`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Args = args
+			opts.TokenFlag = cmd.Flags().Changed("token")
+			if opts.Count < 0 {
+				return cmdutil.FlagErrorf("--count must be positive")
+			}
+			if opts.Buffer < 0 {
+				return cmdutil.FlagErrorf("--buffer must be positive")
+			}
+			for _, h := range opts.Headers {
+				if k, _, ok := strings.Cut(h, ":"); !ok || strings.TrimSpace(k) == "" {
+					return cmdutil.FlagErrorf("invalid header %q: want -H 'Name: value'", h)
+				}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return tailRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVar(&opts.Devices, "device", nil, "with the analysis shortcut: follow this device only (repeatable)")
+	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "add a request header 'Name: value' to every connection (repeatable)")
+	fl.StringVar(&opts.Record, "record", "", "also write every event to this NDJSON `file` (replaced if it exists), for evtctl replay")
+	fl.IntVarP(&opts.Count, "count", "n", 0, "exit after this many events (0 = run until interrupted)")
+	fl.StringVar(&opts.After, "after", "", "start after this `cursor` (SSE id or composite id; one source only)")
+	fl.IntVar(&opts.Buffer, "buffer", ui.DefaultBuffer, "events kept in the full-screen view (the newest)")
+	fl.BoolVar(&opts.NoUI, "no-ui", false, "print JSON lines even on a terminal")
+	return cmd
+}
+
+func tailRun(ctx context.Context, opts *Options) error {
+	specs, err := buildSpecs(opts)
+	if err != nil {
+		return err
+	}
+	var rec *tail.Recorder
+	if opts.Record != "" {
+		f, err := os.Create(opts.Record)
+		if err != nil {
+			return fmt.Errorf("cannot create the recording: %w", err)
+		}
+		defer f.Close()
+		rec = tail.NewRecorder(f)
+		defer rec.Flush()
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	items := make(chan tail.Item, 1024)
+	statuses := make(chan tail.Status, 64)
+	runErr := make(chan error, 1)
+	go func() {
+		runErr <- tail.Run(ctx, specs, tail.Options{Backoff: opts.Backoff}, tail.Output{Items: items, Status: statuses})
+	}()
+
+	tui := opts.IO.IsStdoutTTY() && opts.IO.IsStdinTTY() && !opts.NoUI
+	var err2 error
+	if tui {
+		err2 = runUI(ctx, cancel, opts, specs, items, statuses, rec, runErr)
+	} else {
+		err2 = runLines(ctx, cancel, opts, items, statuses, rec, runErr)
+	}
+	if rec != nil {
+		if err := rec.Flush(); err != nil && err2 == nil {
+			err2 = fmt.Errorf("cannot write the recording: %w", err)
+		}
+	}
+	return err2
+}
+
+// buildSpecs resolves the sources and who gets which header.
+func buildSpecs(opts *Options) ([]tail.Spec, error) {
+	s, err := opts.Settings()
+	if err != nil {
+		return nil, err
+	}
+	server, serr := apiclient.ParseServer(s.Server)
+	specs, err := tail.ParseArgs(opts.Args, server, opts.Devices)
+	if serr != nil && err == nil {
+		for _, sp := range specs {
+			if sp.URL.Host == "" {
+				return nil, &cmdutil.FlagError{Err: serr}
+			}
+		}
+	}
+	if err != nil {
+		return nil, &cmdutil.FlagError{Err: err}
+	}
+	if opts.After != "" {
+		if len(specs) != 1 {
+			return nil, cmdutil.FlagErrorf("--after needs exactly one source (cursors belong to one stream)")
+		}
+		specs[0].After = opts.After
+	}
+	extra := http.Header{}
+	for _, h := range opts.Headers {
+		k, v, _ := strings.Cut(h, ":")
+		extra.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	for i := range specs {
+		h := extra.Clone()
+		sameHost := server != nil && specs[i].URL.Host == server.Host
+		if s.Token != "" && h.Get("Authorization") == "" && (sameHost || opts.TokenFlag) {
+			h.Set("Authorization", "Bearer "+s.Token)
+		}
+		specs[i].Header = h
+	}
+	return specs, nil
+}
+
+// counter numbers items, records them and stops the run after --count.
+type counter struct {
+	opts   *Options
+	rec    *tail.Recorder
+	cancel context.CancelFunc
+	n      int
+}
+
+func (c *counter) take(it *tail.Item, more bool) error {
+	c.n++
+	it.Seq = uint64(c.n)
+	if c.rec != nil {
+		if err := c.rec.Write(*it); err != nil {
+			return fmt.Errorf("cannot write the recording: %w", err)
+		}
+		if !more { // flush when the input pauses
+			if err := c.rec.Flush(); err != nil {
+				return fmt.Errorf("cannot write the recording: %w", err)
+			}
+		}
+	}
+	if c.opts.Count > 0 && c.n >= c.opts.Count {
+		c.cancel()
+	}
+	return nil
+}
+
+func (c *counter) done() bool { return c.opts.Count > 0 && c.n >= c.opts.Count }
+
+// runLines is the non-terminal mode: events on stdout, statuses on stderr.
+func runLines(ctx context.Context, cancel context.CancelFunc, opts *Options, items <-chan tail.Item, statuses <-chan tail.Status, rec *tail.Recorder, runErr <-chan error) error {
+	c := &counter{opts: opts, rec: rec, cancel: cancel}
+	out := opts.IO.Out
+	for {
+		select {
+		case it := <-items:
+			if c.done() {
+				continue // the run is stopping; more than --count were in flight
+			}
+			if err := c.take(&it, len(items) > 0); err != nil {
+				return err
+			}
+			if err := tail.WriteLine(out, it); err != nil {
+				if errors.Is(err, syscall.EPIPE) {
+					return nil // the reader went away (| head): a normal end
+				}
+				return err
+			}
+		case st := <-statuses:
+			if st.Kind != tail.KeepAlive {
+				fmt.Fprintf(opts.IO.ErrOut, "evtctl tail: %s\n", st)
+			}
+		case err := <-runErr:
+			return mapErr(err)
+		}
+	}
+}
+
+// runUI is the terminal mode.
+func runUI(ctx context.Context, cancel context.CancelFunc, opts *Options, specs []tail.Spec, items <-chan tail.Item, statuses <-chan tail.Status, rec *tail.Recorder, runErr <-chan error) error {
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s.Name
+	}
+	r := lipgloss.NewRenderer(opts.IO.Out)
+	if !opts.IO.ColorEnabled() {
+		r.SetColorProfile(termenv.Ascii)
+	}
+	model := ui.New(ui.Options{Sources: names, Buffer: opts.Buffer, Renderer: r})
+	p := tea.NewProgram(model, tea.WithAltScreen(), tea.WithContext(ctx),
+		tea.WithInput(opts.IO.In), tea.WithOutput(opts.IO.Out))
+
+	uiItems := make(chan tail.Item, 1024)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	var takeErr error
+	go func() {
+		defer wg.Done()
+		ui.Feed(ctx, p, uiItems, statuses, 50*time.Millisecond, opts.Buffer)
+	}()
+	var finalErr error
+	go func() {
+		defer wg.Done()
+		defer close(uiItems)
+		c := &counter{opts: opts, rec: rec, cancel: cancel}
+		for {
+			select {
+			case it := <-items:
+				if c.done() {
+					continue
+				}
+				if err := c.take(&it, len(items) > 0); err != nil {
+					takeErr = err
+					cancel()
+					continue
+				}
+				select {
+				case uiItems <- it:
+				case <-ctx.Done():
+				}
+			case err := <-runErr:
+				finalErr = mapErr(err)
+				p.Send(ui.Done{Err: finalErr})
+				return
+			}
+		}
+	}()
+	_, perr := p.Run()
+	cancel()
+	wg.Wait()
+	if takeErr != nil {
+		return takeErr
+	}
+	if finalErr != nil {
+		return finalErr
+	}
+	if perr != nil && !errors.Is(perr, tea.ErrProgramKilled) && !errors.Is(perr, context.Canceled) {
+		return perr
+	}
+	return nil
+}
+
+// mapErr gives a refused source the exit code of the contract.
+func mapErr(err error) error {
+	var se *tail.StatusError
+	if errors.As(err, &se) {
+		switch se.Status {
+		case http.StatusUnauthorized, http.StatusForbidden:
+			return &cmdutil.AuthError{Err: err}
+		case http.StatusNotFound:
+			return &cmdutil.NotFoundError{Err: err}
+		case http.StatusBadRequest:
+			return err
+		}
+	}
+	return err
+}
