@@ -25,6 +25,8 @@ type Options struct {
 	NATSURL    string
 	AdminToken string
 	Name       string
+	TLSCert    string
+	TLSKey     string
 	Demo       bool
 	DemoRate   float64
 }
@@ -45,6 +47,7 @@ On first start, when no API key exists and no admin token is configured, an
 admin key is created and printed once on stderr.`,
 		Example: `  evtctl serve --demo
   evtctl serve --listen :8100 --data /var/lib/evtctl
+  evtctl serve --listen :8443 --tls-cert /etc/evtctl/tls.crt --tls-key /etc/evtctl/tls.key
   evtctl serve --config /etc/evtctl/evtctl.yaml --nats-url nats://a:4222,nats://b:4222`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -61,6 +64,8 @@ admin key is created and printed once on stderr.`,
 	fl.StringVar(&opts.NATSURL, "nats-url", "", "join an external NATS JetStream cluster (comma-separated URLs)")
 	fl.StringVar(&opts.AdminToken, "admin-token", "", "static admin token (prefer EVTCTL_ADMIN_TOKEN: flags show in ps)")
 	fl.StringVar(&opts.Name, "name", "", "gateway name used in composite group keys (default: host name)")
+	fl.StringVar(&opts.TLSCert, "tls-cert", "", "PEM certificate file: serve HTTPS (with --tls-key)")
+	fl.StringVar(&opts.TLSKey, "tls-key", "", "PEM private key file of --tls-cert")
 	fl.BoolVar(&opts.Demo, "demo", false, "feed realistic sample events of every family")
 	fl.Float64Var(&opts.DemoRate, "demo-rate", 5, "events per second of the --demo generator")
 	return cmd
@@ -87,6 +92,15 @@ func serveRun(cmd *cobra.Command, opts *Options) error {
 	}
 	if fl.Changed("name") {
 		cfg.Server.Name = opts.Name
+	}
+	if fl.Changed("tls-cert") {
+		cfg.Server.TLSCert = opts.TLSCert
+	}
+	if fl.Changed("tls-key") {
+		cfg.Server.TLSKey = opts.TLSKey
+	}
+	if (cfg.Server.TLSCert == "") != (cfg.Server.TLSKey == "") && (fl.Changed("tls-cert") || fl.Changed("tls-key")) {
+		return cmdutil.FlagErrorf("--tls-cert and --tls-key go together (or set the other as server.tls_cert/server.tls_key)")
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
