@@ -18,6 +18,8 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
+	// Payloads must reach clients as ingested (CONTRACT §1): no \u003c for <.
+	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
 }
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/evtctl/evtctl/internal/metrics"
@@ -101,6 +102,10 @@ type Hub struct {
 	endpoints   map[string]map[*Session]struct{} // endpoint id →
 	byOwnerEP   map[string]map[*Session]struct{} // owner → endpoint sessions
 	byKey       map[string]map[*Session]struct{} // key id →
+
+	// lastSeq is the newest log sequence dispatched (or, before the first,
+	// the log's end when the hub started following it).
+	lastSeq atomic.Uint64
 }
 
 // New creates a hub; Run starts its keep-alive ticker.
@@ -226,6 +231,7 @@ func (h *Hub) Count() int {
 // Dispatch routes one event from the log to every interested session. It
 // is called from one goroutine, in log order.
 func (h *Hub) Dispatch(rec store.Record) {
+	defer h.lastSeq.Store(rec.Seq)
 	data := h.Payload(rec)
 	var text, sseFrame []byte // encoded lazily, once
 	wsText := func() []byte {
@@ -358,6 +364,14 @@ func (h *Hub) tick(now int64, wsKeep, sseBeat []byte) {
 
 // WSKeepAliveFrame is document 000's keep-alive: an empty text message.
 func WSKeepAliveFrame() []byte { return wsKeepAlive }
+
+// LastSeq is the newest log sequence the hub has dispatched. A handler
+// reads it when a request arrives: anything dispatched after that, before
+// the session was registered, is replayed from the log.
+func (h *Hub) LastSeq() uint64 { return h.lastSeq.Load() }
+
+// SetLastSeq records where the hub starts following the log.
+func (h *Hub) SetLastSeq(seq uint64) { h.lastSeq.Store(seq) }
 
 // Payload is the event's payload as delivered (after Transform).
 func (h *Hub) Payload(rec store.Record) []byte {

@@ -1,6 +1,8 @@
 package stream
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"sync"
 
@@ -12,19 +14,19 @@ import (
 
 // Admission decides whether a new stream connection may open: the
 // node-wide connection cap and connection rate (503, protecting the node)
-// and the per-owner SSE cap (429, a user's quota).
+// and the per-owner SSE cap across the cluster (429, a user's quota).
 type Admission struct {
-	maxConns   int
-	sseLimit   int
-	rate       *rate.Limiter
-	mu         sync.Mutex
-	open       int
-	sseByOwner map[string]int
+	maxConns int
+	rate     *rate.Limiter
+	quota    *Quota
+	mu       sync.Mutex
+	open     int
 }
 
-// NewAdmission creates the admission control. Zero values disable a limit.
-func NewAdmission(maxConns, ssePerUser int, perSecond float64, burst int) *Admission {
-	a := &Admission{maxConns: maxConns, sseLimit: ssePerUser, sseByOwner: map[string]int{}}
+// NewAdmission creates the admission control. Zero values disable the
+// node-wide limits; quota enforces the per-owner SSE limit.
+func NewAdmission(maxConns int, perSecond float64, burst int, quota *Quota) *Admission {
+	a := &Admission{maxConns: maxConns, quota: quota}
 	if perSecond > 0 {
 		if burst < 1 {
 			burst = 1
@@ -36,36 +38,45 @@ func NewAdmission(maxConns, ssePerUser int, perSecond float64, burst int) *Admis
 
 // Admit reserves a slot; release must be called when the stream ends.
 // sseOwner is the owner whose SSE quota applies ("" for WebSocket).
-func (a *Admission) Admit(sseOwner string) (release func(), err *httpapi.Error) {
+func (a *Admission) Admit(ctx context.Context, sseOwner string) (release func(), err *httpapi.Error) {
 	if a.rate != nil && !a.rate.Allow() {
 		return nil, &httpapi.Error{Status: http.StatusServiceUnavailable, Code: proto.CodeOverloaded, RetryAfter: 1,
 			Message: "Too many new stream connections on this node right now; retry shortly."}
 	}
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	if a.maxConns > 0 && a.open >= a.maxConns {
+		a.mu.Unlock()
 		return nil, &httpapi.Error{Status: http.StatusServiceUnavailable, Code: proto.CodeOverloaded, RetryAfter: 5,
 			Message: "This node holds its maximum number of stream connections; retry later or connect to another node."}
 	}
-	if sseOwner != "" && a.sseLimit > 0 && a.sseByOwner[sseOwner] >= a.sseLimit {
-		return nil, &httpapi.Error{Status: http.StatusTooManyRequests, Code: proto.CodeTooManyStreams, RetryAfter: 3,
-			Message: "This user already has the maximum number of concurrent SSE streams open; close one first."}
-	}
 	a.open++
-	if sseOwner != "" {
-		a.sseByOwner[sseOwner]++
+	a.mu.Unlock()
+	releaseNode := func() {
+		a.mu.Lock()
+		a.open--
+		a.mu.Unlock()
+	}
+	releaseQuota := func() {}
+	if sseOwner != "" && a.quota != nil {
+		r, qerr := a.quota.Acquire(ctx, sseOwner)
+		if qerr != nil {
+			releaseNode()
+			if errors.Is(qerr, ErrQuotaExceeded) {
+				return nil, &httpapi.Error{Status: http.StatusTooManyRequests, Code: proto.CodeTooManyStreams, RetryAfter: 3,
+					Message: "This user already has the maximum number of concurrent SSE streams open; close one first."}
+			}
+			return nil, &httpapi.Error{Status: http.StatusServiceUnavailable, Code: proto.CodeUnavailable, RetryAfter: 1,
+				Message: "The stream quota could not be checked (storage unavailable); retry shortly."}
+		}
+		releaseQuota = r
 	}
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			a.mu.Lock()
-			a.open--
-			if sseOwner != "" {
-				if a.sseByOwner[sseOwner]--; a.sseByOwner[sseOwner] <= 0 {
-					delete(a.sseByOwner, sseOwner)
-				}
-			}
-			a.mu.Unlock()
+			releaseNode()
+			// The quota lives in storage: release it off the caller's path
+			// (the hub's writer goroutine calls this when a session ends).
+			go releaseQuota()
 		})
 	}, nil
 }

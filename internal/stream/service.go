@@ -34,6 +34,10 @@ type Endpoints interface {
 	OnChange(fn func(endpointID string))
 }
 
+// quotaTTL bounds how long a crashed node's SSE streams keep counting
+// against their owners' limit.
+const quotaTTL = 15 * time.Second
+
 // Service is the streams extension of the server.
 type Service struct {
 	endpoints Endpoints
@@ -45,6 +49,7 @@ type Service struct {
 	keys     *auth.Keys
 	hub      *hub.Hub
 	admit    *Admission
+	quota    *Quota
 	upgrader websocket.Upgrader
 
 	stopFollow func()
@@ -63,7 +68,7 @@ func (s *Service) Name() string { return "streams" }
 func (s *Service) Hub() *hub.Hub { return s.hub }
 
 // Start implements server.Extension.
-func (s *Service) Start(ctx context.Context, d *server.Deps) error {
+func (s *Service) Start(ctx context.Context, d *server.Deps) (err error) {
 	s.cfg, s.log, s.metrics, s.events, s.keys = d.Config, d.Logger, d.Metrics, d.Log, d.Keys
 	s.hub = hub.New(hub.Options{
 		Limits: hub.Limits{
@@ -77,7 +82,11 @@ func (s *Service) Start(ctx context.Context, d *server.Deps) error {
 		Transform:    redactor(d.Config.Redact.Fields),
 		Metrics:      d.Metrics,
 	})
-	s.admit = NewAdmission(d.Config.Limits.MaxConnections, d.Config.Limits.SSEPerUser, d.Config.Limits.ConnectRate, d.Config.Limits.ConnectBurst)
+	s.quota, err = OpenQuota(ctx, d.Backbone.JS, d.Config.Storage.Replicas, d.Config.Limits.SSEPerUser, d.Config.Server.Name+"-"+auth.NewID(8), quotaTTL)
+	if err != nil {
+		return err
+	}
+	s.admit = NewAdmission(d.Config.Limits.MaxConnections, d.Config.Limits.ConnectRate, d.Config.Limits.ConnectBurst, s.quota)
 	s.upgrader = websocket.Upgrader{
 		// Small read buffers: clients send nothing but control frames. The
 		// write side never uses gorilla's buffer (see hub.wsFrame).
@@ -90,7 +99,12 @@ func (s *Service) Start(ctx context.Context, d *server.Deps) error {
 			writeError(w, status, reason.Error())
 		},
 	}
-	stop, err := s.events.Follow(ctx, 0, nil, s.hub.Dispatch)
+	st, err := s.events.State(ctx)
+	if err != nil {
+		return err
+	}
+	s.hub.SetLastSeq(st.LastSeq)
+	stop, err := s.events.Follow(ctx, st.LastSeq+1, nil, s.hub.Dispatch)
 	if err != nil {
 		return err
 	}
@@ -108,10 +122,14 @@ func (s *Service) Start(ctx context.Context, d *server.Deps) error {
 	}
 	tctx, cancel := context.WithCancel(context.Background())
 	s.stopTick = cancel
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go func() {
 		defer s.wg.Done()
 		s.hub.Run(tctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.quota.Run(tctx)
 	}()
 	return nil
 }
@@ -153,10 +171,34 @@ func (s *Service) Routes() []server.Route {
 	}
 }
 
+// start registers a session with its live frames held, queues its opening
+// frames (so they are first on the wire), and then releases the live
+// frames after replaying what the client would otherwise miss: the history
+// after its cursor when it resumes, or else whatever the hub dispatched
+// between the request's arrival (mark) and the registration.
+func (s *Service) start(conn net.Conn, sub hub.Subscription, opening [][]byte, resume bool, after, mark uint64, filters []string, keep func(store.Record) bool, frame func(store.Record) []byte, release func()) *hub.Session {
+	sess := s.hub.Register(conn, sub, true, release)
+	for _, f := range opening {
+		sess.SendControl(f)
+	}
+	if !resume {
+		if s.hub.LastSeq() == mark {
+			sess.EndReplay()
+			return sess
+		}
+		after = mark
+	}
+	go s.replay(sess, filters, after, keep, frame)
+	return sess
+}
+
 // replay sends the history after cursor to a session registered in replay
 // mode, then releases its live frames. It runs on its own goroutine.
-func (s *Service) replay(sess *hub.Session, filters []string, after uint64, frame func(store.Record) []byte) {
+func (s *Service) replay(sess *hub.Session, filters []string, after uint64, keep func(store.Record) bool, frame func(store.Record) []byte) {
 	err := s.events.Read(context.Background(), store.ReadOptions{Filters: filters, StartSeq: after + 1}, func(rec store.Record) bool {
+		if keep != nil && !keep(rec) {
+			return true
+		}
 		return sess.Replay(rec.Seq, frame(rec))
 	})
 	if err != nil {

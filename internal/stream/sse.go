@@ -27,6 +27,7 @@ const sseHead = "HTTP/1.1 200 OK\r\n" +
 
 // serveAnalysis serves both SSE analysis routes (one device, or all).
 func (s *Service) serveAnalysis(w http.ResponseWriter, r *http.Request) {
+	mark := s.hub.LastSeq()
 	p, _ := auth.From(r.Context())
 	device := r.PathValue("id")
 	if device != "" {
@@ -50,7 +51,7 @@ func (s *Service) serveAnalysis(w http.ResponseWriter, r *http.Request) {
 		}
 		after = n
 	}
-	release, aerr := s.admit.Admit(p.Owner)
+	release, aerr := s.admit.Admit(r.Context(), p.Owner)
 	if aerr != nil {
 		s.metrics.StreamRejected.WithLabelValues(string(hub.SSEAnalysis), aerr.Code).Inc()
 		httpapi.WriteError(w, aerr)
@@ -93,19 +94,12 @@ func (s *Service) serveAnalysis(w http.ResponseWriter, r *http.Request) {
 		_ = conn.Close()
 		return
 	}
-	head := sseHead + string(hub.SSERetry(s.cfg.SSE.Retry))
-	if _, err := conn.Write([]byte(head)); err != nil {
-		release()
-		_ = conn.Close()
-		return
-	}
-	sess := s.hub.Register(conn, hub.Subscription{Transport: hub.SSEAnalysis, Owner: p.Owner, AllTenants: allTenants, KeyID: p.KeyID, DeviceID: device}, after > 0, release)
+	opening := [][]byte{[]byte(sseHead), hub.SSERetry(s.cfg.SSE.Retry)}
 	if gap != nil {
-		sess.SendControl(gap)
+		opening = append(opening, gap)
 	}
-	if after > 0 {
-		go s.replay(sess, []string{filter.Subject()}, after, s.hub.AnalysisFrame)
-	}
+	sub := hub.Subscription{Transport: hub.SSEAnalysis, Owner: p.Owner, AllTenants: allTenants, KeyID: p.KeyID, DeviceID: device}
+	sess := s.start(conn, sub, opening, after > 0, after, mark, []string{filter.Subject()}, nil, s.hub.AnalysisFrame, release)
 	go watchClosed(conn, sess)
 }
 

@@ -27,9 +27,12 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 
 // serveComposite serves GET /api/v1/ws/composite-events[?after=<id>].
 func (s *Service) serveComposite(w http.ResponseWriter, r *http.Request) {
+	mark := s.hub.LastSeq()
 	p, _ := auth.From(r.Context())
 	var after uint64
+	resume := false
 	if id := r.URL.Query().Get("after"); id != "" {
+		resume = true
 		subject := store.CompositeAddress(p.Owner, id).Subject()
 		if p.Admin() {
 			subject = store.Filter{Family: string(proto.FamilyComposite), DeviceID: id, EventType: "composite"}.Subject()
@@ -51,11 +54,12 @@ func (s *Service) serveComposite(w http.ResponseWriter, r *http.Request) {
 	if p.Admin() {
 		filter.Owner = ""
 	}
-	s.serveWS(w, r, sub, helloFrame, after, []string{filter.Subject()})
+	s.serveWS(w, r, sub, helloFrame, resume, after, mark, []string{filter.Subject()})
 }
 
 // serveEndpoint serves GET /event-service/ws?endpoint_id=<id>.
 func (s *Service) serveEndpoint(w http.ResponseWriter, r *http.Request) {
+	mark := s.hub.LastSeq()
 	id := r.URL.Query().Get("endpoint_id")
 	if id == "" {
 		httpapi.WriteError(w, httpapi.Invalid("endpoint_id", "is required"))
@@ -87,14 +91,14 @@ func (s *Service) serveEndpoint(w http.ResponseWriter, r *http.Request) {
 		}
 		sub.KeyID = p.KeyID
 	}
-	s.serveWS(w, r, sub, nil, 0, nil)
+	s.serveWS(w, r, sub, nil, false, 0, mark, []string{store.Filter{Owner: ep.Owner}.Subject()})
 }
 
 // serveWS upgrades, registers the session (replaying history after
 // `after` when set) and returns, leaving the connection to the hub's
 // writer and a small reader goroutine.
-func (s *Service) serveWS(w http.ResponseWriter, r *http.Request, sub hub.Subscription, first []byte, after uint64, filters []string) {
-	release, aerr := s.admit.Admit("")
+func (s *Service) serveWS(w http.ResponseWriter, r *http.Request, sub hub.Subscription, first []byte, resume bool, after, mark uint64, filters []string) {
+	release, aerr := s.admit.Admit(r.Context(), "")
 	if aerr != nil {
 		s.metrics.StreamRejected.WithLabelValues(string(sub.Transport), aerr.Code).Inc()
 		httpapi.WriteError(w, aerr)
@@ -106,10 +110,11 @@ func (s *Service) serveWS(w http.ResponseWriter, r *http.Request, sub hub.Subscr
 		return
 	}
 	conn.SetReadLimit(64 << 10)
-	sess := s.hub.Register(conn.NetConn(), sub, after > 0, release)
+	var opening [][]byte
 	if first != nil {
-		sess.SendControl(first)
+		opening = [][]byte{first}
 	}
+	sess := s.start(conn.NetConn(), sub, opening, resume, after, mark, filters, sub.Match, s.hub.TextFrame, release)
 	conn.SetPingHandler(func(data string) error {
 		sess.SendControl(hub.WSPong([]byte(data)))
 		return nil
@@ -121,9 +126,6 @@ func (s *Service) serveWS(w http.ResponseWriter, r *http.Request, sub hub.Subscr
 		sess.CloseWithFrame(hub.ReasonClientGone, hub.WSClose(code, ""))
 		return nil
 	})
-	if after > 0 {
-		go s.replay(sess, filters, after, s.hub.TextFrame)
-	}
 	go readWS(conn, sess)
 }
 

@@ -1,0 +1,198 @@
+package stream
+
+import (
+	"context"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// QuotaBucket is the KV bucket of per-owner SSE stream counts.
+const QuotaBucket = "evtctl_sse_streams"
+
+// Quota enforces the per-owner SSE stream limit across every node sharing
+// the JetStream backbone (CONTRACT §4: "across all nodes").
+//
+// Each owner has one KV entry holding, per node, that node's open streams
+// and when it last confirmed them. Nodes change the entry with
+// compare-and-set (optimistic concurrency on the KV revision), so two nodes
+// admitting at the same moment cannot both take the last slot. Every node
+// re-confirms its counts every ttl/3; a node that stops doing so (crashed)
+// stops counting once its confirmation is older than ttl.
+type Quota struct {
+	kv     jetstream.KeyValue
+	limit  int
+	node   string
+	ttl    time.Duration
+	now    func() time.Time
+	mu     sync.Mutex
+	counts map[string]int // owner → streams open on this node
+}
+
+type quotaEntry struct {
+	Nodes map[string]nodeCount `json:"nodes"`
+}
+
+type nodeCount struct {
+	N  int   `json:"n"`
+	At int64 `json:"at"` // unix ms of the last confirmation
+}
+
+// OpenQuota opens the bucket. node must be unique per running process.
+func OpenQuota(ctx context.Context, js jetstream.JetStream, replicas, limit int, node string, ttl time.Duration) (*Quota, error) {
+	if replicas < 1 {
+		replicas = 1
+	}
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: QuotaBucket, History: 1, Replicas: replicas, Storage: jetstream.FileStorage})
+	if err != nil {
+		return nil, err
+	}
+	return &Quota{kv: kv, limit: limit, node: node, ttl: ttl, now: time.Now, counts: map[string]int{}}, nil
+}
+
+var keyEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// key maps any owner string to a valid KV key.
+func key(owner string) string { return "o_" + keyEncoding.EncodeToString([]byte(owner)) }
+
+// ErrQuotaExceeded is returned by Acquire when the owner is at the limit.
+var ErrQuotaExceeded = errors.New("sse stream limit reached")
+
+// Acquire takes one slot of owner's quota; the returned release gives it
+// back (once).
+func (q *Quota) Acquire(ctx context.Context, owner string) (func(), error) {
+	err := q.update(ctx, owner, func(e *quotaEntry, now int64) error {
+		// Other nodes count as they last confirmed; this node counts what
+		// it holds now (its stored figure may lag behind concurrent
+		// acquires on this node).
+		others := 0
+		for node, c := range e.Nodes {
+			if node == q.node {
+				continue
+			}
+			if now-c.At > q.ttl.Milliseconds() {
+				delete(e.Nodes, node) // a node that stopped confirming
+				continue
+			}
+			others += c.N
+		}
+		q.mu.Lock()
+		if others+q.counts[owner] >= q.limit {
+			q.mu.Unlock()
+			return ErrQuotaExceeded
+		}
+		q.counts[owner]++
+		n := q.counts[owner]
+		q.mu.Unlock()
+		e.Nodes[q.node] = nodeCount{N: n, At: now}
+		return nil
+	}, func() {
+		q.mu.Lock()
+		q.counts[owner]--
+		q.mu.Unlock()
+	})
+	if err != nil {
+		return nil, err
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			q.mu.Lock()
+			q.counts[owner]--
+			if q.counts[owner] <= 0 {
+				delete(q.counts, owner)
+			}
+			q.mu.Unlock()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = q.confirm(ctx, owner)
+		})
+	}, nil
+}
+
+// confirm writes this node's current count for owner.
+func (q *Quota) confirm(ctx context.Context, owner string) error {
+	return q.update(ctx, owner, func(e *quotaEntry, now int64) error {
+		q.mu.Lock()
+		n := q.counts[owner]
+		q.mu.Unlock()
+		if n == 0 {
+			delete(e.Nodes, q.node)
+		} else {
+			e.Nodes[q.node] = nodeCount{N: n, At: now}
+		}
+		return nil
+	}, nil)
+}
+
+// update applies change to owner's entry with compare-and-set, retrying on
+// conflicts. undo runs when a change was applied locally but the write
+// lost the race, before the retry.
+func (q *Quota) update(ctx context.Context, owner string, change func(*quotaEntry, int64) error, undo func()) error {
+	k := key(owner)
+	for attempt := 0; ; attempt++ {
+		var e quotaEntry
+		var rev uint64
+		got, err := q.kv.Get(ctx, k)
+		switch {
+		case err == nil:
+			rev = got.Revision()
+			if err := json.Unmarshal(got.Value(), &e); err != nil {
+				e = quotaEntry{}
+			}
+		case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
+		default:
+			return err
+		}
+		if e.Nodes == nil {
+			e.Nodes = map[string]nodeCount{}
+		}
+		if err := change(&e, q.now().UnixMilli()); err != nil {
+			return err
+		}
+		data, _ := json.Marshal(e)
+		if rev == 0 {
+			_, err = q.kv.Create(ctx, k, data)
+		} else {
+			_, err = q.kv.Update(ctx, k, data, rev)
+		}
+		if err == nil {
+			return nil
+		}
+		if undo != nil {
+			undo()
+		}
+		if attempt >= 50 || ctx.Err() != nil {
+			return err
+		}
+		// Lost a race with another node: read again.
+	}
+}
+
+// Run re-confirms this node's counts until ctx ends.
+func (q *Quota) Run(ctx context.Context) {
+	t := time.NewTicker(q.ttl / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		q.mu.Lock()
+		owners := make([]string, 0, len(q.counts))
+		for o := range q.counts {
+			owners = append(owners, o)
+		}
+		q.mu.Unlock()
+		for _, o := range owners {
+			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_ = q.confirm(cctx, o)
+			cancel()
+		}
+	}
+}
