@@ -86,8 +86,8 @@ func TestPerfFirstAttemptLatency(t *testing.T) {
 	if os.Getenv("EVTCTL_PERF") == "" {
 		t.Skip("set EVTCTL_PERF=1 to measure")
 	}
-	const rate, seconds = 500, 10
-	const total = rate * seconds
+	rate, seconds := envInt("EVTCTL_PERF_RATE", 500), envInt("EVTCTL_PERF_SECONDS", 10)
+	total := rate * seconds
 	var mu sync.Mutex
 	sent := make(map[string]time.Time, total)
 	hist := hdrhistogram.New(1, int64(10*time.Second/time.Microsecond), 3)
@@ -110,7 +110,7 @@ func TestPerfFirstAttemptLatency(t *testing.T) {
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i := range total {
-		time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / rate)))
+		time.Sleep(time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(rate))))
 		id := fmt.Sprintf("l%d", i)
 		wg.Add(1)
 		go func() {
@@ -131,7 +131,7 @@ func TestPerfFirstAttemptLatency(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	waitFor(t, 30*time.Second, "every delivery", func() bool { return got.Load() >= total })
+	waitFor(t, 30*time.Second, "every delivery", func() bool { return got.Load() >= int64(total) })
 	ms := func(q float64) float64 { return float64(hist.ValueAtQuantile(q)) / 1000 }
 	t.Logf("%d events at %d/s: ingest start → first attempt p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms",
 		hist.TotalCount(), rate, ms(50), ms(90), ms(99), ms(99.9), float64(hist.Max())/1000)
@@ -143,4 +143,12 @@ func TestPerfFirstAttemptLatency(t *testing.T) {
 			t.Log(line)
 		}
 	}
+}
+
+func envInt(name string, def int) int {
+	var n int
+	if _, err := fmt.Sscan(os.Getenv(name), &n); err != nil || n <= 0 {
+		return def
+	}
+	return n
 }

@@ -72,7 +72,8 @@ type Service struct {
 	cancel     context.CancelFunc
 	hardCtx    context.Context // cancelled when Stop's deadline passes: abort attempts
 	hardCancel context.CancelFunc
-	wg         sync.WaitGroup
+	wg         sync.WaitGroup // reconcile and request loops, request handlers
+	workerWG   sync.WaitGroup // every worker ever started, until its last attempt ends
 }
 
 // New creates the dispatcher for the endpoints of eps (started before it).
@@ -137,9 +138,7 @@ func (s *Service) Stop(ctx context.Context) {
 	done := make(chan struct{})
 	go func() {
 		s.wg.Wait()
-		for _, w := range s.runningWorkers() {
-			w.wait()
-		}
+		s.workerWG.Wait() // also workers stopped earlier by a disable or delete
 		close(done)
 	}()
 	select {
@@ -149,6 +148,7 @@ func (s *Service) Stop(ctx context.Context) {
 		<-done
 	}
 	s.hardCancel()
+	s.client.CloseIdleConnections()
 }
 
 // Routes implements server.Extension.

@@ -28,7 +28,6 @@ type worker struct {
 	checkTil atomic.Int64 // unix nanos; see mayBeRedelivered
 	cons     atomic.Pointer[jetstream.Consumer]
 	cancel   context.CancelFunc
-	done     chan struct{}
 	inflight sync.WaitGroup
 }
 
@@ -37,27 +36,22 @@ func newWorker(s *Service, ep proto.Endpoint) *worker {
 		s: s, id: ep.ID, owner: ep.Owner, since: ep.CreatedAt,
 		sem:  make(chan struct{}, max(s.cfg.Concurrency, 1)),
 		br:   newBreaker(s.cfg.BreakerFailures, s.cfg.BreakerCooldown),
-		done: make(chan struct{}),
 	}
 }
 
 func (w *worker) start(parent context.Context) {
 	ctx, cancel := context.WithCancel(parent)
 	w.cancel = cancel
+	w.s.workerWG.Add(1)
 	go func() {
-		defer close(w.done)
+		defer w.s.workerWG.Done()
 		w.run(ctx)
+		w.inflight.Wait()
 	}()
 }
 
 // stop ends pulling; attempts in flight finish on their own.
 func (w *worker) stop() { w.cancel() }
-
-// wait returns when the pull loop and every attempt have ended.
-func (w *worker) wait() {
-	<-w.done
-	w.inflight.Wait()
-}
 
 func (w *worker) consumer() jetstream.Consumer {
 	if c := w.cons.Load(); c != nil {
@@ -202,7 +196,9 @@ func (w *worker) deliver(j job) {
 		return
 	}
 	if !ep.Enabled {
-		_ = j.msg.Nak() // kept for when it is enabled again
+		// Kept for when it is enabled again; the delay keeps a worker that
+		// has not yet seen the change from spinning on it.
+		_ = j.msg.NakWithDelay(time.Second)
 		return
 	}
 	if j.run == runLive && !filter.MatchAny(s.eps.Filters(w.id), filter.AttrsOf(j.rec)) {
