@@ -34,8 +34,8 @@ type worker struct {
 func newWorker(s *Service, ep proto.Endpoint) *worker {
 	return &worker{
 		s: s, id: ep.ID, owner: ep.Owner, since: ep.CreatedAt,
-		sem:  make(chan struct{}, max(s.cfg.Concurrency, 1)),
-		br:   newBreaker(s.cfg.BreakerFailures, s.cfg.BreakerCooldown),
+		sem: make(chan struct{}, max(s.cfg.Concurrency, 1)),
+		br:  newBreaker(s.cfg.BreakerFailures, s.cfg.BreakerCooldown),
 	}
 }
 
