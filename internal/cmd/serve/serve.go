@@ -58,7 +58,7 @@ admin key is created and printed once on stderr.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.ConfigPath, "config", "c", "", "YAML config file (see `evtctl config init`)")
+	fl.StringVarP(&opts.ConfigPath, "config", "c", "", "YAML config file (write one with: evtctl config init)")
 	fl.StringVar(&opts.Listen, "listen", "", "HTTP listen address (default :8100)")
 	fl.StringVar(&opts.DataDir, "data", "", "data directory of the embedded storage (default ./evtctl-data)")
 	fl.StringVar(&opts.NATSURL, "nats-url", "", "join an external NATS JetStream cluster (comma-separated URLs)")
