@@ -240,7 +240,9 @@ type progressView struct {
 }
 
 func newProgress(ios *iostreams.IOStreams) *progressView {
-	return &progressView{ios: ios}
+	// The first report comes one interval in: a short replay prints only
+	// its summary.
+	return &progressView{ios: ios, last: time.Now()}
 }
 
 // bar draws a 30-cell bar. (bubbles/progress needs a module this project
