@@ -24,7 +24,7 @@ import (
 )
 
 // methods are the operation keys of a path item.
-var methods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+var methods = []string{"get", "post", "put", "patch", "delete", "options", "head", "trace"}
 
 // gateway starts the gateway with every extension `evtctl serve` runs.
 func gateway(t *testing.T, opts ...servertest.Option) *servertest.Harness {
