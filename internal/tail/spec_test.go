@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -73,7 +74,7 @@ func TestInferFamilyOnSeeds(t *testing.T) {
 		if got := InferFamily(data); got != want {
 			t.Errorf("%s: %q, want %q", file, got, want)
 		}
-		it := newItem("s", "", "", data, timeZero)
+		it := newItem("s", "", "", data, time.Time{})
 		if it.Family != want || it.Routing.EventType == "" || strings.ContainsAny(string(it.Event), "\n") {
 			t.Errorf("%s: item %+v", file, it.Routing)
 		}

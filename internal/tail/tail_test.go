@@ -88,25 +88,19 @@ func (r *run) snapshot() ([]tail.Item, []tail.Status) {
 	return append([]tail.Item(nil), r.items...), append([]tail.Status(nil), r.statuses...)
 }
 
-// waitFor polls cond until it holds (10 s).
-func waitFor(t *testing.T, what string, cond func(items []tail.Item, st []tail.Status) bool) {
+// waitFor polls cond on what the run collected until it holds (10 s).
+func (r *run) waitFor(t *testing.T, what string, cond func(items []tail.Item, st []tail.Status) bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if cond(runOf(t).snapshot()) {
+		if cond(r.snapshot()) {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	items, st := runOf(t).snapshot()
+	items, st := r.snapshot()
 	t.Fatalf("timed out waiting for %s; items=%d statuses=%v", what, len(items), st)
 }
-
-var runs sync.Map
-
-func runOf(t *testing.T) *run { v, _ := runs.Load(t.Name()); return v.(*run) }
-
-func track(t *testing.T, r *run) *run { runs.Store(t.Name(), r); return r }
 
 func countKind(st []tail.Status, k tail.StatusKind) int {
 	n := 0
@@ -207,22 +201,22 @@ func TestCompositeReconnectResumesAfterLastID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := track(t, follow(t, specs, e.NewKey("acme", proto.ScopeEventsRead)))
-	waitFor(t, "hello", func(_ []tail.Item, st []tail.Status) bool { return countKind(st, tail.Hello) == 1 })
+	r := follow(t, specs, e.NewKey("acme", proto.ScopeEventsRead))
+	r.waitFor(t, "hello", func(_ []tail.Item, st []tail.Status) bool { return countKind(st, tail.Hello) == 1 })
 
 	appendComposite(t, e.Harness, "acme", "c1")
-	waitFor(t, "c1", func(items []tail.Item, _ []tail.Status) bool { return len(items) == 1 })
+	r.waitFor(t, "c1", func(items []tail.Item, _ []tail.Status) bool { return len(items) == 1 })
 
 	// Drop the connection and keep the proxy down while c2 and c3 are
 	// published: only the resume (?after=c1) can deliver them.
 	p.cut(true)
-	waitFor(t, "disconnect", func(_ []tail.Item, st []tail.Status) bool { return countKind(st, tail.Disconnected) >= 1 })
+	r.waitFor(t, "disconnect", func(_ []tail.Item, st []tail.Status) bool { return countKind(st, tail.Disconnected) >= 1 })
 	appendComposite(t, e.Harness, "acme", "c2")
 	appendComposite(t, e.Harness, "acme", "c3")
 	p.restore()
-	waitFor(t, "c2, c3", func(items []tail.Item, _ []tail.Status) bool { return len(items) >= 3 })
+	r.waitFor(t, "c2, c3", func(items []tail.Item, _ []tail.Status) bool { return len(items) >= 3 })
 	appendComposite(t, e.Harness, "acme", "c4")
-	waitFor(t, "c4", func(items []tail.Item, _ []tail.Status) bool { return len(items) >= 4 })
+	r.waitFor(t, "c4", func(items []tail.Item, _ []tail.Status) bool { return len(items) >= 4 })
 
 	items, st := r.snapshot()
 	if got := ids(items); got != "c1,c2,c3,c4" {
@@ -252,8 +246,8 @@ func TestSSEReconnectResumesWithLastEventID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := track(t, follow(t, specs, e.NewKey("acme", proto.ScopeDeviceRead)))
-	waitFor(t, "connected", func(_ []tail.Item, st []tail.Status) bool { return countKind(st, tail.Connected) == 1 })
+	r := follow(t, specs, e.NewKey("acme", proto.ScopeDeviceRead))
+	r.waitFor(t, "connected", func(_ []tail.Item, st []tail.Status) bool { return countKind(st, tail.Connected) == 1 })
 
 	ingest := func(n int) {
 		t.Helper()
@@ -262,15 +256,15 @@ func TestSSEReconnectResumesWithLastEventID(t *testing.T) {
 		}
 	}
 	ingest(1)
-	waitFor(t, "first", func(items []tail.Item, _ []tail.Status) bool { return len(items) == 1 })
+	r.waitFor(t, "first", func(items []tail.Item, _ []tail.Status) bool { return len(items) == 1 })
 	p.cut(true)
-	waitFor(t, "disconnect", func(_ []tail.Item, st []tail.Status) bool { return countKind(st, tail.Disconnected) >= 1 })
+	r.waitFor(t, "disconnect", func(_ []tail.Item, st []tail.Status) bool { return countKind(st, tail.Disconnected) >= 1 })
 	ingest(2)
 	ingest(3)
 	p.restore()
-	waitFor(t, "resumed", func(items []tail.Item, _ []tail.Status) bool { return len(items) >= 3 })
+	r.waitFor(t, "resumed", func(items []tail.Item, _ []tail.Status) bool { return len(items) >= 3 })
 	ingest(4)
-	waitFor(t, "live", func(items []tail.Item, _ []tail.Status) bool { return len(items) >= 4 })
+	r.waitFor(t, "live", func(items []tail.Item, _ []tail.Status) bool { return len(items) >= 4 })
 
 	items, _ := r.snapshot()
 	if len(items) != 4 {
@@ -302,8 +296,8 @@ func TestEndpointWebSocketInfersFamilies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := track(t, follow(t, specs, ""))
-	waitFor(t, "connected", func(_ []tail.Item, st []tail.Status) bool { return countKind(st, tail.Connected) == 1 })
+	r := follow(t, specs, "")
+	r.waitFor(t, "connected", func(_ []tail.Item, st []tail.Status) bool { return countKind(st, tail.Connected) == 1 })
 	// The hub registers the session just after the upgrade answer.
 	time.Sleep(100 * time.Millisecond)
 
@@ -316,7 +310,7 @@ func TestEndpointWebSocketInfersFamilies(t *testing.T) {
 		}
 	}
 	appendComposite(t, e.Harness, "acme", "c9")
-	waitFor(t, "4 events", func(items []tail.Item, _ []tail.Status) bool { return len(items) >= 4 })
+	r.waitFor(t, "4 events", func(items []tail.Item, _ []tail.Status) bool { return len(items) >= 4 })
 	items, _ := r.snapshot()
 	got := map[proto.Family]string{}
 	for _, it := range items {
@@ -396,8 +390,8 @@ func TestSSERetriesTemporaryRefusalAndSeesKeepAlives(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := track(t, follow(t, specs, ""))
-	waitFor(t, "two events", func(items []tail.Item, _ []tail.Status) bool { return len(items) >= 2 })
+	r := follow(t, specs, "")
+	r.waitFor(t, "two events", func(items []tail.Item, _ []tail.Status) bool { return len(items) >= 2 })
 	items, st := r.snapshot()
 	if ids(items) != "7,9" || items[0].Family != proto.FamilyAnalysis {
 		t.Fatalf("items %s %+v", ids(items), items[0])

@@ -1,5 +1,0 @@
-package tail
-
-import "time"
-
-var timeZero time.Time
