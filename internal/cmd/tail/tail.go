@@ -2,6 +2,7 @@
 package tail
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -220,17 +221,25 @@ func (c *counter) done() bool { return c.opts.Count > 0 && c.n >= c.opts.Count }
 // runLines is the non-terminal mode: events on stdout, statuses on stderr.
 func runLines(ctx context.Context, cancel context.CancelFunc, opts *Options, items <-chan tail.Item, statuses <-chan tail.Status, rec *tail.Recorder, runErr <-chan error) error {
 	c := &counter{opts: opts, rec: rec, cancel: cancel}
-	out := opts.IO.Out
+	// Buffered, flushed whenever no more events are waiting: one write per
+	// burst rather than per event, and no event waits behind the buffer.
+	out := bufio.NewWriterSize(opts.IO.Out, 64<<10)
+	defer out.Flush()
 	for {
 		select {
 		case it := <-items:
 			if c.done() {
 				continue // the run is stopping; more than --count were in flight
 			}
-			if err := c.take(&it, len(items) > 0); err != nil {
+			more := len(items) > 0
+			if err := c.take(&it, more); err != nil {
 				return err
 			}
-			if err := tail.WriteLine(out, it); err != nil {
+			err := tail.WriteLine(out, it)
+			if err == nil && !more {
+				err = out.Flush()
+			}
+			if err != nil {
 				if errors.Is(err, syscall.EPIPE) {
 					return nil // the reader went away (| head): a normal end
 				}
