@@ -87,11 +87,40 @@ func Open(ctx context.Context, o Options) (*Backbone, error) {
 		b.Close()
 		return nil, err
 	}
-	if _, err := b.JS.AccountInfo(ctx); err != nil {
+	if err := b.waitForJetStream(ctx, o); err != nil {
 		b.Close()
-		return nil, fmt.Errorf("JetStream is not available on %s: %w", b.where(o), err)
+		return nil, err
 	}
 	return b, nil
+}
+
+// waitForJetStream retries until JetStream answers or ctx ends: a cluster
+// that is starting at the same time as the gateway may take a while to
+// elect its meta leader, and that is not a reason to exit.
+func (b *Backbone) waitForJetStream(ctx context.Context, o Options) error {
+	wait := 250 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := b.JS.AccountInfo(actx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("JetStream is not available on %s: %w", b.where(o), err)
+		}
+		if attempt == 1 || attempt%10 == 0 {
+			b.log.Warn("waiting for JetStream", "on", b.where(o), "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("JetStream is not available on %s: %w", b.where(o), err)
+		case <-time.After(wait):
+		}
+		if wait < 2*time.Second {
+			wait *= 2
+		}
+	}
 }
 
 func (b *Backbone) where(o Options) string {

@@ -55,7 +55,7 @@ func OpenLog(ctx context.Context, js jetstream.JetStream, o LogOptions) (*Log, e
 		Replicas:    o.Replicas,
 		AllowDirect: true,
 	}
-	s, err := js.CreateOrUpdateStream(ctx, cfg)
+	s, err := EnsureStream(ctx, js, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("create event stream: %w", err)
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/evtctl/evtctl/internal/store"
 )
 
 // QuotaBucket is the KV bucket of per-owner SSE stream counts.
@@ -47,7 +49,7 @@ func OpenQuota(ctx context.Context, js jetstream.JetStream, replicas, limit int,
 	if replicas < 1 {
 		replicas = 1
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: QuotaBucket, History: 1, Replicas: replicas, Storage: jetstream.FileStorage})
+	kv, err := store.EnsureKeyValue(ctx, js, jetstream.KeyValueConfig{Bucket: QuotaBucket, History: 1, Replicas: replicas, Storage: jetstream.FileStorage})
 	if err != nil {
 		return nil, err
 	}

@@ -51,7 +51,7 @@ type records struct {
 }
 
 func openRecords(ctx context.Context, js jetstream.JetStream, replicas int, maxAge time.Duration) (*records, error) {
-	s, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	s, err := store.EnsureStream(ctx, js, jetstream.StreamConfig{
 		Name:              recordStream,
 		Description:       "evtctl webhook delivery records (newest state per endpoint and event)",
 		Subjects:          []string{recordPrefix + ".>"},

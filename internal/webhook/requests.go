@@ -45,7 +45,7 @@ type requests struct {
 }
 
 func openRequests(ctx context.Context, js jetstream.JetStream, replicas int, ackWait time.Duration) (*requests, error) {
-	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	st, err := store.EnsureStream(ctx, js, jetstream.StreamConfig{
 		Name:        requestStream,
 		Description: "evtctl webhook retry and replay requests",
 		Subjects:    []string{requestPrefix + ".>"},
