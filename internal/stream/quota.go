@@ -32,7 +32,8 @@ type Quota struct {
 	ttl    time.Duration
 	now    func() time.Time
 	mu     sync.Mutex
-	counts map[string]int // owner → streams open on this node
+	counts map[string]int         // owner → streams open on this node
+	locks  map[string]*sync.Mutex // owner → serialises this node's updates
 }
 
 type quotaEntry struct {
@@ -53,7 +54,7 @@ func OpenQuota(ctx context.Context, js jetstream.JetStream, replicas, limit int,
 	if err != nil {
 		return nil, err
 	}
-	return &Quota{kv: kv, limit: limit, node: node, ttl: ttl, now: time.Now, counts: map[string]int{}}, nil
+	return &Quota{kv: kv, limit: limit, node: node, ttl: ttl, now: time.Now, counts: map[string]int{}, locks: map[string]*sync.Mutex{}}, nil
 }
 
 var keyEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
@@ -131,12 +132,30 @@ func (q *Quota) confirm(ctx context.Context, owner string) error {
 	}, nil)
 }
 
+// ownerLock returns the mutex that serialises this node's updates of
+// owner's entry: many streams of one owner opening at once on one node
+// queue here instead of colliding in compare-and-set, so conflicts only
+// come from other nodes.
+func (q *Quota) ownerLock(owner string) *sync.Mutex {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	l := q.locks[owner]
+	if l == nil {
+		l = &sync.Mutex{}
+		q.locks[owner] = l
+	}
+	return l
+}
+
 // update applies change to owner's entry with compare-and-set, retrying on
-// conflicts. undo runs when a change was applied locally but the write
-// lost the race, before the retry.
+// conflicts until ctx ends. undo runs when a change was applied locally
+// but the write lost the race, before the retry.
 func (q *Quota) update(ctx context.Context, owner string, change func(*quotaEntry, int64) error, undo func()) error {
+	l := q.ownerLock(owner)
+	l.Lock()
+	defer l.Unlock()
 	k := key(owner)
-	for attempt := 0; ; attempt++ {
+	for {
 		var e quotaEntry
 		var rev uint64
 		got, err := q.kv.Get(ctx, k)
@@ -168,7 +187,7 @@ func (q *Quota) update(ctx context.Context, owner string, change func(*quotaEntr
 		if undo != nil {
 			undo()
 		}
-		if attempt >= 50 || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			return err
 		}
 		// Lost a race with another node: read again.
