@@ -122,3 +122,52 @@ func BenchmarkIngestSingleAt1000PerSecond(b *testing.B) {
 	b.ReportMetric(pct(0.99), "p99_ms")
 	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max_ms")
 }
+
+// BenchmarkIngestNDJSONBatch1000Concurrent is the same load from one client
+// keeping 4 batch requests in flight (4 HTTP/1.1 connections), as a
+// producer with a backlog would: the server then overlaps parsing one
+// batch with storing another.
+func BenchmarkIngestNDJSONBatch1000Concurrent(b *testing.B) {
+	h := servertest.Run(b, nil)
+	tmpl := soundTemplate(b)
+	const batch, inflight = 1000, 4
+	bodies := make([][]byte, b.N)
+	for i := range bodies {
+		var buf bytes.Buffer
+		for j := 0; j < batch; j++ {
+			buf.Write(soundLine(b, tmpl, fmt.Sprintf("c%d-%d", i, j)))
+		}
+		bodies[i] = buf.Bytes()
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: inflight}}
+	next := make(chan []byte)
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for w := 0; w < inflight; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for body := range next {
+				req, _ := http.NewRequest("POST", h.URL+"/api/v1/events/sound", bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+servertest.AdminToken)
+				req.Header.Set("Content-Type", "application/x-ndjson")
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusAccepted {
+					b.Errorf("status %d", resp.StatusCode)
+				}
+			}
+		}()
+	}
+	for _, body := range bodies {
+		next <- body
+	}
+	close(next)
+	wg.Wait()
+	b.StopTimer()
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
+}
