@@ -21,6 +21,10 @@ import (
 // lines do not produce a response larger than the request.
 const maxDetails = 100
 
+// compactChunk is the size of the buffers that records needing compaction
+// are copied into: about 50 document-000 events each.
+const compactChunk = 64 << 10
+
 // Handler serves POST /api/v1/events/{family}.
 type Handler struct {
 	Log     *store.Log
@@ -98,7 +102,9 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, fam proto.Famil
 	// Records already on one line (the common case for machine senders)
 	// are published straight from the request buffer: NATS copies them
 	// into its write buffer during Append, before buf is reused. Others
-	// are compacted into one shared allocation.
+	// are compacted into shared chunks; a full chunk is left to the
+	// records that point into it and a new one started, so nothing is
+	// copied twice.
 	var data []byte
 	for i, rec := range records {
 		rt, errs := proto.Extract(fam, rec)
@@ -114,6 +120,9 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, fam proto.Famil
 		}
 		payload := rec
 		if proto.HasSpace(rec) {
+			if cap(data)-len(data) < len(rec) {
+				data = make([]byte, 0, max(len(rec), compactChunk))
+			}
 			off := len(data)
 			data = proto.AppendCompact(data, rec)
 			payload = data[off:len(data):len(data)]

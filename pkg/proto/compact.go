@@ -3,6 +3,7 @@ package proto
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 )
 
 // AppendCompact appends src to dst with insignificant whitespace removed, so each event is
@@ -88,12 +89,6 @@ func hasSpace(src []byte) bool {
 	return false
 }
 
-// growBytes makes room for n more bytes in one allocation.
-func growBytes(b []byte, n int) []byte {
-	if cap(b)-len(b) < n {
-		nb := make([]byte, len(b), len(b)+n)
-		copy(nb, b)
-		return nb
-	}
-	return b
-}
+// growBytes makes room for n more bytes, growing the way append does
+// (amortised), so appending many events to one buffer stays linear.
+func growBytes(b []byte, n int) []byte { return slices.Grow(b, n) }
