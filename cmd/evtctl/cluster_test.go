@@ -355,12 +355,30 @@ func TestClusterTwoGatewaysThreeNATSServers(t *testing.T) {
 		t.Fatal("the revoked key's stream on A stayed open")
 	}
 
+	// A, started first, holds the composite publisher lease; B derives the
+	// same composites but keeps them in standby.
+	isPublisher := func(node string) bool {
+		_, body := do(t, "GET", "http://"+node+"/metrics", crashToken, "", "")
+		return strings.Contains(string(body), "\nevtctl_composite_publisher 1")
+	}
+	if !isPublisher(a) || isPublisher(b) {
+		t.Fatalf("composite publisher: A %v, B %v; want A only", isPublisher(a), isPublisher(b))
+	}
+
 	// A gateway node dies: its 6 streams stop counting within the quota TTL.
 	if err := nodeA.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	_ = nodeA.Wait()
 	killed := time.Now()
+	// A composite completed right after the publisher died is derived by B
+	// in standby and stored once B takes the lease over (after its TTL).
+	for i := range 3 {
+		ev := fmt.Sprintf(`{"id":"bark-late-%d","created_at":"2026-03-26T09:10:0%dZ","label_id":"dog_bark","mic_id":"mic_001"}`, i, i)
+		if s, body := do(t, "POST", "http://"+b+"/api/v1/events/sound", key.Token, "application/json", ev); s != 202 {
+			t.Fatalf("ingest sound on B: %d %s", s, body)
+		}
+	}
 	if s, _, c := sseStream(t, b, "/api/v1/devices/analysis/stream/all", key.Token, ""); s != 429 {
 		t.Fatalf("right after the crash the dead node's streams must still count: %d", s)
 	} else {
@@ -372,6 +390,15 @@ func TestClusterTwoGatewaysThreeNATSServers(t *testing.T) {
 		return s == 200
 	})
 	t.Logf("a crashed node's SSE streams stopped counting after %v", time.Since(killed).Round(time.Second))
+	waitUntil(t, 30*time.Second, func() bool { return countComposites() >= 2 })
+	t.Logf("B stored the composite of the fail-over gap %v after the publisher died", time.Since(killed).Round(time.Second))
+	if !isPublisher(b) {
+		t.Fatal("B stored composites but does not report itself the publisher")
+	}
+	time.Sleep(time.Second)
+	if n := countComposites(); n != 2 {
+		t.Fatalf("%d composites after the fail-over, want 2", n)
+	}
 
 	// One NATS server dies mid-stream: B keeps ingesting and streaming,
 	// nothing is lost (the streams are replicated on three servers).

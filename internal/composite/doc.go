@@ -15,6 +15,8 @@
 //     the rules resource on a KV collection, the /api/v1/rules routes, and a
 //     follower of the event log that feeds the engine and appends the
 //     composites back to the log, from where the streams deliver them.
+//     In a cluster only the holder of the publisher lease (lease.go)
+//     appends; the other nodes keep recent composites in standby.
 //
 // docs/composite.md states the semantics with examples.
 package composite

@@ -44,8 +44,29 @@ type Service struct {
 	stopFollow func()
 	stopOnce   sync.Once
 
+	// Every node runs the engine (warm windows for a fail-over), but only
+	// the holder of the publisher lease stores composites, so one node's
+	// view of the rules decides. The others keep what they derived in the
+	// last standbyFor in standby and store it when they take over: the
+	// composites of the gap between the old publisher's death and the
+	// take-over; those it had stored are dropped by the log's
+	// de-duplication.
+	lease       *lease
+	leaseCancel context.CancelFunc
+	leaseDone   chan struct{}
+	standby     []standbyEmission // only touched by publishLoop
+
 	emitted   prometheus.Counter
 	processed atomic.Uint64 // log sequence of the last sound event the engine saw
+}
+
+// standbyFor is how long a node that does not publish keeps what it
+// derived: longer than a lease can outlive its holder.
+const standbyFor = 2 * leaseTTL
+
+type standbyEmission struct {
+	em Emission
+	at time.Time
 }
 
 // Processed returns the log sequence of the last sound event the engine
@@ -94,6 +115,28 @@ func (s *Service) Start(ctx context.Context, d *server.Deps) (err error) {
 		Name: "evtctl_composite_emitted_total", Help: "Composite events derived by this node and newly stored in the log.",
 	})
 	d.Metrics.Registry.MustRegister(s.emitted, &collector{s: s})
+
+	kv, err := openLeases(ctx, d.Backbone.JS, d.Config.Storage.Replicas)
+	if err != nil {
+		return err
+	}
+	s.lease = newLease(kv, publisherKey, edgeName(d.Config), leaseTTL)
+	s.lease.attempt(ctx) // a single node publishes from the start
+	d.Metrics.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "evtctl_composite_publisher", Help: "1 if this node holds the composite publisher lease (stores the composites), else 0.",
+	}, func() float64 {
+		if s.lease.held() {
+			return 1
+		}
+		return 0
+	}))
+	var leaseCtx context.Context
+	leaseCtx, s.leaseCancel = context.WithCancel(context.Background())
+	s.leaseDone = make(chan struct{})
+	go func() {
+		defer close(s.leaseDone)
+		s.lease.run(leaseCtx)
+	}()
 
 	s.out = make(chan Emission, 1024)
 	s.stopping = make(chan struct{})
@@ -159,33 +202,71 @@ func (s *Service) publish(em Emission) {
 	}
 }
 
-// publishLoop stores composites in order. A composite whose append fails is
-// retried until it is stored or the service stops; one lost at shutdown is
-// derived again by the next start's rebuild (it is not in the log).
+// publishLoop stores composites in order while this node holds the
+// publisher lease, and keeps them in standby otherwise.
 func (s *Service) publishLoop() {
 	defer close(s.pubDone)
-	for em := range s.out {
-		data, err := Payload(&em)
-		if err != nil {
-			s.log.Error("cannot render composite", "id", em.ID, "err", err)
-			continue
-		}
-		entry := store.Entry{Address: store.CompositeAddress(em.Owner, em.ID), ID: em.ID, Data: data}
-		for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
-			res, err := s.elog.Append(s.pubCtx, []store.Entry{entry})
-			if err == nil {
-				if res.Accepted > 0 {
-					s.emitted.Inc()
-				}
-				break
-			}
-			s.log.Warn("storing composite failed; retrying", "id", em.ID, "err", err)
-			select {
-			case <-s.pubCtx.Done():
-				s.log.Warn("composite not stored before shutdown; the next start derives it again", "id", em.ID)
+	for {
+		select {
+		case em, ok := <-s.out:
+			if !ok {
 				return
-			case <-time.After(backoff):
 			}
+			if !s.lease.held() {
+				s.keep(em)
+				continue
+			}
+			if !s.store(em) {
+				return
+			}
+		case <-s.lease.gained:
+			s.log.Info("this node now stores the composites", "standby", len(s.standby))
+			for len(s.standby) > 0 {
+				if !s.store(s.standby[0].em) {
+					return
+				}
+				s.standby = s.standby[1:]
+			}
+			s.standby = nil
+		}
+	}
+}
+
+// keep holds a composite derived while another node publishes, dropping
+// those older than standbyFor.
+func (s *Service) keep(em Emission) {
+	now := time.Now()
+	i := 0
+	for i < len(s.standby) && now.Sub(s.standby[i].at) > standbyFor {
+		i++
+	}
+	s.standby = append(s.standby[i:], standbyEmission{em, now})
+}
+
+// store appends one composite to the log, retrying until it is stored
+// (false: the service stopped first; the next start derives it again, as
+// it is not in the log).
+func (s *Service) store(em Emission) bool {
+	data, err := Payload(&em)
+	if err != nil {
+		s.log.Error("cannot render composite", "id", em.ID, "err", err)
+		return true
+	}
+	entry := store.Entry{Address: store.CompositeAddress(em.Owner, em.ID), ID: em.ID, Data: data}
+	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
+		res, err := s.elog.Append(s.pubCtx, []store.Entry{entry})
+		if err == nil {
+			if res.Accepted > 0 {
+				s.emitted.Inc()
+			}
+			return true
+		}
+		s.log.Warn("storing composite failed; retrying", "id", em.ID, "err", err)
+		select {
+		case <-s.pubCtx.Done():
+			s.log.Warn("composite not stored before shutdown; the next start derives it again", "id", em.ID)
+			return false
+		case <-time.After(backoff):
 		}
 	}
 }
@@ -207,6 +288,13 @@ func (s *Service) Stop(ctx context.Context) {
 				<-s.pubDone
 			}
 			s.pubCancel()
+		}
+		if s.leaseCancel != nil {
+			s.leaseCancel()
+			<-s.leaseDone
+			rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			s.lease.release(rctx) // the next publisher need not wait for the TTL
+			cancel()
 		}
 		if s.rules != nil {
 			s.rules.Close()
