@@ -35,7 +35,7 @@ type lease struct {
 	holder string
 	ttl    time.Duration
 
-	until  atomic.Int64 // unix ns until which this node holds the lease; 0 = not held
+	until  atomic.Int64  // unix ns until which this node holds the lease; 0 = not held
 	gained chan struct{} // signalled when this node becomes the holder
 
 	mu  sync.Mutex // rev is used by run and release
