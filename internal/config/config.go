@@ -61,6 +61,7 @@ type Storage struct {
 	NATSURL     string        `yaml:"nats_url" env:"EVTCTL_NATS_URL" doc:"External NATS JetStream cluster (comma-separated URLs); empty = embedded server."`
 	NATSListen  string        `yaml:"nats_listen" doc:"host:port on which the embedded NATS server also accepts clients; empty = no network listener."`
 	LeafRemotes []string      `yaml:"leaf_remotes" doc:"NATS URLs of a cloud cluster the embedded server joins as a leaf node."`
+	EdgeSources []string      `yaml:"edge_sources" doc:"server.name of each edge (joined as a leaf node) whose event log this gateway's log copies, catching up after outages."`
 	Replicas    int           `yaml:"replicas" doc:"JetStream replicas of every stream and bucket: 1, 3 or 5."`
 	MaxAge      time.Duration `yaml:"max_age" doc:"How long recorded events are kept (resume, query, replay); 0 = forever."`
 	MaxBytes    int64         `yaml:"max_bytes" doc:"Size cap of the event log in bytes, oldest dropped first; -1 = unlimited."`

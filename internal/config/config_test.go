@@ -338,6 +338,8 @@ func TestCheck(t *testing.T) {
 				`c.yaml:4: storage.leaf_remotes[1]: invalid URL "cloud:7422": want nats://host:port (or tls://, ws://, wss://)`,
 				`c.yaml:4: storage.leaf_remotes: applies only to the embedded server, but storage.nats_url is set`,
 			}},
+		{"edge sources", "storage:\n  edge_sources: [edge-01, \"\"]\n",
+			[]string{`c.yaml:2: storage.edge_sources[1]: an edge's server.name is required`}},
 		{"redact paths", "redact:\n  fields:\n    - microphone.console.password\n    - events[].microphone.console.password\n    - a..b\n    - \"[].x\"\n",
 			[]string{
 				`c.yaml:5: redact.fields[2]: invalid path "a..b": want names separated by dots, [] after an array's name (e.g. "events[].microphone.console.password")`,

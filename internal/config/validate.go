@@ -94,6 +94,11 @@ func validate(cfg *Config) []Problem {
 	if len(st.LeafRemotes) > 0 && st.NATSURL != "" {
 		c.add("storage.leaf_remotes", "applies only to the embedded server, but storage.nats_url is set")
 	}
+	for i, e := range st.EdgeSources {
+		if strings.TrimSpace(e) == "" {
+			c.add(fmt.Sprintf("storage.edge_sources[%d]", i), "an edge's server.name is required")
+		}
+	}
 	if st.Replicas < 1 || st.Replicas > 5 || st.Replicas%2 == 0 {
 		c.add("storage.replicas", "must be 1, 3 or 5, got %d", st.Replicas)
 	}

@@ -108,6 +108,7 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		MaxAge:      s.cfg.Storage.MaxAge,
 		MaxBytes:    s.cfg.Storage.MaxBytes,
 		DedupWindow: s.cfg.Storage.DedupWindow,
+		EdgeSources: s.cfg.Storage.EdgeSources,
 	})
 	if err != nil {
 		return err

@@ -35,6 +35,11 @@ type Options struct {
 	Logger      *slog.Logger
 }
 
+// LocalSubjects covers the subjects of every stream and KV bucket evtctl
+// creates: the event log, the KV buckets, and the webhook delivery records
+// ("whd.") and requests ("whr."). A new stream's subjects must be added.
+var LocalSubjects = []string{SubjectPrefix + ".>", "$KV.>", "whd.>", "whr.>"}
+
 // Backbone is a connection to NATS with JetStream, and the embedded server
 // when there is one.
 type Backbone struct {
@@ -161,10 +166,15 @@ func startEmbedded(o Options) (*server.Server, error) {
 			}
 			urls = append(urls, u)
 		}
-		sopts.LeafNode.Remotes = []*server.RemoteLeafOpts{{URLs: urls}}
+		// The subjects of evtctl's own streams and buckets do not cross the
+		// leaf connection: both sides' streams listen on the same subjects
+		// and would otherwise each store the other's events, keys and
+		// endpoints. The cloud reads the edge's log through its domain's
+		// JetStream API (storage.edge_sources), which these rules leave open.
+		sopts.LeafNode.Remotes = []*server.RemoteLeafOpts{{URLs: urls, DenyImports: LocalSubjects, DenyExports: LocalSubjects}}
 		// A leaf keeps its own JetStream domain so that the edge's log stays
 		// local and survives a broken uplink.
-		sopts.JetStreamDomain = "edge-" + serverName(o.Name)
+		sopts.JetStreamDomain = EdgeDomain(o.Name)
 	}
 	ns, err := server.NewServer(sopts)
 	if err != nil {
@@ -182,6 +192,10 @@ func startEmbedded(o Options) (*server.Server, error) {
 	}
 	return ns, nil
 }
+
+// EdgeDomain is the JetStream domain of an edge's embedded server, by the
+// edge's server.name: the cloud reaches the edge's log through it.
+func EdgeDomain(name string) string { return "edge-" + serverName(name) }
 
 func serverName(n string) string {
 	n = strings.Map(func(r rune) rune {

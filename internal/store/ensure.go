@@ -44,7 +44,27 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.Str
 
 func streamDiffers(cur, want jetstream.StreamConfig) bool {
 	return cur.MaxAge != want.MaxAge || cur.MaxBytes != want.MaxBytes || cur.Duplicates != want.Duplicates ||
-		cur.Replicas != want.Replicas || cur.MaxMsgs != want.MaxMsgs || len(cur.Subjects) != len(want.Subjects)
+		cur.Replicas != want.Replicas || cur.MaxMsgs != want.MaxMsgs || len(cur.Subjects) != len(want.Subjects) ||
+		!sameSources(cur.Sources, want.Sources)
+}
+
+// sameSources compares the sources evtctl sets (stream name and API prefix).
+func sameSources(a, b []*jetstream.StreamSource) bool {
+	key := func(s *jetstream.StreamSource) string {
+		if s.External != nil {
+			return s.Name + " " + s.External.APIPrefix
+		}
+		return s.Name
+	}
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if key(a[i]) != key(b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // EnsureKeyValue binds to a KV bucket, creating it when missing (see

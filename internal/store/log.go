@@ -25,6 +25,9 @@ type LogOptions struct {
 	MaxAge      time.Duration
 	MaxBytes    int64
 	DedupWindow time.Duration
+	// EdgeSources names edges (their server.name) whose logs this one
+	// copies through their JetStream domains (see EdgeDomain).
+	EdgeSources []string
 }
 
 // Log is the durable, ordered event log. Its sequence numbers are the
@@ -54,6 +57,14 @@ func OpenLog(ctx context.Context, js jetstream.JetStream, o LogOptions) (*Log, e
 		Duplicates:  o.DedupWindow,
 		Replicas:    o.Replicas,
 		AllowDirect: true,
+	}
+	// An edge's events keep their subjects and ids: the copies are queried,
+	// streamed and de-duplicated like events ingested here.
+	for _, e := range o.EdgeSources {
+		cfg.Sources = append(cfg.Sources, &jetstream.StreamSource{
+			Name:     StreamName,
+			External: &jetstream.ExternalStream{APIPrefix: "$JS." + EdgeDomain(e) + ".API"},
+		})
 	}
 	s, err := EnsureStream(ctx, js, cfg)
 	if err != nil {

@@ -3,8 +3,11 @@ package webhook
 import (
 	"errors"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/evtctl/evtctl/internal/store"
 )
 
 // The example of the Standard Webhooks specification's reference libraries.
@@ -157,5 +160,15 @@ func TestGuard(t *testing.T) {
 	}
 	if _, err := newGuard([]string{"nope"}); err == nil {
 		t.Fatal("bad CIDR accepted")
+	}
+}
+
+// The webhook streams' subjects must stay on an edge's side of a leaf
+// connection like the rest of evtctl's (store.LocalSubjects).
+func TestStreamSubjectsAreLocal(t *testing.T) {
+	for _, prefix := range []string{recordPrefix, requestPrefix} {
+		if !slices.Contains(store.LocalSubjects, prefix+".>") {
+			t.Errorf("%s.> is missing from store.LocalSubjects", prefix)
+		}
 	}
 }
