@@ -330,3 +330,44 @@ func TestMetricsExposeIngest(t *testing.T) {
 		t.Error("a token appears in metrics")
 	}
 }
+
+// TestIngestCompactsLargeBatches: records with whitespace are compacted
+// into shared chunks of the request; a batch that spans many chunks must
+// store every record exactly as its compact form, none overwritten by the
+// next.
+func TestIngestCompactsLargeBatches(t *testing.T) {
+	h := servertest.Run(t, nil)
+	w := h.NewKey("acme", proto.ScopeEventsWrite, proto.ScopeEventsRead)
+	const n = 300 // ~1.5 KB each when indented: several 64 KiB chunks
+	var arr bytes.Buffer
+	want := map[string]string{}
+	arr.WriteString("[\n")
+	for i := range n {
+		id := fmt.Sprintf("big-%03d", i)
+		var pretty, compact bytes.Buffer
+		if err := json.Indent(&pretty, []byte(soundEvent(t, id)), "", "    "); err != nil {
+			t.Fatal(err)
+		}
+		_ = json.Compact(&compact, pretty.Bytes())
+		want[id] = compact.String()
+		if i > 0 {
+			arr.WriteString(",\n")
+		}
+		arr.Write(pretty.Bytes())
+	}
+	arr.WriteString("\n]")
+	if r := h.Do("POST", "/api/v1/events/sound", w, "application/json", arr.String()); r.Status != http.StatusAccepted {
+		t.Fatalf("ingest: %d %s", r.Status, r.Body)
+	}
+	var page proto.EventPage
+	h.Do("GET", "/api/v1/events?limit=1000", w, "", nil).JSON(t, &page)
+	if len(page.Items) != n {
+		t.Fatalf("query: %d items, want %d", len(page.Items), n)
+	}
+	for i, it := range page.Items {
+		id := fmt.Sprintf("big-%03d", i) // stored in the order of the array
+		if got := string(it.Event); got != want[id] {
+			t.Fatalf("event %d stored as\n%s\nwant\n%s", i, got, want[id])
+		}
+	}
+}
