@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // natsCluster starts n JetStream servers clustered on loopback and returns
@@ -93,7 +96,6 @@ func gatewayNode(t *testing.T, name, natsURLs string) (*exec.Cmd, string) {
 	cmd.Env = append(os.Environ(),
 		"EVTCTL_ADMIN_TOKEN="+crashToken,
 		"EVTCTL_LOG_LEVEL=error",
-		"EVTCTL_STORAGE_REPLICAS=3",
 		"EVTCTL_WEBHOOKS_ALLOW_CIDRS=127.0.0.0/8",
 	)
 	var stderr bytes.Buffer
@@ -197,6 +199,24 @@ func TestClusterTwoGatewaysThreeNATSServers(t *testing.T) {
 	natsURLs := strings.Join(urls, ",")
 	nodeA, a := gatewayNode(t, "edge-a", natsURLs)
 	_, b := gatewayNode(t, "edge-b", natsURLs)
+
+	// storage.replicas is left at 0 (automatic): on three servers the log
+	// and the buckets are R3.
+	nc, err := nats.Connect(natsURLs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	for _, name := range []string{"EVENTS", "KV_evtctl_keys", "KV_evtctl_leases"} {
+		st, err := js.Stream(context.Background(), name)
+		if err != nil {
+			t.Fatalf("stream %s: %v", name, err)
+		}
+		if r := st.CachedInfo().Config.Replicas; r != 3 {
+			t.Errorf("stream %s has %d replicas on a three-server cluster, want 3", name, r)
+		}
+	}
 
 	// A key created on A works on B at once (resources are replicated KV).
 	status, body := do(t, "POST", "http://"+a+"/api/v1/keys", crashToken, "application/json",

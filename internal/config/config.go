@@ -62,7 +62,7 @@ type Storage struct {
 	NATSListen  string        `yaml:"nats_listen" doc:"host:port on which the embedded NATS server also accepts clients; empty = no network listener."`
 	LeafRemotes []string      `yaml:"leaf_remotes" doc:"NATS URLs of a cloud cluster the embedded server joins as a leaf node."`
 	EdgeSources []string      `yaml:"edge_sources" doc:"server.name of each edge (joined as a leaf node) whose event log this gateway's log copies, catching up after outages."`
-	Replicas    int           `yaml:"replicas" doc:"JetStream replicas of every stream and bucket: 1, 3 or 5."`
+	Replicas    int           `yaml:"replicas" doc:"JetStream replicas of every stream and bucket: 1, 3 or 5; 0 = automatic: 3 on an external NATS cluster of three or more servers, else 1."`
 	MaxAge      time.Duration `yaml:"max_age" doc:"How long recorded events are kept (resume, query, replay); 0 = forever."`
 	MaxBytes    int64         `yaml:"max_bytes" doc:"Size cap of the event log in bytes, oldest dropped first; -1 = unlimited."`
 	DedupWindow time.Duration `yaml:"dedup_window" doc:"How long an event id is remembered to acknowledge re-sent events as duplicates."`
@@ -131,7 +131,7 @@ func Default() *Config {
 		},
 		Storage: Storage{
 			DataDir:     "evtctl-data",
-			Replicas:    1,
+			Replicas:    0,
 			MaxAge:      168 * time.Hour,
 			MaxBytes:    -1,
 			DedupWindow: 30 * time.Minute,

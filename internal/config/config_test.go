@@ -233,7 +233,7 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{map[string]string{"EVTCTL_STORAGE_MAX_AGE": "7x"}, `EVTCTL_STORAGE_MAX_AGE: storage.max_age: invalid duration "7x"`},
 		{map[string]string{"EVTCTL_LIMITS_SSE_PER_USER": "many"}, `EVTCTL_LIMITS_SSE_PER_USER: limits.sse_per_user: expected a whole number, got "many"`},
-		{map[string]string{"EVTCTL_STORAGE_REPLICAS": "2"}, `EVTCTL_STORAGE_REPLICAS: storage.replicas: must be 1, 3 or 5, got 2`},
+		{map[string]string{"EVTCTL_STORAGE_REPLICAS": "2"}, `EVTCTL_STORAGE_REPLICAS: storage.replicas: must be 1, 3 or 5 (or 0 for automatic), got 2`},
 		{map[string]string{"EVTCTL_WEBHOOKS_ALLOW_CIDRS": "10.0.0.0/8,nope"}, `EVTCTL_WEBHOOKS_ALLOW_CIDRS: webhooks.allow_cidrs[1]: invalid CIDR "nope"`},
 		{map[string]string{"EVTCTL_COMPOSITE_ENABLED": "maybe"}, `EVTCTL_COMPOSITE_ENABLED: composite.enabled: expected true or false, got "maybe"`},
 		{map[string]string{"EVTCTL_SSE_RETRY": "3"}, `EVTCTL_SSE_RETRY: sse.retry: invalid duration 3: a unit is required (e.g. "3s")`},
@@ -311,9 +311,9 @@ func TestCheck(t *testing.T) {
 		{"bad retry schedule item", "webhooks:\n  retry_schedule: [1s, 2, 0s]\n",
 			[]string{`c.yaml:2: webhooks.retry_schedule[1]: invalid duration 2: a unit is required (e.g. "2s")`}},
 		{"replicas", "storage:\n  replicas: 2\n",
-			[]string{`c.yaml:2: storage.replicas: must be 1, 3 or 5, got 2`}},
+			[]string{`c.yaml:2: storage.replicas: must be 1, 3 or 5 (or 0 for automatic), got 2`}},
 		{"replicas too many", "storage:\n  replicas: 7\n",
-			[]string{`c.yaml:2: storage.replicas: must be 1, 3 or 5, got 7`}},
+			[]string{`c.yaml:2: storage.replicas: must be 1, 3 or 5 (or 0 for automatic), got 7`}},
 		{"negative limits", "limits:\n  max_connections: -1\n  connect_rate: -2\n  queue_bytes: 0\n",
 			[]string{
 				`c.yaml:2: limits.max_connections: must be at least 0, got -1`,
@@ -386,7 +386,7 @@ func TestValidate(t *testing.T) {
 	c.Storage.Replicas = 4
 	c.Log.Level = "trace"
 	err := c.Validate()
-	want := "storage.replicas: must be 1, 3 or 5, got 4"
+	want := "storage.replicas: must be 1, 3 or 5 (or 0 for automatic), got 4"
 	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), `log.level: invalid value "trace"`) {
 		t.Errorf("Validate() = %v", err)
 	}

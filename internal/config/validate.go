@@ -99,8 +99,8 @@ func validate(cfg *Config) []Problem {
 			c.add(fmt.Sprintf("storage.edge_sources[%d]", i), "an edge's server.name is required")
 		}
 	}
-	if st.Replicas < 1 || st.Replicas > 5 || st.Replicas%2 == 0 {
-		c.add("storage.replicas", "must be 1, 3 or 5, got %d", st.Replicas)
+	if st.Replicas != 0 && (st.Replicas < 1 || st.Replicas > 5 || st.Replicas%2 == 0) {
+		c.add("storage.replicas", "must be 1, 3 or 5 (or 0 for automatic), got %d", st.Replicas)
 	}
 	c.nonNegativeDuration("storage.max_age", st.MaxAge)
 	if st.MaxBytes != -1 && st.MaxBytes < 1 {

@@ -103,6 +103,10 @@ func (s *Server) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	if s.cfg.Storage.Replicas == 0 {
+		s.cfg.Storage.Replicas = s.backbone.AutoReplicas()
+		s.log.Info("storage replicas chosen automatically", "replicas", s.cfg.Storage.Replicas)
+	}
 	s.events, err = store.OpenLog(ctx, s.backbone.JS, store.LogOptions{
 		Replicas:    s.cfg.Storage.Replicas,
 		MaxAge:      s.cfg.Storage.MaxAge,

@@ -213,6 +213,16 @@ func serverName(n string) string {
 // Embedded reports whether the NATS server runs inside this process.
 func (b *Backbone) Embedded() bool { return b.embedded != nil }
 
+// AutoReplicas is the replica count for storage.replicas 0: 3 when the
+// external NATS cluster has at least three servers (those configured plus
+// those it announced), else 1.
+func (b *Backbone) AutoReplicas() int {
+	if b.embedded == nil && len(b.NC.Servers()) >= 3 {
+		return 3
+	}
+	return 1
+}
+
 // ClientURL is the embedded server's network URL, or "" without a listener.
 func (b *Backbone) ClientURL() string {
 	if b.embedded == nil || b.embedded.Addr() == nil {
