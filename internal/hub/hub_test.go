@@ -1,0 +1,236 @@
+package hub
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/evtctl/evtctl/internal/metrics"
+	"github.com/evtctl/evtctl/internal/store"
+)
+
+func testHub(l Limits) *Hub {
+	return New(Options{Limits: l, Metrics: metrics.New()})
+}
+
+var roomy = Limits{QueueMessages: 1024, QueueBytes: 1 << 20, WriteTimeout: 5 * time.Second}
+
+// tcpPair returns both ends of a loopback TCP connection.
+func tcpPair(t *testing.T) (server, client net.Conn) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, _ := l.Accept()
+		accepted <- c
+	}()
+	client, err = net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server = <-accepted
+	t.Cleanup(func() { server.Close(); client.Close() })
+	return server, client
+}
+
+// readTexts reads n WebSocket text frames (unmasked server frames) and
+// returns their payloads.
+func readTexts(t *testing.T, c net.Conn, n int) []string {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	br := bufio.NewReader(c)
+	var out []string
+	for len(out) < n {
+		var h [2]byte
+		if _, err := io.ReadFull(br, h[:]); err != nil {
+			t.Fatalf("after %d frames: %v", len(out), err)
+		}
+		size := int(h[1] & 0x7f)
+		switch size {
+		case 126:
+			var b [2]byte
+			_, _ = io.ReadFull(br, b[:])
+			size = int(binary.BigEndian.Uint16(b[:]))
+		case 127:
+			var b [8]byte
+			_, _ = io.ReadFull(br, b[:])
+			size = int(binary.BigEndian.Uint64(b[:]))
+		}
+		p := make([]byte, size)
+		if _, err := io.ReadFull(br, p); err != nil {
+			t.Fatal(err)
+		}
+		if h[0]&0x0f != opText {
+			t.Fatalf("frame %d: opcode %d, want text", len(out), h[0]&0x0f)
+		}
+		out = append(out, string(p))
+	}
+	return out
+}
+
+func composite(seq uint64) store.Record {
+	return store.Record{Seq: seq, Address: store.Address{Family: "composite", Owner: "acme"}, Data: []byte(`{"n":` + strconv.FormatUint(seq, 10) + `}`)}
+}
+
+// Frames reach the client in log order; a sequence not above the last one
+// queued (a replay/live overlap) is not sent twice; other tenants' events
+// are not sent at all.
+func TestSessionOrderAndDuplicates(t *testing.T) {
+	h := testHub(roomy)
+	srv, cli := tcpPair(t)
+	h.Register(srv, Subscription{Transport: WSComposite, Owner: "acme"}, false, nil)
+	for _, seq := range []uint64{1, 2, 2, 1, 3} {
+		h.Dispatch(composite(seq))
+	}
+	other := composite(4)
+	other.Address.Owner = "globex"
+	h.Dispatch(other)
+	h.Dispatch(composite(5))
+	got := readTexts(t, cli, 4)
+	want := []string{`{"n":1}`, `{"n":2}`, `{"n":3}`, `{"n":5}`}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("frames %v, want %v", got, want)
+	}
+}
+
+// Live events that arrive during a replay wait for it; the replay's frames
+// come first, and a live event the replay already sent is not repeated.
+func TestSessionReplayThenLive(t *testing.T) {
+	h := testHub(roomy)
+	srv, cli := tcpPair(t)
+	s := h.Register(srv, Subscription{Transport: WSComposite, Owner: "acme"}, true, nil)
+	h.Dispatch(composite(5)) // live, during the replay
+	h.Dispatch(composite(6))
+	for seq := uint64(3); seq <= 5; seq++ {
+		if !s.Replay(seq, WSText(composite(seq).Data)) {
+			t.Fatal("replay refused")
+		}
+	}
+	s.EndReplay()
+	h.Dispatch(composite(7))
+	got := readTexts(t, cli, 5)
+	want := []string{`{"n":3}`, `{"n":4}`, `{"n":5}`, `{"n":6}`, `{"n":7}`}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("frames %v, want %v", got, want)
+	}
+}
+
+// A client that does not read is disconnected once its queue is full, with
+// close code 4008, without the hub ever waiting for it; a reading client on
+// the same hub gets everything.
+func TestSlowConsumerIsDisconnected(t *testing.T) {
+	h := testHub(Limits{QueueMessages: 8, QueueBytes: 1 << 20, WriteTimeout: 5 * time.Second})
+	stalledSrv, stalledCli := net.Pipe() // a write blocks until the other side reads
+	t.Cleanup(func() { stalledSrv.Close(); stalledCli.Close() })
+	srv, cli := tcpPair(t)
+	stalled := h.Register(stalledSrv, Subscription{Transport: WSComposite, Owner: "acme"}, false, nil)
+	h.Register(srv, Subscription{Transport: WSComposite, Owner: "acme"}, false, nil)
+
+	var slowest time.Duration
+	for seq := uint64(1); seq <= 20; seq++ {
+		start := time.Now()
+		h.Dispatch(composite(seq))
+		slowest = max(slowest, time.Since(start))
+		time.Sleep(2 * time.Millisecond) // the reading client keeps up; a burst of 20 would overflow its 8 too
+	}
+	if slowest > 100*time.Millisecond {
+		t.Fatalf("one dispatch took %v: the hub waited for the stalled client", slowest)
+	}
+	if got := readTexts(t, cli, 20); got[19] != `{"n":20}` {
+		t.Fatalf("the reading client's last frame is %s", got[19])
+	}
+	// The stalled client now reads: the frame being written when the queue
+	// overflowed, then the close frame (queued frames were dropped).
+	var buf bytes.Buffer
+	copied := make(chan struct{})
+	go func() { defer close(copied); _, _ = io.Copy(&buf, stalledCli) }() // until the server closes
+	select {
+	case <-stalled.Done():
+	case <-time.After(3 * time.Second):
+		t.Fatal("the stalled session did not end")
+	}
+	if r := stalled.Reason(); r != ReasonSlowConsumer {
+		t.Fatalf("reason %q, want %q", r, ReasonSlowConsumer)
+	}
+	var m dto.Metric
+	_ = h.metrics.QueueOverflows.WithLabelValues(string(WSComposite)).Write(&m)
+	if n := m.GetCounter().GetValue(); n != 1 {
+		t.Fatalf("queue overflows %v, want 1", n)
+	}
+	<-copied
+	if !bytes.Contains(buf.Bytes(), WSClose(4008, "slow consumer: resume with ?after=")) {
+		t.Fatalf("the stalled client did not get close code 4008: % x", buf.Bytes())
+	}
+}
+
+// A write that does not complete within the write timeout ends the session
+// (the kernel buffer of a stalled TCP client fills before the queue does).
+func TestWriteTimeout(t *testing.T) {
+	h := testHub(Limits{QueueMessages: 1024, QueueBytes: 1 << 20, WriteTimeout: 200 * time.Millisecond})
+	srv, cli := net.Pipe()
+	t.Cleanup(func() { srv.Close(); cli.Close() })
+	s := h.Register(srv, Subscription{Transport: WSComposite, Owner: "acme"}, false, nil)
+	h.Dispatch(composite(1))
+	select {
+	case <-s.Done():
+	case <-time.After(3 * time.Second):
+		t.Fatal("the session did not end after its write timed out")
+	}
+	if r := s.Reason(); r != ReasonWriteTimeout {
+		t.Fatalf("reason %q, want %q", r, ReasonWriteTimeout)
+	}
+	if h.Count() != 0 {
+		t.Fatalf("%d sessions registered after the end, want 0", h.Count())
+	}
+}
+
+// Frames queued while a write is in progress leave together: the writer
+// drains the whole queue per system call instead of one frame each.
+func TestQueuedFramesAreCoalesced(t *testing.T) {
+	h := testHub(roomy)
+	srv, cli := net.Pipe()
+	t.Cleanup(func() { srv.Close(); cli.Close() })
+	w := &countingConn{Conn: srv}
+	h.Register(w, Subscription{Transport: WSComposite, Owner: "acme"}, false, nil)
+	h.Dispatch(composite(1)) // the writer blocks on this until the client reads
+	time.Sleep(50 * time.Millisecond)
+	for seq := uint64(2); seq <= 100; seq++ {
+		h.Dispatch(composite(seq))
+	}
+	if got := readTexts(t, cli, 100); got[99] != `{"n":100}` {
+		t.Fatalf("last frame %s", got[99])
+	}
+	// net.Pipe has no writev: net.Buffers writes each frame, so count the
+	// batches the writer handed over instead (one per WriteTo).
+	if b := w.batches(); b > 3 {
+		t.Fatalf("%d write batches for 100 frames, want the 99 queued ones in one or two", b)
+	}
+}
+
+// countingConn counts the writer's batches: net.Buffers.WriteTo calls Write
+// once per frame on a conn without writev, and the writer sets a deadline
+// once per batch.
+type countingConn struct {
+	net.Conn
+	n atomic.Int64
+}
+
+func (c *countingConn) SetWriteDeadline(t time.Time) error {
+	c.n.Add(1)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+func (c *countingConn) batches() int64 { return c.n.Load() }
