@@ -91,13 +91,21 @@ func freePort(t *testing.T) int {
 // gatewayNode runs `evtctl serve` joined to the NATS cluster.
 func gatewayNode(t *testing.T, name, natsURLs string) (*exec.Cmd, string) {
 	t.Helper()
+	return serveNode(t, name, []string{"--nats-url", natsURLs})
+}
+
+// serveNode runs `evtctl serve --name name` with extra arguments and
+// environment, and waits until it is ready.
+func serveNode(t *testing.T, name string, args []string, env ...string) (*exec.Cmd, string) {
+	t.Helper()
 	addr := freeAddr(t)
-	cmd := exec.Command("evtctl", "serve", "--listen", addr, "--data", t.TempDir(), "--nats-url", natsURLs, "--name", name)
+	cmd := exec.Command("evtctl", append([]string{"serve", "--listen", addr, "--data", t.TempDir(), "--name", name}, args...)...)
 	cmd.Env = append(os.Environ(),
 		"EVTCTL_ADMIN_TOKEN="+crashToken,
 		"EVTCTL_LOG_LEVEL=error",
 		"EVTCTL_WEBHOOKS_ALLOW_CIDRS=127.0.0.0/8",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

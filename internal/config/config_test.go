@@ -332,10 +332,10 @@ func TestCheck(t *testing.T) {
 			[]string{`c.yaml:3: server.tls_key: set without server.tls_cert`}},
 		{"bad listen", "server:\n  listen: 8100\n",
 			[]string{`c.yaml:2: server.listen: invalid address "8100": want host:port (e.g. ":8100")`}},
-		{"nats", "storage:\n  nats_url: nats://a:4222,b:4222\n  nats_listen: \":4222\"\n  leaf_remotes: [\"nats://cloud:7422\", \"cloud:7422\"]\n",
+		{"nats", "storage:\n  nats_url: nats://a:4222,b:4222\n  nats_listen: \":4222\"\n  leaf_remotes: [\"nats-leaf://cloud:7422\", \"cloud:7422\"]\n",
 			[]string{
 				`c.yaml:3: storage.nats_listen: applies only to the embedded server, but storage.nats_url is set`,
-				`c.yaml:4: storage.leaf_remotes[1]: invalid URL "cloud:7422": want nats://host:port (or tls://, ws://, wss://)`,
+				`c.yaml:4: storage.leaf_remotes[1]: invalid URL "cloud:7422": want nats-leaf://host:port (or nats://, tls://, ws://, wss://)`,
 				`c.yaml:4: storage.leaf_remotes: applies only to the embedded server, but storage.nats_url is set`,
 			}},
 		{"edge sources", "storage:\n  edge_sources: [edge-01, \"\"]\n",

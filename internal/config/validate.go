@@ -195,21 +195,25 @@ func checkHostPort(v string) string {
 }
 
 // checkNATSURL accepts nats://, tls://, ws:// and wss:// URLs, and host:port
-// when the scheme is optional (client URLs; nats.go adds nats://).
-func checkNATSURL(v string, schemeRequired bool) string {
+// for client URLs (nats.go adds nats://); leaf node remotes need a scheme
+// and may also be nats-leaf://.
+func checkNATSURL(v string, leaf bool) string {
+	schemes, want := []string{"nats", "tls", "ws", "wss"}, "nats://host:port (or tls://, ws://, wss://)"
+	if leaf {
+		schemes, want = append(schemes, "nats-leaf"), "nats-leaf://host:port (or nats://, tls://, ws://, wss://)"
+	}
 	if v == "" {
 		return "empty URL in the list"
 	}
 	if !strings.Contains(v, "://") {
-		if !schemeRequired {
-			v = "nats://" + v
-		} else {
-			return fmt.Sprintf("invalid URL %q: want nats://host:port (or tls://, ws://, wss://)", v)
+		if leaf {
+			return fmt.Sprintf("invalid URL %q: want %s", v, want)
 		}
+		v = "nats://" + v
 	}
 	u, err := url.Parse(v)
-	if err != nil || u.Host == "" || !slices.Contains([]string{"nats", "tls", "ws", "wss"}, u.Scheme) {
-		return fmt.Sprintf("invalid URL %q: want nats://host:port (or tls://, ws://, wss://)", v)
+	if err != nil || u.Host == "" || !slices.Contains(schemes, u.Scheme) {
+		return fmt.Sprintf("invalid URL %q: want %s", v, want)
 	}
 	return ""
 }

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+)
+
+// TestEdgeToCloud runs the edge-to-cloud layout of docs/cluster.md with
+// real processes: an edge `evtctl serve` whose embedded server joins a
+// cloud NATS server as a leaf node, and a cloud `evtctl serve` on that
+// server with storage.edge_sources. An event ingested on the edge is
+// queryable in the cloud; one ingested in the cloud stays there; the
+// edge's keys do not work in the cloud.
+func TestEdgeToCloud(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a NATS server and two gateway processes")
+	}
+	leafPort := freePort(t)
+	ns, err := server.NewServer(&server.Options{
+		ServerName: "cloud", Host: "127.0.0.1", Port: freePort(t), JetStream: true, StoreDir: t.TempDir(),
+		LeafNode: server.LeafNodeOpts{Host: "127.0.0.1", Port: leafPort}, NoSigs: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	t.Cleanup(ns.Shutdown)
+	if !ns.ReadyForConnections(30 * time.Second) {
+		t.Fatal("cloud NATS server not ready")
+	}
+	// The edge first: a cloud whose source cannot reach its edge yet
+	// retries with NATS's backoff (10 s × failures), which would only slow
+	// the test down.
+	_, edge := serveNode(t, "edge-01", nil, fmt.Sprintf("EVTCTL_STORAGE_LEAF_REMOTES=nats-leaf://127.0.0.1:%d", leafPort))
+	_, cloud := serveNode(t, "cloud-1", []string{"--nats-url", ns.ClientURL()}, "EVTCTL_STORAGE_EDGE_SOURCES=edge-01")
+
+	// A tenant key on the edge, used by the edge's producers.
+	s, body := do(t, "POST", "http://"+edge+"/api/v1/keys", crashToken, "application/json",
+		`{"name":"mics","owner":"acme","scopes":["events:write","events:read"]}`)
+	if s != 201 {
+		t.Fatalf("create key on the edge: %d %s", s, body)
+	}
+	var key struct{ Token string }
+	if err := json.Unmarshal(body, &key); err != nil {
+		t.Fatal(err)
+	}
+	ev := `{"id":"edge-evt-1","created_at":"2026-03-26T09:00:00Z","label_id":"dog_bark","mic_id":"mic_001"}`
+	if s, body := do(t, "POST", "http://"+edge+"/api/v1/events/sound", key.Token, "application/json", ev); s != 202 {
+		t.Fatalf("ingest on the edge: %d %s", s, body)
+	}
+	if s, body := do(t, "POST", "http://"+cloud+"/api/v1/events/sound", crashToken, "application/json",
+		`{"id":"cloud-evt-1","created_at":"2026-03-26T09:00:01Z","label_id":"dog_bark","mic_id":"mic_002"}`); s != 202 {
+		t.Fatalf("ingest in the cloud: %d %s", s, body)
+	}
+
+	// The cloud's log copies the edge's event, with its tenant.
+	waitUntil(t, 30*time.Second, func() bool {
+		_, body := do(t, "GET", "http://"+cloud+"/api/v1/events?family=sound", crashToken, "", "")
+		return strings.Contains(string(body), "edge-evt-1")
+	})
+	// The edge holds only its own event.
+	time.Sleep(500 * time.Millisecond)
+	if _, body := do(t, "GET", "http://"+edge+"/api/v1/events?family=sound", crashToken, "", ""); strings.Contains(string(body), "cloud-evt-1") {
+		t.Fatalf("a cloud event reached the edge's log: %s", body)
+	}
+	// The edge's key is the edge's.
+	if s, _ := do(t, "GET", "http://"+cloud+"/api/v1/events", key.Token, "", ""); s != 401 {
+		t.Fatalf("an edge key used in the cloud: %d, want 401", s)
+	}
+}
