@@ -11,34 +11,50 @@ import (
 )
 
 // TestEdgeToCloud runs the edge-to-cloud layout of docs/cluster.md with
-// real processes: an edge `evtctl serve` whose embedded server joins a
-// cloud NATS server as a leaf node, and a cloud `evtctl serve` on that
-// server with storage.edge_sources. An event ingested on the edge is
-// queryable in the cloud; one ingested in the cloud stays there; the
-// edge's keys do not work in the cloud.
+// real processes: an edge `evtctl serve` whose embedded server joins the
+// cloud as a leaf node, and a cloud `evtctl serve` with
+// storage.edge_sources, either on a NATS server of its own or accepting the
+// leaf connection itself (storage.leaf_listen). An event ingested on the
+// edge is queryable in the cloud; one ingested in the cloud stays there;
+// the edge's keys do not work in the cloud.
 func TestEdgeToCloud(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts a NATS server and two gateway processes")
+		t.Skip("starts gateway processes")
 	}
-	leafPort := freePort(t)
-	ns, err := server.NewServer(&server.Options{
-		ServerName: "cloud", Host: "127.0.0.1", Port: freePort(t), JetStream: true, StoreDir: t.TempDir(),
-		LeafNode: server.LeafNodeOpts{Host: "127.0.0.1", Port: leafPort}, NoSigs: true,
+	t.Parallel() // mostly waiting: overlap it with the package's other tests
+	t.Run("cloud on a NATS server", func(t *testing.T) {
+		leafPort := freePort(t)
+		ns, err := server.NewServer(&server.Options{
+			ServerName: "cloud", Host: "127.0.0.1", Port: freePort(t), JetStream: true, StoreDir: t.TempDir(),
+			LeafNode: server.LeafNodeOpts{Host: "127.0.0.1", Port: leafPort}, NoSigs: true,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go ns.Start()
+		t.Cleanup(ns.Shutdown)
+		if !ns.ReadyForConnections(30 * time.Second) {
+			t.Fatal("cloud NATS server not ready")
+		}
+		// The edge first: a cloud whose source cannot reach its edge yet
+		// retries with NATS's backoff (10 s × failures), which would only
+		// slow the test down.
+		_, edge := serveNode(t, "edge-01", nil, fmt.Sprintf("EVTCTL_STORAGE_LEAF_REMOTES=nats-leaf://127.0.0.1:%d", leafPort))
+		_, cloud := serveNode(t, "cloud-1", []string{"--nats-url", ns.ClientURL()}, "EVTCTL_STORAGE_EDGE_SOURCES=edge-01")
+		checkEdgeToCloud(t, edge, cloud)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	t.Cleanup(ns.Shutdown)
-	if !ns.ReadyForConnections(30 * time.Second) {
-		t.Fatal("cloud NATS server not ready")
-	}
-	// The edge first: a cloud whose source cannot reach its edge yet
-	// retries with NATS's backoff (10 s × failures), which would only slow
-	// the test down.
-	_, edge := serveNode(t, "edge-01", nil, fmt.Sprintf("EVTCTL_STORAGE_LEAF_REMOTES=nats-leaf://127.0.0.1:%d", leafPort))
-	_, cloud := serveNode(t, "cloud-1", []string{"--nats-url", ns.ClientURL()}, "EVTCTL_STORAGE_EDGE_SOURCES=edge-01")
+	t.Run("cloud with an embedded server", func(t *testing.T) {
+		leafPort := freePort(t)
+		// The cloud must be up for the edge to join, so its source starts
+		// failing and catches up after NATS's first retry.
+		_, cloud := serveNode(t, "cloud-1", nil, fmt.Sprintf("EVTCTL_STORAGE_LEAF_LISTEN=127.0.0.1:%d", leafPort), "EVTCTL_STORAGE_EDGE_SOURCES=edge-01")
+		_, edge := serveNode(t, "edge-01", nil, fmt.Sprintf("EVTCTL_STORAGE_LEAF_REMOTES=nats-leaf://127.0.0.1:%d", leafPort))
+		checkEdgeToCloud(t, edge, cloud)
+	})
+}
 
+func checkEdgeToCloud(t *testing.T, edge, cloud string) {
+	t.Helper()
 	// A tenant key on the edge, used by the edge's producers.
 	s, body := do(t, "POST", "http://"+edge+"/api/v1/keys", crashToken, "application/json",
 		`{"name":"mics","owner":"acme","scopes":["events:write","events:read"]}`)
@@ -59,10 +75,12 @@ func TestEdgeToCloud(t *testing.T) {
 	}
 
 	// The cloud's log copies the edge's event, with its tenant.
-	waitUntil(t, 30*time.Second, func() bool {
+	start := time.Now()
+	waitUntil(t, 90*time.Second, func() bool {
 		_, body := do(t, "GET", "http://"+cloud+"/api/v1/events?family=sound", crashToken, "", "")
 		return strings.Contains(string(body), "edge-evt-1")
 	})
+	t.Logf("the edge's event reached the cloud after %v", time.Since(start).Round(100*time.Millisecond))
 	// The edge holds only its own event.
 	time.Sleep(500 * time.Millisecond)
 	if _, body := do(t, "GET", "http://"+edge+"/api/v1/events?family=sound", crashToken, "", ""); strings.Contains(string(body), "cloud-evt-1") {

@@ -60,6 +60,7 @@ type Storage struct {
 	DataDir     string        `yaml:"data_dir" env:"EVTCTL_DATA" doc:"Directory of the embedded NATS server's data (events, keys, endpoints)."`
 	NATSURL     string        `yaml:"nats_url" env:"EVTCTL_NATS_URL" doc:"External NATS JetStream cluster (comma-separated URLs); empty = embedded server."`
 	NATSListen  string        `yaml:"nats_listen" doc:"host:port on which the embedded NATS server also accepts clients; empty = no network listener."`
+	LeafListen  string        `yaml:"leaf_listen" doc:"host:port on which the embedded server accepts edges joining as leaf nodes (a cloud gateway without a NATS cluster of its own); empty = none."`
 	LeafRemotes []string      `yaml:"leaf_remotes" doc:"NATS URLs of a cloud cluster the embedded server joins as a leaf node."`
 	EdgeSources []string      `yaml:"edge_sources" doc:"server.name of each edge (joined as a leaf node) whose event log this gateway's log copies, catching up after outages."`
 	Replicas    int           `yaml:"replicas" doc:"JetStream replicas of every stream and bucket: 1, 3 or 5; 0 = automatic: 3 on an external NATS cluster of three or more servers, else 1."`

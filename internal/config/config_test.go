@@ -338,6 +338,8 @@ func TestCheck(t *testing.T) {
 				`c.yaml:4: storage.leaf_remotes[1]: invalid URL "cloud:7422": want nats-leaf://host:port (or nats://, tls://, ws://, wss://)`,
 				`c.yaml:4: storage.leaf_remotes: applies only to the embedded server, but storage.nats_url is set`,
 			}},
+		{"leaf listen", "storage:\n  nats_url: nats://a:4222\n  leaf_listen: \":7422\"\n",
+			[]string{`c.yaml:3: storage.leaf_listen: applies only to the embedded server, but storage.nats_url is set`}},
 		{"edge sources", "storage:\n  edge_sources: [edge-01, \"\"]\n",
 			[]string{`c.yaml:2: storage.edge_sources[1]: an edge's server.name is required`}},
 		{"redact paths", "redact:\n  fields:\n    - microphone.console.password\n    - events[].microphone.console.password\n    - a..b\n    - \"[].x\"\n",

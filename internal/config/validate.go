@@ -86,6 +86,12 @@ func validate(cfg *Config) []Problem {
 			c.add("storage.nats_listen", "applies only to the embedded server, but storage.nats_url is set")
 		}
 	}
+	if st.LeafListen != "" {
+		c.hostPort("storage.leaf_listen", st.LeafListen)
+		if st.NATSURL != "" {
+			c.add("storage.leaf_listen", "applies only to the embedded server, but storage.nats_url is set")
+		}
+	}
 	for i, u := range st.LeafRemotes {
 		if msg := checkNATSURL(u, true); msg != "" {
 			c.add(fmt.Sprintf("storage.leaf_remotes[%d]", i), "%s", msg)

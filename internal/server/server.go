@@ -97,6 +97,7 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		DataDir:     s.cfg.Storage.DataDir,
 		NATSURL:     s.cfg.Storage.NATSURL,
 		NATSListen:  s.cfg.Storage.NATSListen,
+		LeafListen:  s.cfg.Storage.LeafListen,
 		LeafRemotes: s.cfg.Storage.LeafRemotes,
 		Logger:      s.log,
 	})

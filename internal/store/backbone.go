@@ -30,6 +30,9 @@ type Options struct {
 	// NATSListen makes the embedded server also accept network clients on
 	// host:port (for tools such as the nats CLI, or other nodes).
 	NATSListen string
+	// LeafListen makes the embedded server accept leaf node connections
+	// (edges) on host:port.
+	LeafListen string
 	// LeafRemotes joins the embedded server to a remote cluster as a leaf node.
 	LeafRemotes []string
 	Logger      *slog.Logger
@@ -147,15 +150,18 @@ func startEmbedded(o Options) (*server.Server, error) {
 		MaxPayload: 8 << 20,
 	}
 	if o.NATSListen != "" {
-		host, port, err := net.SplitHostPort(o.NATSListen)
+		host, port, err := splitListen("storage.nats_listen", o.NATSListen)
 		if err != nil {
-			return nil, fmt.Errorf("storage.nats_listen %q: %w", o.NATSListen, err)
+			return nil, err
 		}
-		p, err := strconv.Atoi(port)
+		sopts.Host, sopts.Port = host, port
+	}
+	if o.LeafListen != "" {
+		host, port, err := splitListen("storage.leaf_listen", o.LeafListen)
 		if err != nil {
-			return nil, fmt.Errorf("storage.nats_listen %q: bad port", o.NATSListen)
+			return nil, err
 		}
-		sopts.Host, sopts.Port = host, p
+		sopts.LeafNode.Host, sopts.LeafNode.Port = host, port
 	}
 	if len(o.LeafRemotes) > 0 {
 		var urls []*url.URL
@@ -191,6 +197,19 @@ func startEmbedded(o Options) (*server.Server, error) {
 		return nil, fmt.Errorf("embedded NATS server could not enable JetStream in %s", sopts.StoreDir)
 	}
 	return ns, nil
+}
+
+// splitListen parses a host:port setting.
+func splitListen(key, v string) (string, int, error) {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return "", 0, fmt.Errorf("%s %q: %w", key, v, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return "", 0, fmt.Errorf("%s %q: bad port", key, v)
+	}
+	return host, p, nil
 }
 
 // EdgeDomain is the JetStream domain of an edge's embedded server, by the
