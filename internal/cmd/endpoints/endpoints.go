@@ -6,8 +6,11 @@ import (
 
 	"github.com/evtctl/evtctl/internal/cmd/endpoints/create"
 	"github.com/evtctl/evtctl/internal/cmd/endpoints/delete"
+	"github.com/evtctl/evtctl/internal/cmd/endpoints/deliveries"
 	"github.com/evtctl/evtctl/internal/cmd/endpoints/get"
 	"github.com/evtctl/evtctl/internal/cmd/endpoints/list"
+	"github.com/evtctl/evtctl/internal/cmd/endpoints/replay"
+	"github.com/evtctl/evtctl/internal/cmd/endpoints/retry"
 	"github.com/evtctl/evtctl/internal/cmd/endpoints/update"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
@@ -27,5 +30,8 @@ func NewCmdEndpoints(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(get.NewCmdGet(f, nil))
 	cmd.AddCommand(update.NewCmdUpdate(f, nil))
 	cmd.AddCommand(delete.NewCmdDelete(f, nil))
+	cmd.AddCommand(deliveries.NewCmdDeliveries(f, nil))
+	cmd.AddCommand(retry.NewCmdRetry(f, nil))
+	cmd.AddCommand(replay.NewCmdReplay(f, nil))
 	return cmd
 }

@@ -1,0 +1,75 @@
+// Package deliveries implements `evtctl endpoints deliveries`.
+package deliveries
+
+import (
+	"context"
+	"net/url"
+
+	"github.com/spf13/cobra"
+
+	"github.com/evtctl/evtctl/internal/apiclient"
+	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
+	"github.com/evtctl/evtctl/internal/cmd/endpoints/shared"
+	"github.com/evtctl/evtctl/internal/cmdutil"
+)
+
+// DeliveriesOptions are the inputs of `evtctl endpoints deliveries`.
+type DeliveriesOptions struct {
+	Factory *cmdutil.Factory
+	Client  func() (*apiclient.Client, error)
+
+	ID     string
+	Status string // --status
+	Limit  int    // --limit: at most this many; 0 = all
+}
+
+// NewCmdDeliveries builds `evtctl endpoints deliveries`. runF replaces the real run in tests.
+func NewCmdDeliveries(f *cmdutil.Factory, runF func(*DeliveriesOptions) error) *cobra.Command {
+	opts := &DeliveriesOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
+	cmd := &cobra.Command{
+		Use:   "deliveries ID [flags]",
+		Short: "List a webhook endpoint's deliveries",
+		Long: "List the delivery records of a webhook endpoint in the order they last changed,\n" +
+			"oldest first: status (pending, succeeded, failed), attempts, the last response\n" +
+			"(or why there was none), its latency and the next attempt of a pending one.\n" +
+			"--limit 0 lists them all. Exit code 3 if there is no such webhook endpoint.",
+		Example: "  evtctl endpoints deliveries ep_123 --status failed\n" +
+			"  evtctl endpoints deliveries ep_123 --status failed -q | xargs -n1 evtctl endpoints retry ep_123",
+		Args:              cmdhelp.IDArgs(shared.Resource.Kind, false),
+		ValidArgsFunction: cmdhelp.FirstArgIDs(f, shared.Resource.Path, false),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ID = args[0]
+			if err := cmdhelp.OneOf("status", opts.Status, shared.DeliveryStatuses); err != nil {
+				return err
+			}
+			if opts.Limit < 0 {
+				return cmdutil.FlagErrorf("--limit must be 0 (all) or more")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return deliveriesRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Status, "status", "", "only deliveries in this state: pending, succeeded or failed")
+	fl.IntVar(&opts.Limit, "limit", 100, "list at most this many (0 = all)")
+	_ = cmd.RegisterFlagCompletionFunc("status", cmdhelp.Enum(shared.DeliveryStatuses...))
+	return cmd
+}
+
+func deliveriesRun(ctx context.Context, opts *DeliveriesOptions) error {
+	c, err := opts.Client()
+	if err != nil {
+		return err
+	}
+	q := url.Values{}
+	if opts.Status != "" {
+		q.Set("status", opts.Status)
+	}
+	items, err := apiclient.ListAll[shared.Delivery](ctx, c, shared.DeliveriesPath(opts.ID), q, opts.Limit)
+	if err != nil {
+		return cmdhelp.FieldErrors(err)
+	}
+	return cmdutil.Print(opts.Factory, items, shared.DeliveryColumns)
+}
