@@ -11,6 +11,7 @@ import (
 	"github.com/evtctl/evtctl/internal/cmd/endpoints/list"
 	"github.com/evtctl/evtctl/internal/cmd/endpoints/replay"
 	"github.com/evtctl/evtctl/internal/cmd/endpoints/retry"
+	"github.com/evtctl/evtctl/internal/cmd/endpoints/secret"
 	"github.com/evtctl/evtctl/internal/cmd/endpoints/update"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
@@ -33,5 +34,6 @@ func NewCmdEndpoints(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(deliveries.NewCmdDeliveries(f, nil))
 	cmd.AddCommand(retry.NewCmdRetry(f, nil))
 	cmd.AddCommand(replay.NewCmdReplay(f, nil))
+	cmd.AddCommand(secret.NewCmdSecret(f, nil))
 	return cmd
 }
