@@ -114,11 +114,12 @@ func TestRulesValidation(t *testing.T) {
 func TestRulesList(t *testing.T) {
 	h := gateway(t, testConfig(t))
 	admin := servertest.AdminToken
-	var ids []string
 	for i := range 5 {
 		body := docRuleBody([]string{"acme", "beta"}[i%2])
 		body["id"] = fmt.Sprintf("r%d", i)
-		ids = append(ids, createRule(t, h, body).ID)
+		if id := createRule(t, h, body).ID; id != body["id"] {
+			t.Fatalf("created rule %q, want the id given, %q", id, body["id"])
+		}
 		time.Sleep(2 * time.Millisecond) // distinct created_at
 	}
 	// Touch r0 so that updated_at order differs from created_at order.

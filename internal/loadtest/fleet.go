@@ -70,14 +70,6 @@ func (t *Target) validate() error {
 	return nil
 }
 
-// share is the number of connections this fleet opens.
-func (t *Target) share() int {
-	if t.Index >= t.Conns {
-		return 0
-	}
-	return (t.Conns - t.Index + t.Stride - 1) / t.Stride
-}
-
 // fleet holds a set of connections for the controller.
 type fleet interface {
 	Progress() Progress

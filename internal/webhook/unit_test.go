@@ -104,6 +104,9 @@ func TestBreaker(t *testing.T) {
 	}
 	now = now.Add(time.Second)
 	ok, probe = b.allow(now)
+	if !ok || !probe {
+		t.Fatal("no half-open probe after the second cooldown")
+	}
 	b.done(now, probe, true) // probe succeeded: closed
 	if ok, probe := b.allow(now); !ok || probe || b.open(now) {
 		t.Fatal("not closed after a successful probe")

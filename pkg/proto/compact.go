@@ -18,7 +18,7 @@ func AppendCompact(dst, src []byte) []byte {
 	if !hasSpace(src) {
 		return append(dst, src...)
 	}
-	dst = growBytes(dst, len(src))
+	dst = slices.Grow(dst, len(src)) // amortised, like append: many events into one buffer stay linear
 	for i := 0; i < len(src); {
 		c := src[i]
 		switch c {
@@ -88,7 +88,3 @@ func hasSpace(src []byte) bool {
 	}
 	return false
 }
-
-// growBytes makes room for n more bytes, growing the way append does
-// (amortised), so appending many events to one buffer stays linear.
-func growBytes(b []byte, n int) []byte { return slices.Grow(b, n) }

@@ -67,11 +67,11 @@ func secretRun(ctx context.Context, opts *SecretOptions) error {
 		return err
 	}
 	var out secretBody
-	path := shared.Resource.ItemPath(opts.ID) + "/secret"
+	base := shared.Resource.ItemPath(opts.ID)
 	if opts.Rotate || opts.Set != "" {
-		err = c.Do(ctx, "POST", shared.Resource.ItemPath(opts.ID)+"/rotate-secret", nil, secretBody{Secret: opts.Set}, &out)
+		err = c.Do(ctx, "POST", base+"/rotate-secret", nil, secretBody{Secret: opts.Set}, &out)
 	} else {
-		err = c.Do(ctx, "GET", path, nil, nil, &out)
+		err = c.Do(ctx, "GET", base+"/secret", nil, nil, &out)
 	}
 	if err != nil {
 		return cmdhelp.FieldErrors(err)
