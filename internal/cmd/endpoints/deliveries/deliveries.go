@@ -42,8 +42,8 @@ func NewCmdDeliveries(f *cmdutil.Factory, runF func(*DeliveriesOptions) error) *
 			if err := cmdhelp.OneOf("status", opts.Status, shared.DeliveryStatuses); err != nil {
 				return err
 			}
-			if opts.Limit < 0 {
-				return cmdutil.FlagErrorf("--limit must be 0 (all) or more")
+			if err := cmdhelp.CheckLimit(opts.Limit); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)

@@ -3,7 +3,6 @@ package list
 
 import (
 	"context"
-	"net/url"
 
 	"github.com/spf13/cobra"
 
@@ -42,8 +41,8 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 			if err := cmdhelp.OneOf("sort", opts.Sort, shared.Sorts); err != nil {
 				return err
 			}
-			if opts.Limit < 0 {
-				return cmdutil.FlagErrorf("--limit must be 0 (all) or more")
+			if err := cmdhelp.CheckLimit(opts.Limit); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -68,18 +67,9 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	q := url.Values{}
-	for _, id := range opts.IDs {
-		q.Add("id", id)
-	}
+	q := cmdhelp.ListQuery(opts.IDs, opts.Sort, opts.Owner)
 	if opts.Type != "" {
 		q.Set("type", opts.Type)
-	}
-	if opts.Sort != "" {
-		q.Set("sort", opts.Sort)
-	}
-	if opts.Owner != "" {
-		q.Set("owner", opts.Owner)
 	}
 	items, err := apiclient.ListAll[shared.Endpoint](ctx, c, shared.Resource.Path, q, opts.Limit)
 	if err != nil {

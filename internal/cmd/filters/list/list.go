@@ -3,7 +3,6 @@ package list
 
 import (
 	"context"
-	"net/url"
 
 	"github.com/spf13/cobra"
 
@@ -40,8 +39,8 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 			if err := cmdhelp.OneOf("sort", opts.Sort, shared.Sorts); err != nil {
 				return err
 			}
-			if opts.Limit < 0 {
-				return cmdutil.FlagErrorf("--limit must be 0 (all) or more")
+			if err := cmdhelp.CheckLimit(opts.Limit); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -66,16 +65,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	q := url.Values{}
-	for _, id := range opts.IDs {
-		q.Add("id", id)
-	}
-	if opts.Sort != "" {
-		q.Set("sort", opts.Sort)
-	}
-	if opts.Owner != "" {
-		q.Set("owner", opts.Owner)
-	}
+	q := cmdhelp.ListQuery(opts.IDs, opts.Sort, opts.Owner)
 	if opts.Endpoint != "" {
 		q.Set("endpoint_id", opts.Endpoint)
 	}

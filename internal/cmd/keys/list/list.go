@@ -3,7 +3,6 @@ package list
 
 import (
 	"context"
-	"net/url"
 
 	"github.com/spf13/cobra"
 
@@ -32,8 +31,8 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		Example: "  evtctl keys list --owner acme\n  evtctl keys list --owner acme -q | xargs evtctl keys revoke",
 		Args:    cmdhelp.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Limit < 0 {
-				return cmdutil.FlagErrorf("--limit must be 0 (all) or more")
+			if err := cmdhelp.CheckLimit(opts.Limit); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -51,11 +50,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	q := url.Values{}
-	if opts.Owner != "" {
-		q.Set("owner", opts.Owner)
-	}
-	items, err := apiclient.ListAll[shared.Key](ctx, c, shared.Resource.Path, q, opts.Limit)
+	items, err := apiclient.ListAll[shared.Key](ctx, c, shared.Resource.Path, cmdhelp.ListQuery(nil, "", opts.Owner), opts.Limit)
 	if err != nil {
 		return cmdhelp.FieldErrors(err)
 	}
