@@ -20,18 +20,18 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/evtctl/evtctl/internal/testnet"
 )
 
 // natsCluster starts n JetStream servers clustered on loopback and returns
 // them with their client URLs.
 func natsCluster(t *testing.T, n int) ([]*server.Server, []string) {
 	t.Helper()
-	clientPorts := make([]int, n)
 	routePorts := make([]int, n)
 	var routes []string
 	for i := 0; i < n; i++ {
-		clientPorts[i] = freePort(t)
-		routePorts[i] = freePort(t)
+		routePorts[i] = testnet.Port(t)
 		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", routePorts[i]))
 	}
 	var servers []*server.Server
@@ -40,7 +40,7 @@ func natsCluster(t *testing.T, n int) ([]*server.Server, []string) {
 		opts := &server.Options{
 			ServerName: fmt.Sprintf("nats-%d", i),
 			Host:       "127.0.0.1",
-			Port:       clientPorts[i],
+			Port:       server.RANDOM_PORT,
 			JetStream:  true,
 			StoreDir:   t.TempDir(),
 			NoSigs:     true,
@@ -53,13 +53,13 @@ func natsCluster(t *testing.T, n int) ([]*server.Server, []string) {
 		}
 		go s.Start()
 		servers = append(servers, s)
-		urls = append(urls, s.ClientURL())
 		t.Cleanup(s.Shutdown)
 	}
 	for _, s := range servers {
 		if !s.ReadyForConnections(30 * time.Second) {
 			t.Fatal("NATS server not ready")
 		}
+		urls = append(urls, s.ClientURL()) // the random port is known now
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -79,15 +79,6 @@ func natsCluster(t *testing.T, n int) ([]*server.Server, []string) {
 	}
 }
 
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // gatewayNode runs `evtctl serve` joined to the NATS cluster.
 func gatewayNode(t *testing.T, name, natsURLs string) (*exec.Cmd, string) {
 	t.Helper()
@@ -98,7 +89,7 @@ func gatewayNode(t *testing.T, name, natsURLs string) (*exec.Cmd, string) {
 // environment, and waits until it is ready.
 func serveNode(t *testing.T, name string, args []string, env ...string) (*exec.Cmd, string) {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := testnet.Addr(t)
 	cmd := exec.Command("evtctl", append([]string{"serve", "--listen", addr, "--data", t.TempDir(), "--name", name}, args...)...)
 	cmd.Env = append(os.Environ(),
 		"EVTCTL_ADMIN_TOKEN="+crashToken,

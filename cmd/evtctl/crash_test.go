@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -12,19 +11,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/evtctl/evtctl/internal/testnet"
 )
 
 const crashToken = "crash-test-admin"
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 // startServe runs `evtctl serve` as a child process and waits until ready.
 func startServe(t *testing.T, dataDir, addr string) *exec.Cmd {
@@ -82,7 +73,7 @@ func TestKill9KeepsEveryAcknowledgedEvent(t *testing.T) {
 		t.Skip("starts and kills server processes")
 	}
 	dir := t.TempDir()
-	addr := freeAddr(t)
+	addr := testnet.Addr(t)
 	srv := startServe(t, dir, addr)
 
 	const writers, size = 4, 50

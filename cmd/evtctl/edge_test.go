@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/evtctl/evtctl/internal/testnet"
 )
 
 // TestEdgeToCloud runs the edge-to-cloud layout of docs/cluster.md with
@@ -23,9 +25,9 @@ func TestEdgeToCloud(t *testing.T) {
 	}
 	t.Parallel() // mostly waiting: overlap it with the package's other tests
 	t.Run("cloud on a NATS server", func(t *testing.T) {
-		leafPort := freePort(t)
+		leafPort := testnet.Port(t)
 		ns, err := server.NewServer(&server.Options{
-			ServerName: "cloud", Host: "127.0.0.1", Port: freePort(t), JetStream: true, StoreDir: t.TempDir(),
+			ServerName: "cloud", Host: "127.0.0.1", Port: server.RANDOM_PORT, JetStream: true, StoreDir: t.TempDir(),
 			LeafNode: server.LeafNodeOpts{Host: "127.0.0.1", Port: leafPort}, NoSigs: true,
 		})
 		if err != nil {
@@ -44,7 +46,7 @@ func TestEdgeToCloud(t *testing.T) {
 		checkEdgeToCloud(t, edge, cloud)
 	})
 	t.Run("cloud with an embedded server", func(t *testing.T) {
-		leafPort := freePort(t)
+		leafPort := testnet.Port(t)
 		// The cloud must be up for the edge to join, so its source starts
 		// failing and catches up after NATS's first retry.
 		_, cloud := serveNode(t, "cloud-1", nil, fmt.Sprintf("EVTCTL_STORAGE_LEAF_LISTEN=127.0.0.1:%d", leafPort), "EVTCTL_STORAGE_EDGE_SOURCES=edge-01")

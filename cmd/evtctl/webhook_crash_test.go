@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/evtctl/evtctl/internal/testnet"
 )
 
 // crashReceiver is a webhook receiver that verifies every Standard
@@ -125,7 +127,7 @@ func TestKill9DeliversEveryWebhook(t *testing.T) {
 		"EVTCTL_WEBHOOKS_TIMEOUT=2s",
 	}
 	dir := t.TempDir()
-	addr := freeAddr(t)
+	addr := testnet.Addr(t)
 	srv := startServeEnv(t, dir, addr, env...)
 
 	var ep struct{ ID, Secret string }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"testing"
 	"time"
 
@@ -12,17 +11,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/evtctl/evtctl/internal/store"
+	"github.com/evtctl/evtctl/internal/testnet"
 )
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // TestLeafEdgeToCloud: an edge whose embedded server is a leaf node of a
 // cloud server keeps its own log (nothing of the cloud's is stored on the
@@ -32,7 +22,7 @@ func freePort(t *testing.T) int {
 func TestLeafEdgeToCloud(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	leafPort, clientPort, cloudDir := freePort(t), freePort(t), t.TempDir()
+	leafPort, clientPort, cloudDir := testnet.Port(t), testnet.Port(t), t.TempDir()
 	startCloud := func() *server.Server {
 		ns, err := server.NewServer(&server.Options{
 			ServerName: "cloud", Host: "127.0.0.1", Port: clientPort, JetStream: true, StoreDir: cloudDir,

@@ -26,6 +26,7 @@ import (
 
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/internal/iostreams"
+	"github.com/evtctl/evtctl/internal/testnet"
 )
 
 // selfSigned writes a certificate for 127.0.0.1 and its key as PEM files
@@ -141,21 +142,11 @@ func (s *served) wait(t *testing.T) error {
 	}
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // TestServeTLS runs `evtctl serve --tls-cert --tls-key` and uses it over
 // HTTPS only: ingest, then an SSE stream that receives the next event.
 func TestServeTLS(t *testing.T) {
 	certFile, keyFile, pool := selfSigned(t)
-	addr := freeAddr(t)
+	addr := testnet.Addr(t)
 	const token = "tls-test-admin-token"
 	srv := runServe(t, "--listen", addr, "--data", t.TempDir(), "--admin-token", token, "--name", "edge-01",
 		"--tls-cert", certFile, "--tls-key", keyFile)
