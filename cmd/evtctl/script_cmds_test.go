@@ -1,12 +1,14 @@
 package main
 
 import (
-	"net"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/evtctl/evtctl/internal/testnet"
 )
 
 // scriptCmds are testscript commands for driving a real server:
@@ -18,11 +20,9 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		if len(args) != 1 {
 			ts.Fatalf("usage: freeport VAR")
 		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		port, err := testnet.Pick()
 		ts.Check(err)
-		addr := l.Addr().String()
-		ts.Check(l.Close())
-		ts.Setenv(args[0], addr)
+		ts.Setenv(args[0], fmt.Sprintf("127.0.0.1:%d", port))
 	},
 	"waitready": func(ts *testscript.TestScript, neg bool, args []string) {
 		if len(args) != 1 {

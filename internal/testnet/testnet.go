@@ -11,6 +11,7 @@
 package testnet
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -29,9 +30,8 @@ var (
 	issued = map[int]bool{}
 )
 
-// Port returns a free loopback TCP port.
-func Port(t testing.TB) int {
-	t.Helper()
+// Pick returns a free loopback TCP port, or an error when none is left.
+func Pick() (int, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	for range 1000 {
@@ -45,10 +45,19 @@ func Port(t testing.TB) int {
 		}
 		l.Close()
 		issued[p] = true
-		return p
+		return p, nil
 	}
-	t.Fatal("testnet: no free loopback port")
-	return 0
+	return 0, errors.New("testnet: no free loopback port")
+}
+
+// Port returns a free loopback TCP port; it fails the test if none is left.
+func Port(t testing.TB) int {
+	t.Helper()
+	p, err := Pick()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // Addr returns a free loopback address, "127.0.0.1:port".
