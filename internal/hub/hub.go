@@ -231,7 +231,6 @@ func (h *Hub) Count() int {
 // Dispatch routes one event from the log to every interested session. It
 // is called from one goroutine, in log order.
 func (h *Hub) Dispatch(rec store.Record) {
-	defer h.lastSeq.Store(rec.Seq)
 	data := h.Payload(rec)
 	var text, sseFrame []byte // encoded lazily, once
 	wsText := func() []byte {
@@ -243,6 +242,11 @@ func (h *Hub) Dispatch(rec store.Record) {
 	owner := rec.Address.Owner
 	h.mu.RLock()
 	defer h.mu.RUnlock()
+	// Moved while registrations wait for the lock: a session registered
+	// after this dispatch sees LastSeq past its request's mark and replays
+	// this event from the log (see LastSeq); one registered before gets it
+	// below.
+	h.lastSeq.Store(rec.Seq)
 	switch rec.Address.Family {
 	case "composite":
 		h.sendAll(h.composite[owner], rec.Seq, wsText)

@@ -234,3 +234,23 @@ func (c *countingConn) SetWriteDeadline(t time.Time) error {
 }
 
 func (c *countingConn) batches() int64 { return c.n.Load() }
+
+// LastSeq moves to an event before Dispatch releases the registration
+// lock: a stream that registers right after a dispatch then sees LastSeq
+// past its request's mark and replays the event from the log, instead of
+// concluding it missed nothing (the event would be lost to it). Match runs
+// under that lock, so it observes the order.
+func TestLastSeqMovesBeforeRegistrationsResume(t *testing.T) {
+	h := testHub(roomy)
+	srv, _ := tcpPair(t)
+	var seen uint64
+	h.Register(srv, Subscription{Transport: WSEndpoint, Owner: "acme", EndpointID: "ep", Match: func(store.Record) bool {
+		seen = h.LastSeq()
+		return false
+	}}, false, nil)
+	h.SetLastSeq(6)
+	h.Dispatch(composite(7))
+	if seen != 7 {
+		t.Fatalf("LastSeq during the dispatch of 7 = %d, want 7", seen)
+	}
+}
