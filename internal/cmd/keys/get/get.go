@@ -6,47 +6,24 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
 	"github.com/evtctl/evtctl/internal/cmd/keys/shared"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
 // GetOptions are the inputs of `evtctl keys get`.
-type GetOptions struct {
-	Factory *cmdutil.Factory
-	Client  func() (*apiclient.Client, error)
-	ID      string
+type GetOptions = cmdhelp.GetOptions
+
+var command = cmdhelp.GetCmd[shared.Key]{
+	Resource: shared.Resource,
+	Short:    "Show one API key",
+	Long:     "Show one API key (never its token). Exit code 3 if there is no such key.",
+	Columns:  shared.Columns,
 }
 
 // NewCmdGet builds `evtctl keys get`. runF replaces the real run in tests.
 func NewCmdGet(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command {
-	opts := &GetOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
-	cmd := &cobra.Command{
-		Use:               "get ID",
-		Short:             "Show one API key",
-		Long:              "Show one API key (never its token). Exit code 3 if there is no such key.",
-		Args:              cmdhelp.IDArgs(shared.Resource.Kind, false),
-		ValidArgsFunction: cmdhelp.FirstArgIDs(f, shared.Resource.Path, false),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ID = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return getRun(cmd.Context(), opts)
-		},
-	}
-	return cmd
+	return command.New(f, runF)
 }
 
-func getRun(ctx context.Context, opts *GetOptions) error {
-	c, err := opts.Client()
-	if err != nil {
-		return err
-	}
-	var key shared.Key
-	if err := shared.Resource.Get(ctx, c, opts.ID, &key); err != nil {
-		return err
-	}
-	return cmdutil.PrintOne(opts.Factory, key, shared.Columns)
-}
+func getRun(ctx context.Context, opts *GetOptions) error { return command.Run(ctx, opts) }
