@@ -20,7 +20,7 @@ func TestNewCmdListFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(got.IDs, []string{"a", "b"}) || got.Type != "webhook" || got.Sort != "-created_at" || got.Limit != 5 {
+	if !reflect.DeepEqual(got.IDs, []string{"a", "b"}) || got.Narrow["type"] != "webhook" || got.Sort != "-created_at" || got.Limit != 5 {
 		t.Errorf("opts = %+v", got)
 	}
 	for args, wantErr := range map[string]string{
@@ -49,7 +49,7 @@ func TestListRun(t *testing.T) {
 	})
 	f, s := cmdtest.Factory(fake.URL, "tok")
 	opts := &ListOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) },
-		IDs: []string{"ep_1", "ep_2"}, Type: "webhook", Sort: "-created_at"}
+		IDs: []string{"ep_1", "ep_2"}, Narrow: map[string]string{"type": "webhook"}, Sort: "-created_at"}
 	if err := listRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
 	endpoints "github.com/evtctl/evtctl/internal/cmd/endpoints/shared"
 	"github.com/evtctl/evtctl/internal/cmd/filters/shared"
@@ -14,64 +13,22 @@ import (
 )
 
 // ListOptions are the inputs of `evtctl filters list`.
-type ListOptions struct {
-	Factory *cmdutil.Factory
-	Client  func() (*apiclient.Client, error)
+type ListOptions = cmdhelp.ListOptions
 
-	IDs      []string // --id: only these
-	Sort     string   // --sort
-	Owner    string   // --owner (admin keys: one tenant)
-	Endpoint string   // --endpoint: only this endpoint's filters
-	Limit    int      // --limit: at most this many; 0 = all
+var command = cmdhelp.ListCmd[shared.Filter]{
+	Resource: shared.Resource,
+	Short:    "List event filters",
+	Example: "  evtctl filters list --sort -updated_at\n" +
+		"  evtctl filters list -q | xargs evtctl filters delete",
+	Sorts: shared.Sorts,
+	Flags: []cmdhelp.ListFlag{{Name: "endpoint", Param: "endpoint_id", CompleteIDs: endpoints.Resource.Path,
+		Usage: "only filters of this endpoint"}},
+	Columns: shared.Columns,
 }
 
 // NewCmdList builds `evtctl filters list`. runF replaces the real run in tests.
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
-	cmd := &cobra.Command{
-		Use:     "list [flags]",
-		Aliases: []string{"ls"},
-		Short:   "List event filters",
-		Example: "  evtctl filters list --sort -updated_at\n" +
-			"  evtctl filters list -q | xargs evtctl filters delete",
-		Args: cmdhelp.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := cmdhelp.OneOf("sort", opts.Sort, shared.Sorts); err != nil {
-				return err
-			}
-			if err := cmdhelp.CheckLimit(opts.Limit); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return listRun(cmd.Context(), opts)
-		},
-	}
-	fl := cmd.Flags()
-	fl.StringArrayVar(&opts.IDs, "id", nil, "only this filter (repeatable)")
-	fl.StringVar(&opts.Sort, "sort", "", "order: created_at, updated_at, or either with - for newest first")
-	fl.StringVar(&opts.Owner, "owner", "", "only filters of this tenant")
-	fl.StringVar(&opts.Endpoint, "endpoint", "", "only filters of this endpoint")
-	_ = cmd.RegisterFlagCompletionFunc("endpoint", cmdhelp.IDs(f, endpoints.Resource.Path))
-	fl.IntVar(&opts.Limit, "limit", 0, "list at most this many (0 = all)")
-	_ = cmd.RegisterFlagCompletionFunc("sort", cmdhelp.Enum(shared.Sorts...))
-	_ = cmd.RegisterFlagCompletionFunc("id", cmdhelp.IDs(f, shared.Resource.Path))
-	return cmd
+	return command.New(f, runF)
 }
 
-func listRun(ctx context.Context, opts *ListOptions) error {
-	c, err := opts.Client()
-	if err != nil {
-		return err
-	}
-	q := cmdhelp.ListQuery(opts.IDs, opts.Sort, opts.Owner)
-	if opts.Endpoint != "" {
-		q.Set("endpoint_id", opts.Endpoint)
-	}
-	items, err := apiclient.ListAll[shared.Filter](ctx, c, shared.Resource.Path, q, opts.Limit)
-	if err != nil {
-		return cmdhelp.FieldErrors(err)
-	}
-	return cmdutil.Print(opts.Factory, items, shared.Columns)
-}
+func listRun(ctx context.Context, opts *ListOptions) error { return command.Run(ctx, opts) }

@@ -15,7 +15,7 @@ func TestNewCmdListFlags(t *testing.T) {
 	if err := cmdtest.Run(NewCmdList(f, func(o *ListOptions) error { got = o; return nil }), "--sort", "-updated_at", "--id", "flt_1", "--endpoint", "ep_1", "--owner", "acme"); err != nil {
 		t.Fatal(err)
 	}
-	if got.Sort != "-updated_at" || len(got.IDs) != 1 || got.Endpoint != "ep_1" || got.Owner != "acme" {
+	if got.Sort != "-updated_at" || len(got.IDs) != 1 || got.Narrow["endpoint_id"] != "ep_1" || got.Owner != "acme" {
 		t.Errorf("opts = %+v", got)
 	}
 	err := cmdtest.Run(NewCmdList(f, func(o *ListOptions) error { return nil }), "--type", "webhook")
@@ -29,7 +29,7 @@ func TestListRun(t *testing.T) {
 	fake.Handle("GET /api/v1/event-filters", 200, `{"items":[{"id":"flt_1","endpoint_id":"ep_1"},{"id":"flt_2","endpoint_id":"ep_1"}]}`)
 	f, s := cmdtest.Factory(fake.URL, "tok")
 	f.Globals.Output = "id"
-	opts := &ListOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }, Sort: "created_at", Endpoint: "ep_1", Owner: "acme"}
+	opts := &ListOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }, Sort: "created_at", Narrow: map[string]string{"endpoint_id": "ep_1"}, Owner: "acme"}
 	if err := listRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}

@@ -6,65 +6,26 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
 	"github.com/evtctl/evtctl/internal/cmd/rules/shared"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
 // ListOptions are the inputs of `evtctl rules list`.
-type ListOptions struct {
-	Factory *cmdutil.Factory
-	Client  func() (*apiclient.Client, error)
+type ListOptions = cmdhelp.ListOptions
 
-	IDs   []string // --id: only these
-	Sort  string   // --sort
-	Owner string   // --owner (admin keys: one tenant)
-	Limit int      // --limit: at most this many; 0 = all
+var command = cmdhelp.ListCmd[shared.Rule]{
+	Resource: shared.Resource,
+	Short:    "List composite rules",
+	Example: "  evtctl rules list --sort -updated_at\n" +
+		"  evtctl rules list -q | xargs evtctl rules delete",
+	Sorts:   shared.Sorts,
+	Columns: shared.Columns,
 }
 
 // NewCmdList builds `evtctl rules list`. runF replaces the real run in tests.
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
-	cmd := &cobra.Command{
-		Use:     "list [flags]",
-		Aliases: []string{"ls"},
-		Short:   "List composite rules",
-		Example: "  evtctl rules list --sort -updated_at\n" +
-			"  evtctl rules list -q | xargs evtctl rules delete",
-		Args: cmdhelp.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := cmdhelp.OneOf("sort", opts.Sort, shared.Sorts); err != nil {
-				return err
-			}
-			if err := cmdhelp.CheckLimit(opts.Limit); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return listRun(cmd.Context(), opts)
-		},
-	}
-	fl := cmd.Flags()
-	fl.StringArrayVar(&opts.IDs, "id", nil, "only this rule (repeatable)")
-	fl.StringVar(&opts.Sort, "sort", "", "order: created_at, updated_at, or either with - for newest first")
-	fl.StringVar(&opts.Owner, "owner", "", "only rules of this tenant")
-	fl.IntVar(&opts.Limit, "limit", 0, "list at most this many (0 = all)")
-	_ = cmd.RegisterFlagCompletionFunc("sort", cmdhelp.Enum(shared.Sorts...))
-	_ = cmd.RegisterFlagCompletionFunc("id", cmdhelp.IDs(f, shared.Resource.Path))
-	return cmd
+	return command.New(f, runF)
 }
 
-func listRun(ctx context.Context, opts *ListOptions) error {
-	c, err := opts.Client()
-	if err != nil {
-		return err
-	}
-	q := cmdhelp.ListQuery(opts.IDs, opts.Sort, opts.Owner)
-	items, err := apiclient.ListAll[shared.Rule](ctx, c, shared.Resource.Path, q, opts.Limit)
-	if err != nil {
-		return cmdhelp.FieldErrors(err)
-	}
-	return cmdutil.Print(opts.Factory, items, shared.Columns)
-}
+func listRun(ctx context.Context, opts *ListOptions) error { return command.Run(ctx, opts) }
