@@ -43,7 +43,7 @@ func (s *Service) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	for k := range q {
-		if !slices.Contains([]string{"status", "limit", "page_token"}, k) {
+		if !slices.Contains([]string{"status", "since", "limit", "page_token"}, k) {
 			return httpapi.Invalid(k, "is not a known parameter")
 		}
 	}
@@ -59,13 +59,22 @@ func (s *Service) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 		}
 		limit = n
 	}
+	// since: only records that changed at or after this time (either time
+	// form of CONTRACT §1): how an operator sees the recent deliveries of
+	// an endpoint with a long history without paging through it.
+	var since time.Time
+	if v := q.Get("since"); v != "" {
+		if since, err = proto.ParseTime(v); err != nil {
+			return httpapi.Invalid("since", "must be an RFC 3339 time")
+		}
+	}
 	var after uint64
 	if t := q.Get("page_token"); t != "" {
 		if after, err = strconv.ParseUint(t, 10, 64); err != nil {
 			return httpapi.Invalid("page_token", "is not a page token of this list")
 		}
 	}
-	recs, next, err := s.recs.list(r.Context(), ep.ID, after, status, limit)
+	recs, next, err := s.recs.list(r.Context(), ep.ID, after, since, status, limit)
 	if err != nil {
 		return err
 	}

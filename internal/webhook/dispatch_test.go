@@ -57,6 +57,20 @@ func TestDeliversSignedEventsOfEveryFamily(t *testing.T) {
 	if r := e.Do("GET", "/api/v1/endpoints/"+ep.ID+"/deliveries?status=nope", servertest.AdminToken, "", nil); r.Status != 400 {
 		t.Fatalf("bad status filter: %d", r.Status)
 	}
+
+	// ?since= lists only the records that changed from then on.
+	mark := time.Now().UTC()
+	e.ingestSound(t, "later", 2)
+	waitFor(t, 30*time.Second, "8 succeeded records", func() bool {
+		return len(e.deliveries(t, ep.ID, "&status=succeeded")) == 8
+	})
+	recent := e.deliveries(t, ep.ID, "&since="+mark.Format(time.RFC3339Nano))
+	if len(recent) != 2 || recent[0].ReceivedAt.Before(mark) || recent[1].ReceivedAt.Before(mark) {
+		t.Fatalf("deliveries since the mark: %+v, want the 2 later ones", recent)
+	}
+	if r := e.Do("GET", "/api/v1/endpoints/"+ep.ID+"/deliveries?since=yesterday", servertest.AdminToken, "", nil); r.Status != 400 || !strings.Contains(string(r.Body), "since") {
+		t.Fatalf("bad since: %d %s", r.Status, r.Body)
+	}
 }
 
 func TestFiltersSelectWebhookEvents(t *testing.T) {

@@ -109,17 +109,22 @@ func (r *records) put(ctx context.Context, rec record, wait bool) error {
 }
 
 // list returns up to limit records of an endpoint changed after the record
-// sequence after, oldest change first, optionally only of one status, and
-// the sequence to continue from (0 at the end).
-func (r *records) list(ctx context.Context, endpointID string, after uint64, status string, limit int) ([]record, uint64, error) {
+// sequence after (or else, when since is set, at or after since), oldest
+// change first, optionally only of one status, and the sequence to continue
+// from (0 at the end).
+func (r *records) list(ctx context.Context, endpointID string, after uint64, since time.Time, status string, limit int) ([]record, uint64, error) {
 	cfg := jetstream.OrderedConsumerConfig{
 		FilterSubjects:    []string{recordPrefix + "." + store.Token(endpointID) + ".*"},
 		DeliverPolicy:     jetstream.DeliverAllPolicy,
 		InactiveThreshold: 30 * time.Second,
 	}
-	if after > 0 {
+	switch {
+	case after > 0: // a page token already lies past since
 		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
 		cfg.OptStartSeq = after + 1
+	case !since.IsZero():
+		cfg.DeliverPolicy = jetstream.DeliverByStartTimePolicy
+		cfg.OptStartTime = &since
 	}
 	cons, err := r.stream.OrderedConsumer(ctx, cfg)
 	if err != nil {

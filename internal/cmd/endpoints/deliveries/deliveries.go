@@ -4,6 +4,7 @@ package deliveries
 import (
 	"context"
 	"net/url"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -20,20 +21,24 @@ type DeliveriesOptions struct {
 
 	ID     string
 	Status string // --status
+	Since  string // RFC 3339, resolved from --since
 	Limit  int    // --limit: at most this many; 0 = all
 }
 
 // NewCmdDeliveries builds `evtctl endpoints deliveries`. runF replaces the real run in tests.
 func NewCmdDeliveries(f *cmdutil.Factory, runF func(*DeliveriesOptions) error) *cobra.Command {
 	opts := &DeliveriesOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
+	var since string
 	cmd := &cobra.Command{
 		Use:   "deliveries ID [flags]",
 		Short: "List a webhook endpoint's deliveries",
 		Long: "List the delivery records of a webhook endpoint in the order they last changed,\n" +
 			"oldest first: status (pending, succeeded, failed), attempts, the last response\n" +
 			"(or why there was none), its latency and the next attempt of a pending one.\n" +
-			"--limit 0 lists them all. Exit code 3 if there is no such webhook endpoint.",
-		Example: "  evtctl endpoints deliveries ep_123 --status failed\n" +
+			"--since lists only the records that changed from then on (a time, or a duration\n" +
+			"before now). --limit 0 lists them all. Exit code 3 if there is no such webhook\n" +
+			"endpoint.",
+		Example: "  evtctl endpoints deliveries ep_123 --status failed --since 1h\n" +
 			"  evtctl endpoints deliveries ep_123 --status failed -q | xargs -n1 evtctl endpoints retry ep_123",
 		Args:              cmdhelp.IDArgs(shared.Resource.Kind, false),
 		ValidArgsFunction: cmdhelp.FirstArgIDs(f, shared.Resource.Path, false),
@@ -45,6 +50,12 @@ func NewCmdDeliveries(f *cmdutil.Factory, runF func(*DeliveriesOptions) error) *
 			if err := cmdhelp.CheckLimit(opts.Limit); err != nil {
 				return err
 			}
+			if since != "" {
+				var err error
+				if opts.Since, err = cmdhelp.PastTime("since", since, time.Now()); err != nil {
+					return err
+				}
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -52,6 +63,7 @@ func NewCmdDeliveries(f *cmdutil.Factory, runF func(*DeliveriesOptions) error) *
 		},
 	}
 	fl := cmd.Flags()
+	fl.StringVar(&since, "since", "", "only records changed since this time: RFC 3339 or a duration before now (15m, 2h, 7d)")
 	fl.StringVar(&opts.Status, "status", "", "only deliveries in this state: pending, succeeded or failed")
 	fl.IntVar(&opts.Limit, "limit", 100, "list at most this many (0 = all)")
 	_ = cmd.RegisterFlagCompletionFunc("status", cmdhelp.Enum(shared.DeliveryStatuses...))
@@ -66,6 +78,9 @@ func deliveriesRun(ctx context.Context, opts *DeliveriesOptions) error {
 	q := url.Values{}
 	if opts.Status != "" {
 		q.Set("status", opts.Status)
+	}
+	if opts.Since != "" {
+		q.Set("since", opts.Since)
 	}
 	items, err := apiclient.ListAll[shared.Delivery](ctx, c, shared.DeliveriesPath(opts.ID), q, opts.Limit)
 	if err != nil {
