@@ -38,9 +38,7 @@ func TestEdgeToCloud(t *testing.T) {
 		if !ns.ReadyForConnections(30 * time.Second) {
 			t.Fatal("cloud NATS server not ready")
 		}
-		// The edge first: a cloud whose source cannot reach its edge yet
-		// retries with NATS's backoff (10 s × failures), which would only
-		// slow the test down.
+		// The edge first, so the cloud's source connects at once.
 		_, edge := serveNode(t, "edge-01", nil, fmt.Sprintf("EVTCTL_STORAGE_LEAF_REMOTES=nats-leaf://127.0.0.1:%d", leafPort))
 		_, cloud := serveNode(t, "cloud-1", []string{"--nats-url", ns.ClientURL()}, "EVTCTL_STORAGE_EDGE_SOURCES=edge-01")
 		checkEdgeToCloud(t, edge, cloud)
@@ -48,10 +46,15 @@ func TestEdgeToCloud(t *testing.T) {
 	t.Run("cloud with an embedded server", func(t *testing.T) {
 		leafPort := testnet.Port(t)
 		// The cloud must be up for the edge to join, so its source starts
-		// failing and catches up after NATS's first retry.
+		// failing; NATS alone would retry it after 10 s × failures (about
+		// 40 s here), the gateway restarts it once the edge answers.
 		_, cloud := serveNode(t, "cloud-1", nil, fmt.Sprintf("EVTCTL_STORAGE_LEAF_LISTEN=127.0.0.1:%d", leafPort), "EVTCTL_STORAGE_EDGE_SOURCES=edge-01")
 		_, edge := serveNode(t, "edge-01", nil, fmt.Sprintf("EVTCTL_STORAGE_LEAF_REMOTES=nats-leaf://127.0.0.1:%d", leafPort))
 		checkEdgeToCloud(t, edge, cloud)
+		_, metrics := do(t, "GET", "http://"+cloud+"/metrics", "", "", "")
+		if !strings.Contains(string(metrics), `evtctl_edge_source_restarts_total{edge="edge-01"} 1`) {
+			t.Errorf("the cloud did not count one restart of the stalled source:\n%s", grepLines(string(metrics), "edge_source"))
+		}
 	})
 }
 
@@ -78,7 +81,7 @@ func checkEdgeToCloud(t *testing.T, edge, cloud string) {
 
 	// The cloud's log copies the edge's event, with its tenant.
 	start := time.Now()
-	waitUntil(t, 90*time.Second, func() bool {
+	waitUntil(t, 20*time.Second, func() bool {
 		_, body := do(t, "GET", "http://"+cloud+"/api/v1/events?family=sound", crashToken, "", "")
 		return strings.Contains(string(body), "edge-evt-1")
 	})
@@ -92,4 +95,15 @@ func checkEdgeToCloud(t *testing.T, edge, cloud string) {
 	if s, _ := do(t, "GET", "http://"+cloud+"/api/v1/events", key.Token, "", ""); s != 401 {
 		t.Fatalf("an edge key used in the cloud: %d, want 401", s)
 	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

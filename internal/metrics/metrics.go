@@ -23,6 +23,8 @@ type Metrics struct {
 	QueueOverflows    *prometheus.CounterVec // transport
 
 	JetStreamUp prometheus.Gauge
+
+	EdgeSourceRestarts *prometheus.CounterVec // edge
 }
 
 // New creates the metrics and registers them with Go and process collectors.
@@ -58,6 +60,9 @@ func New() *Metrics {
 		QueueOverflows: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "evtctl_stream_queue_overflows_total", Help: "Connections dropped because their send queue was full, by transport.",
 		}, []string{"transport"}),
+		EdgeSourceRestarts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "evtctl_edge_source_restarts_total", Help: "Edge sources (storage.edge_sources) restarted because they had stalled while their edge answered.",
+		}, []string{"edge"}),
 		JetStreamUp: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "evtctl_jetstream_up", Help: "1 when JetStream answered the last health check, else 0.",
 		}),
@@ -68,6 +73,7 @@ func New() *Metrics {
 		m.IngestEvents, m.IngestRequests, m.IngestLatency,
 		m.StreamConnections, m.StreamOpened, m.StreamRejected, m.StreamDisconnects, m.StreamMessages, m.QueueOverflows,
 		m.JetStreamUp,
+		m.EdgeSourceRestarts,
 	)
 	return m
 }

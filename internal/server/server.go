@@ -165,6 +165,9 @@ func (s *Server) Start(ctx context.Context) (err error) {
 
 	hctx, cancel := context.WithCancel(context.Background())
 	s.stopHealth = cancel
+	if len(s.cfg.Storage.EdgeSources) > 0 {
+		s.wg.Go(func() { s.watchEdgeSources(hctx) })
+	}
 	s.wg.Add(2)
 	go func() {
 		defer s.wg.Done()

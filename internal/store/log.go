@@ -63,7 +63,7 @@ func OpenLog(ctx context.Context, js jetstream.JetStream, o LogOptions) (*Log, e
 	for _, e := range o.EdgeSources {
 		cfg.Sources = append(cfg.Sources, &jetstream.StreamSource{
 			Name:     StreamName,
-			External: &jetstream.ExternalStream{APIPrefix: "$JS." + EdgeDomain(e) + ".API"},
+			External: &jetstream.ExternalStream{APIPrefix: edgeAPI(e)},
 		})
 	}
 	s, err := EnsureStream(ctx, js, cfg)
