@@ -14,7 +14,7 @@ import (
 // backoff (10 s, 20 s, … up to 2 minutes), and the retry NATS starts when
 // a leaf node connects comes before the edge's JetStream domain answers
 // across it, so a cloud could wait minutes to copy an edge that is back.
-// RestartStalledSources notices a source that has not heard from its edge
+// A SourceRestarter notices a source that has not heard from its edge
 // (not even the heartbeat JetStream sends each second) while the edge's
 // JetStream does answer, and removes and re-adds that source: a re-added
 // source resumes after the last event it copied, and the copies keep their
@@ -47,6 +47,17 @@ func (r *SourceRestarter) Check(ctx context.Context, edges []string) ([]string, 
 	if err != nil {
 		return nil, err
 	}
+	// A restart whose re-add failed left a source out: put it back first.
+	cfg := info.Config
+	for _, edge := range edges {
+		if sourceIndex(cfg.Sources, edge) < 0 {
+			cfg.Sources = append(slices.Clone(cfg.Sources), edgeSource(edge))
+		}
+	}
+	if len(cfg.Sources) != len(info.Config.Sources) {
+		_, err := r.log.js.UpdateStream(ctx, cfg)
+		return nil, err
+	}
 	var restarted []string
 	for _, edge := range edges {
 		if !r.stalled(info, edge) || time.Since(r.last[edge]) < sourceRestartEvery || !r.answers(edge) {
@@ -59,6 +70,11 @@ func (r *SourceRestarter) Check(ctx context.Context, edges []string) ([]string, 
 		restarted = append(restarted, edge)
 	}
 	return restarted, nil
+}
+
+// edgeSource is the source of an edge's event log.
+func edgeSource(edge string) *jetstream.StreamSource {
+	return &jetstream.StreamSource{Name: StreamName, External: &jetstream.ExternalStream{APIPrefix: edgeAPI(edge)}}
 }
 
 // edgeAPI is the API prefix of an edge's JetStream domain.
@@ -79,10 +95,14 @@ func (r *SourceRestarter) answers(edge string) bool {
 	return err == nil
 }
 
-func (r *SourceRestarter) restart(ctx context.Context, cfg jetstream.StreamConfig, edge string) error {
-	i := slices.IndexFunc(cfg.Sources, func(s *jetstream.StreamSource) bool {
+func sourceIndex(sources []*jetstream.StreamSource, edge string) int {
+	return slices.IndexFunc(sources, func(s *jetstream.StreamSource) bool {
 		return s.External != nil && s.External.APIPrefix == edgeAPI(edge)
 	})
+}
+
+func (r *SourceRestarter) restart(ctx context.Context, cfg jetstream.StreamConfig, edge string) error {
+	i := sourceIndex(cfg.Sources, edge)
 	if i < 0 {
 		return nil
 	}

@@ -142,6 +142,19 @@ func TestLeafEdgeToCloud(t *testing.T) {
 	if r, err := restarter.Check(ctx, opts.EdgeSources); err != nil || len(r) != 0 {
 		t.Fatalf("check of a flowing source: restarted %v, err %v", r, err)
 	}
+	// A source missing from the stream (a restart whose re-add failed) is
+	// put back.
+	cfg := cloudLog.Stream().CachedInfo().Config
+	cfg.Sources = nil
+	if _, err := cloud.JS.UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := restarter.Check(ctx, opts.EdgeSources); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := cloudLog.Stream().Info(ctx); err != nil || len(info.Config.Sources) != 1 {
+		t.Fatalf("sources after the check: %v (err %v), want the edge's", info.Config.Sources, err)
+	}
 
 	// Uplink outage: the cloud is down while the edge keeps ingesting;
 	// once it is back, its log catches up with what it missed.

@@ -61,10 +61,7 @@ func OpenLog(ctx context.Context, js jetstream.JetStream, o LogOptions) (*Log, e
 	// An edge's events keep their subjects and ids: the copies are queried,
 	// streamed and de-duplicated like events ingested here.
 	for _, e := range o.EdgeSources {
-		cfg.Sources = append(cfg.Sources, &jetstream.StreamSource{
-			Name:     StreamName,
-			External: &jetstream.ExternalStream{APIPrefix: edgeAPI(e)},
-		})
+		cfg.Sources = append(cfg.Sources, edgeSource(e))
 	}
 	s, err := EnsureStream(ctx, js, cfg)
 	if err != nil {
