@@ -26,6 +26,8 @@ const (
 	// sourceRestartEvery bounds the restarts of one edge whose JetStream
 	// answers but whose source still fails (an edge without evtctl's log).
 	sourceRestartEvery = 30 * time.Second
+	// sourceReAddDelay lets the removed source's consumer go first.
+	sourceReAddDelay = 500 * time.Millisecond
 )
 
 // SourceRestarter restarts the stalled edge sources of a log.
@@ -111,6 +113,13 @@ func (r *SourceRestarter) restart(ctx context.Context, cfg jetstream.StreamConfi
 	without.Sources = slices.Delete(slices.Clone(cfg.Sources), i, i+1)
 	if _, err := r.log.js.UpdateStream(ctx, without); err != nil {
 		return err
+	}
+	// Removing the source makes the server delete its consumer on the
+	// edge, asynchronously; the re-added source creates one of the same
+	// name, which that late delete would remove again. Give it a moment.
+	select {
+	case <-time.After(sourceReAddDelay):
+	case <-ctx.Done():
 	}
 	with := without
 	with.Sources = append(slices.Clone(without.Sources), src)
