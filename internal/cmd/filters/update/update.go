@@ -6,61 +6,28 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
 	"github.com/evtctl/evtctl/internal/cmd/filters/shared"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
 // UpdateOptions are the inputs of `evtctl filters update`.
-type UpdateOptions struct {
-	Factory *cmdutil.Factory
-	Client  func() (*apiclient.Client, error)
+type UpdateOptions = cmdhelp.UpdateOptions
 
-	ID   string
-	Body cmdhelp.Body // only the fields whose flags were given
+var command = cmdhelp.UpdateCmd[shared.Filter]{
+	Resource: shared.Resource,
+	Short:    "Change fields of an event filter",
+	Long: "Change the fields given as flags and leave the others as they are (PATCH).\n" +
+		shared.ListHelp,
+	Example:  "  evtctl filters update flt_123 --device-id cam-1 --device-id cam-2\n  evtctl filters update flt_123 --event-type ''",
+	Fields:   shared.Fields,
+	AddFlags: shared.AddFieldFlags,
+	Columns:  shared.DetailColumns,
 }
 
 // NewCmdUpdate builds `evtctl filters update`. runF replaces the real run in tests.
 func NewCmdUpdate(f *cmdutil.Factory, runF func(*UpdateOptions) error) *cobra.Command {
-	opts := &UpdateOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
-	cmd := &cobra.Command{
-		Use:   "update ID [flags]",
-		Short: "Change fields of an event filter",
-		Long: "Change the fields given as flags and leave the others as they are (PATCH).\n" +
-			shared.ListHelp,
-		Example:           "  evtctl filters update flt_123 --device-id cam-1 --device-id cam-2\n  evtctl filters update flt_123 --event-type ''",
-		Args:              cmdhelp.IDArgs(shared.Resource.Kind, false),
-		ValidArgsFunction: cmdhelp.FirstArgIDs(f, shared.Resource.Path, false),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ID = args[0]
-			fl := cmd.Flags()
-			body, err := cmdhelp.BodyFromFlags(fl, shared.Fields)
-			if err != nil {
-				return err
-			}
-			if len(body) == 0 {
-				return cmdhelp.NothingToUpdate(shared.Fields)
-			}
-			opts.Body = body
-			if runF != nil {
-				return runF(opts)
-			}
-			return updateRun(cmd.Context(), opts)
-		},
-	}
-	shared.AddFieldFlags(cmd, f)
-	return cmd
+	return command.New(f, runF)
 }
 
-func updateRun(ctx context.Context, opts *UpdateOptions) error {
-	c, err := opts.Client()
-	if err != nil {
-		return err
-	}
-	var flt shared.Filter
-	if err := shared.Resource.Update(ctx, c, opts.ID, opts.Body, &flt); err != nil {
-		return err
-	}
-	return cmdutil.PrintOne(opts.Factory, flt, shared.DetailColumns)
-}
+func updateRun(ctx context.Context, opts *UpdateOptions) error { return command.Run(ctx, opts) }
