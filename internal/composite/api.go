@@ -48,7 +48,7 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
 		return httpapi.Errorf(http.StatusForbidden, proto.CodeForbidden, "Only an admin key may create rules for another owner.")
 	}
 	now := time.Now().UTC()
-	rule.CreatedAt, rule.UpdatedAt = now, now
+	rule.CreatedAt, rule.UpdatedAt, rule.CountingSince = now, now, now
 	if err := s.rules.Create(r.Context(), rule.ID, rule); err != nil {
 		if errors.Is(err, store.ErrExists) {
 			return httpapi.Errorf(http.StatusConflict, proto.CodeConflict, "A rule with id %q already exists.", rule.ID)
@@ -109,6 +109,7 @@ func (s *Service) patch(w http.ResponseWriter, r *http.Request) error {
 	if in.ID != nil && *in.ID != rule.ID {
 		return httpapi.Invalid("id", "cannot be changed")
 	}
+	before := rule
 	in.apply(&rule)
 	if errs := validate(&rule); len(errs) > 0 {
 		return invalid(errs)
@@ -117,6 +118,9 @@ func (s *Service) patch(w http.ResponseWriter, r *http.Request) error {
 		return httpapi.Errorf(http.StatusForbidden, proto.CodeForbidden, "Only an admin key may move rules to another owner.")
 	}
 	rule.UpdatedAt = time.Now().UTC()
+	if !sameWindows(before, rule) { // the engine drops the open windows (PutRule)
+		rule.CountingSince = rule.UpdatedAt
+	}
 	if err := s.rules.Put(r.Context(), rule.ID, rule); err != nil {
 		return err
 	}

@@ -15,6 +15,10 @@ type Event struct {
 	MicID   string
 	EdgeID  string // microphone.edge_id; "" when absent
 	Time    int64  // created_at, Unix nanoseconds
+	// Received is when the log received the event (Unix nanoseconds), set
+	// only when a restart replays the log: a rule then skips the events
+	// received before its CountingSince, as it did when they were live.
+	Received int64
 	// Data is the event exactly as stored in the log; composites embed it
 	// untouched.
 	Data []byte

@@ -66,6 +66,7 @@ func (s *Service) rebuild(ctx context.Context) (next uint64, err error) {
 		if err != nil {
 			return true
 		}
+		ev.Received = rec.ReceivedAt.UnixNano()
 		replayed++
 		s.mu.Lock()
 		ems := s.engine.Add(rec.Address.Owner, ev)

@@ -13,6 +13,7 @@ type rule struct {
 	def      proto.Rule
 	window   int64 // ns
 	cooldown int64 // ns
+	since    int64 // CountingSince, Unix ns; 0 when unknown (older rules)
 	labels   idSet
 	mics     idSet
 	groups   map[string]*group // group value → open group
@@ -23,6 +24,7 @@ func compile(def proto.Rule) *rule {
 		def:      def,
 		window:   int64(def.WindowSeconds) * int64(time.Second),
 		cooldown: int64(def.CooldownSeconds) * int64(time.Second),
+		since:    unixNano(def.CountingSince),
 		labels:   newIDSet(def.IncludeLabelIDs),
 		mics:     newIDSet(def.IncludeMicIDs),
 		groups:   map[string]*group{},
@@ -30,10 +32,19 @@ func compile(def proto.Rule) *rule {
 }
 
 // matches reports whether ev is one of the rule's events: the rule is
-// enabled and the event's label and microphone are included (an empty list
-// includes everything).
+// enabled, the event's label and microphone are included (an empty list
+// includes everything) and, for a replayed event, it was received once the
+// rule's definition was counting.
 func (r *rule) matches(ev *Event) bool {
-	return r.def.Enabled && r.labels.has(ev.LabelID) && r.mics.has(ev.MicID)
+	return r.def.Enabled && r.labels.has(ev.LabelID) && r.mics.has(ev.MicID) &&
+		(ev.Received == 0 || ev.Received >= r.since)
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
 }
 
 // groupValue is the attribute the rule groups by.

@@ -80,6 +80,12 @@ type Rule struct {
 	CooldownSeconds int       `json:"cooldown_seconds,omitempty"`
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
+	// CountingSince is when the rule's current definition started counting
+	// events: its creation, or the last change that reset its windows (any
+	// change but name and description, including enabling). Set by the
+	// gateway; events received before it are never used by the rule, also
+	// when a restart rebuilds the windows from the log.
+	CountingSince time.Time `json:"counting_since,omitzero"`
 }
 
 // MarshalJSON writes nil lists as [].
