@@ -45,16 +45,13 @@ func TestEdgeToCloud(t *testing.T) {
 	})
 	t.Run("cloud with an embedded server", func(t *testing.T) {
 		leafPort := testnet.Port(t)
-		// The cloud must be up for the edge to join, so its source starts
-		// failing; NATS alone would retry it after 10 s × failures (about
-		// 40 s here), the gateway restarts it once the edge answers.
+		// The cloud must be up for the edge to join, so its source may start
+		// failing; NATS alone would then retry it after 10 s × failures
+		// (about 40 s here), the gateway restarts it once the edge answers
+		// (checked deterministically by internal/store's leaf test).
 		_, cloud := serveNode(t, "cloud-1", nil, fmt.Sprintf("EVTCTL_STORAGE_LEAF_LISTEN=127.0.0.1:%d", leafPort), "EVTCTL_STORAGE_EDGE_SOURCES=edge-01")
 		_, edge := serveNode(t, "edge-01", nil, fmt.Sprintf("EVTCTL_STORAGE_LEAF_REMOTES=nats-leaf://127.0.0.1:%d", leafPort))
 		checkEdgeToCloud(t, edge, cloud)
-		_, metrics := do(t, "GET", "http://"+cloud+"/metrics", "", "", "")
-		if !strings.Contains(string(metrics), `evtctl_edge_source_restarts_total{edge="edge-01"} 1`) {
-			t.Errorf("the cloud did not count one restart of the stalled source:\n%s", grepLines(string(metrics), "edge_source"))
-		}
 	})
 }
 
@@ -95,15 +92,4 @@ func checkEdgeToCloud(t *testing.T, edge, cloud string) {
 	if s, _ := do(t, "GET", "http://"+cloud+"/api/v1/events", key.Token, "", ""); s != 401 {
 		t.Fatalf("an edge key used in the cloud: %d, want 401", s)
 	}
-}
-
-// grepLines returns the lines of s that contain sub.
-func grepLines(s, sub string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.Contains(l, sub) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
 }
