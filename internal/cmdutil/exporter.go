@@ -33,6 +33,17 @@ func ValidateOutput(format string) error {
 	return FlagErrorf("invalid output format %q: use table, json, yaml or id", format)
 }
 
+// NoIDOutput is the usage error for -q or -o id on a command whose output
+// has no id (what names it, e.g. "a load test report"). Commands that change
+// something check it before acting, so a script never sees a failure for
+// work that was done.
+func NoIDOutput(f *Factory, what string) error {
+	if f.Globals != nil && (f.Globals.Quiet || f.Globals.Output == OutputID) {
+		return FlagErrorf("%s has no id: use -o table, json or yaml", what)
+	}
+	return nil
+}
+
 // Column is one column of the table format. Exactly one of Value and Time is
 // set; Col and TimeCol build them.
 //

@@ -160,8 +160,8 @@ func loadtestRun(ctx context.Context, opts *Options) error {
 	}
 
 	format := f.Globals.Output
-	if f.Globals.Quiet || format == cmdutil.OutputID {
-		return cmdutil.FlagErrorf("a load test report has no ids: use -o table, json or yaml")
+	if err := cmdutil.NoIDOutput(f, "a load test report"); err != nil {
+		return err
 	}
 	if err := cmdutil.ValidateOutput(format); err != nil {
 		return err

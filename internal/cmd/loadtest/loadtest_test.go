@@ -88,7 +88,7 @@ func TestUsageErrorsBeforeConnecting(t *testing.T) {
 		{[]string{"ws", "/x", "--workers", "0"}, "--workers"},
 		{[]string{"ws", "/x", "--server-pid", "1", "--server-metrics", "http://h/metrics"}, "not both"},
 		{[]string{"ws", "/x", "--publish-url", "/p", "--publish-rate", "0"}, "--publish-rate"},
-		{[]string{"ws", "/x", "-o", "id"}, "no ids"},
+		{[]string{"ws", "/x", "-o", "id"}, "has no id"},
 	} {
 		f := factory(nil)
 		if len(tc.args) > 3 && tc.args[2] == "-o" {

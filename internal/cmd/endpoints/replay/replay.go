@@ -53,6 +53,9 @@ func NewCmdReplay(f *cmdutil.Factory, runF func(*ReplayOptions) error) *cobra.Co
 			if err := cmdhelp.Require(cmd.Flags(), "since"); err != nil {
 				return err
 			}
+			if err := cmdutil.NoIDOutput(f, "a replay's result"); err != nil {
+				return err
+			}
 			now := time.Now()
 			var err error
 			if opts.Since, err = cmdhelp.PastTime("since", since, now); err != nil {

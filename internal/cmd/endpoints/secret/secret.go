@@ -50,6 +50,9 @@ func NewCmdSecret(f *cmdutil.Factory, runF func(*SecretOptions) error) *cobra.Co
 			if opts.Rotate && opts.Set != "" {
 				return cmdutil.FlagErrorf("--rotate and --set cannot be used together: --set already rotates")
 			}
+			if err := cmdutil.NoIDOutput(f, "a secret"); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}

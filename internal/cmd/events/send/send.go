@@ -86,6 +86,9 @@ func NewCmdSend(f *cmdutil.Factory, runF func(*SendOptions) error) *cobra.Comman
 			if opts.Batch < 1 {
 				return cmdutil.FlagErrorf("--batch must be at least 1")
 			}
+			if err := cmdutil.NoIDOutput(f, "the ingest result"); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
