@@ -9,6 +9,7 @@ import (
 
 	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmdutil"
+	"github.com/evtctl/evtctl/pkg/proto"
 )
 
 // CompletionFunc is cobra's flag and argument completion signature.
@@ -17,6 +18,15 @@ type CompletionFunc = func(cmd *cobra.Command, args []string, toComplete string)
 // Enum completes a flag or argument from a fixed list.
 func Enum(values ...string) CompletionFunc {
 	return cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp)
+}
+
+// Families completes an event family (CONTRACT §1).
+func Families() CompletionFunc {
+	var names []string
+	for _, f := range proto.Families() {
+		names = append(names, string(f))
+	}
+	return Enum(names...)
 }
 
 // completionTimeout bounds the API call behind a Tab press: a shell that

@@ -19,6 +19,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evtctl/evtctl/internal/apiclient"
+	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
+	endpoints "github.com/evtctl/evtctl/internal/cmd/endpoints/shared"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/internal/iostreams"
 	"github.com/evtctl/evtctl/internal/tail"
@@ -78,6 +80,7 @@ event with its source, family, cursor and arrival time to an NDJSON file that
   evtctl tail analysis --device cam-7 composites --record session.ndjson
   evtctl tail endpoint ep_4f2a -n 10 | jq .
   evtctl tail wss://gw.example.com/api/v1/ws/composite-events -H 'Authorization: Bearer evt_…'`,
+		ValidArgsFunction: completeSource(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
 			opts.TokenFlag = cmd.Flags().Changed("token")
@@ -333,4 +336,17 @@ func mapErr(err error) error {
 		}
 	}
 	return err
+}
+
+// completeSource offers the gateway shortcuts, and after "endpoint" the
+// ids of the gateway's endpoints. URLs are the user's to type.
+func completeSource(f *cmdutil.Factory) cmdhelp.CompletionFunc {
+	shortcuts := cmdhelp.Enum("composites", "analysis", "endpoint")
+	ids := cmdhelp.IDs(f, endpoints.Resource.Path)
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 && args[len(args)-1] == "endpoint" {
+			return ids(cmd, args, toComplete)
+		}
+		return shortcuts(cmd, args, toComplete)
+	}
 }
