@@ -267,6 +267,36 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	rc.checkSignatures(t)
 }
 
+// A receiver slower than webhooks.timeout is a failed attempt (outcome
+// timeout) that follows the retry schedule; the next, quick answer
+// completes the delivery.
+func TestSlowReceiverTimesOut(t *testing.T) {
+	e := start(t, func(c *config.Config) { c.Webhooks.Timeout = 200 * time.Millisecond })
+	rc := newReceiver(t)
+	rc.respond = func(_ hit, prior int) (int, http.Header) {
+		if prior == 0 {
+			time.Sleep(time.Second) // well past the timeout
+		}
+		return http.StatusNoContent, nil
+	}
+	ep := e.createWebhook(t, rc.srv.URL)
+	rc.expect(ep.Secret)
+	e.ingestSound(t, "slow", 1)
+	waitFor(t, 30*time.Second, "a succeeded delivery", func() bool {
+		return len(e.deliveries(t, ep.ID, "&status=succeeded")) == 1
+	})
+	d := e.deliveries(t, ep.ID, "")[0]
+	if d.Attempts != 2 || d.ResponseStatus != http.StatusNoContent {
+		t.Fatalf("record %+v, want 2 attempts ending in 204", d)
+	}
+	m := e.Do("GET", "/metrics", "", "", nil)
+	for _, want := range []string{`evtctl_webhook_attempts_total{outcome="timeout"} 1`, `evtctl_webhook_attempts_total{outcome="success"} 1`} {
+		if !strings.Contains(string(m.Body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
 func TestScheduleExhaustedThenManualRetry(t *testing.T) {
 	e := start(t) // 3 retries: 4 attempts
 	rc := newReceiver(t)
