@@ -65,7 +65,7 @@ func (s *Service) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 	var since time.Time
 	if v := q.Get("since"); v != "" {
 		if since, err = proto.ParseTime(v); err != nil {
-			return httpapi.Invalid("since", "must be an RFC 3339 time")
+			return httpapi.Invalid("since", "is not a valid time (want RFC 3339, e.g. 2026-03-26T09:00:00Z)")
 		}
 	}
 	var after uint64
@@ -168,12 +168,12 @@ func (s *Service) replay(w http.ResponseWriter, r *http.Request) error {
 	}
 	since, err := proto.ParseTime(req.Since)
 	if err != nil {
-		return httpapi.Invalid("since", "must be an RFC 3339 time")
+		return httpapi.Invalid("since", "is not a valid time (want RFC 3339, e.g. 2026-03-26T09:00:00Z)")
 	}
 	until := time.Now()
 	if req.Until != "" {
 		if until, err = proto.ParseTime(req.Until); err != nil {
-			return httpapi.Invalid("until", "must be an RFC 3339 time")
+			return httpapi.Invalid("until", "is not a valid time (want RFC 3339, e.g. 2026-03-26T09:00:00Z)")
 		}
 	}
 	if !since.Before(until) {
