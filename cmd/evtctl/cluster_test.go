@@ -390,6 +390,14 @@ func TestClusterTwoGatewaysThreeNATSServers(t *testing.T) {
 	}
 	_ = nodeA.Wait()
 	killed := time.Now()
+	// Webhooks go on from B: events ingested after the crash reach the
+	// receiver, none lost (checked below).
+	for i := hooks; i < hooks+10; i++ {
+		ev := fmt.Sprintf(`{"type":"identification","camera":{"id":"cam-9"},"event":{"id":"id-%d","detection_date":"2024-05-29 10:48:27.364000+00:00"}}`, i)
+		if s, body := do(t, "POST", "http://"+b+"/api/v1/events/identification", key.Token, "application/json", ev); s != 202 {
+			t.Fatalf("ingest identification on B after the crash: %d %s", s, body)
+		}
+	}
 	// A composite completed right after the publisher died is derived by B
 	// in standby and stored once B takes the lease over (after its TTL).
 	for i := range 3 {
@@ -418,6 +426,16 @@ func TestClusterTwoGatewaysThreeNATSServers(t *testing.T) {
 	if n := countComposites(); n != 2 {
 		t.Fatalf("%d composites after the fail-over, want 2", n)
 	}
+	waitUntil(t, 30*time.Second, func() bool {
+		whMu.Lock()
+		defer whMu.Unlock()
+		for i := hooks; i < hooks+10; i++ {
+			if got[fmt.Sprintf("id-%d", i)] == 0 {
+				return false
+			}
+		}
+		return true
+	})
 
 	// One NATS server dies mid-stream: B keeps ingesting and streaming,
 	// nothing is lost (the streams are replicated on three servers).
