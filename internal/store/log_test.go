@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/internal/store/storetest"
@@ -125,5 +128,32 @@ func TestLastWithWildcards(t *testing.T) {
 	}
 	if _, err := l.Last(ctx, store.Filter{DeviceID: "nope"}.Subject()); err != store.ErrNotFound {
 		t.Fatalf("missing: %v", err)
+	}
+}
+
+// The retention settings reach the stream, and a restart with other values
+// changes them (the last node to start with different values wins).
+func TestRetentionSettingsApply(t *testing.T) {
+	ctx := context.Background()
+	b := storetest.Backbone(t)
+	open := func(o store.LogOptions) jetstream.StreamConfig {
+		t.Helper()
+		l, err := store.OpenLog(ctx, b.JS, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := l.Stream().Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Config
+	}
+	cfg := open(store.LogOptions{MaxAge: 7 * 24 * time.Hour, MaxBytes: 1 << 30, DedupWindow: 30 * time.Minute})
+	if cfg.MaxAge != 7*24*time.Hour || cfg.MaxBytes != 1<<30 || cfg.Duplicates != 30*time.Minute {
+		t.Fatalf("stream retention %v / %d bytes / dedup %v", cfg.MaxAge, cfg.MaxBytes, cfg.Duplicates)
+	}
+	cfg = open(store.LogOptions{MaxAge: time.Hour, DedupWindow: time.Minute}) // max_bytes 0: no limit
+	if cfg.MaxAge != time.Hour || cfg.MaxBytes != -1 || cfg.Duplicates != time.Minute {
+		t.Fatalf("after the change: %v / %d bytes / dedup %v", cfg.MaxAge, cfg.MaxBytes, cfg.Duplicates)
 	}
 }
