@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -331,6 +332,39 @@ func TestClusterTwoGatewaysThreeNATSServers(t *testing.T) {
 		}
 	}
 	whMu.Unlock()
+
+	// Disabling an endpoint on A closes its WebSocket on B within a second.
+	s, body := do(t, "POST", "http://"+a+"/api/v1/endpoints", crashToken, "application/json",
+		`{"name":"wall","type":"websocket","owner":"acme"}`)
+	if s != 201 {
+		t.Fatalf("create websocket endpoint: %d %s", s, body)
+	}
+	var wall struct{ ID string }
+	_ = json.Unmarshal(body, &wall)
+	var wallConn *websocket.Conn
+	waitUntil(t, time.Second, func() bool {
+		c, _, err := websocket.DefaultDialer.Dial("ws://"+b+"/event-service/ws?endpoint_id="+wall.ID, nil)
+		wallConn = c
+		return err == nil
+	})
+	defer wallConn.Close()
+	if s, body := do(t, "PATCH", "http://"+a+"/api/v1/endpoints/"+wall.ID, crashToken, "application/json", `{"enabled":false}`); s != 200 {
+		t.Fatalf("disable on A: %d %s", s, body)
+	}
+	_ = wallConn.SetReadDeadline(time.Now().Add(time.Second + 500*time.Millisecond))
+	for {
+		_, _, err := wallConn.ReadMessage()
+		if err == nil {
+			continue // a keep-alive
+		}
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			t.Fatal("the disabled endpoint's WebSocket on B stayed open")
+		}
+		if !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
+			t.Fatalf("the disabled endpoint's WebSocket on B ended with %v, want close 1008", err)
+		}
+		break
+	}
 
 	// The per-user SSE limit holds across the cluster: 6 on A + 4 on B,
 	// and the 11th is refused on either node.
