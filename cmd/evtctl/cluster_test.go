@@ -226,7 +226,10 @@ func TestClusterTwoGatewaysThreeNATSServers(t *testing.T) {
 	}
 	var key struct{ ID, Token string }
 	_ = json.Unmarshal(body, &key)
-	waitUntil(t, 2*time.Second, func() bool {
+	// The cluster has only just formed (its first writes may wait for
+	// stream leaders): a looser bound here; the 1 s checks of rules,
+	// endpoints and revocation come later.
+	waitUntil(t, 5*time.Second, func() bool {
 		s, _ := do(t, "GET", "http://"+b+"/api/v1/events", key.Token, "", "")
 		return s == 200
 	})
@@ -269,10 +272,15 @@ func TestClusterTwoGatewaysThreeNATSServers(t *testing.T) {
 
 	// Composites: both nodes run the rules, each composite is stored once.
 	if s, body := do(t, "POST", "http://"+a+"/api/v1/rules", crashToken, "application/json",
-		`{"name":"barks","owner":"acme","window_seconds":30,"min_events":3,"group_by":"label_id","include_label_ids":["dog_bark"]}`); s != 201 {
+		`{"id":"barks","name":"barks","owner":"acme","window_seconds":30,"min_events":3,"group_by":"label_id","include_label_ids":["dog_bark"]}`); s != 201 {
 		t.Fatalf("create rule: %d %s", s, body)
 	}
-	time.Sleep(500 * time.Millisecond) // the rule reaches both nodes' engines
+	// The rule reaches B within a second (its engine applies it from the
+	// same watch that serves this GET).
+	waitUntil(t, time.Second, func() bool {
+		s, _ := do(t, "GET", "http://"+b+"/api/v1/rules/barks", crashToken, "", "")
+		return s == 200
+	})
 	for i, node := range []string{a, b, a} {
 		ev := fmt.Sprintf(`{"id":"bark-%d","created_at":"2026-03-26T09:00:0%dZ","label_id":"dog_bark","mic_id":"mic_001"}`, i, i)
 		if s, body := do(t, "POST", "http://"+node+"/api/v1/events/sound", key.Token, "application/json", ev); s != 202 {
