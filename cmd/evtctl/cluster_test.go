@@ -426,12 +426,55 @@ func TestClusterTwoGatewaysThreeNATSServers(t *testing.T) {
 		t.Fatalf("composite publisher: A %v, B %v; want A only", isPublisher(a), isPublisher(b))
 	}
 
+	// An SSE client of A (admin, outside acme's quota) has read two events
+	// when A dies; it resumes on B from the last one it got.
+	st, onA, closeOnA := sseStream(t, a, "/api/v1/devices/analysis/stream/all", crashToken, "")
+	defer closeOnA()
+	if st != 200 {
+		t.Fatalf("admin sse on A: %d", st)
+	}
+	var crashCursor string
+	for i := 200; i < 202; i++ {
+		if s, body := do(t, "POST", "http://"+b+"/api/v1/events/analysis", key.Token, "application/json", analysisEvent(i)); s != 202 {
+			t.Fatalf("ingest on B: %d %s", s, body)
+		}
+		select {
+		case ev := <-onA:
+			if !strings.Contains(ev, fmt.Sprintf(`"c-%d"`, i)) {
+				t.Fatalf("on A before the crash: %s", ev)
+			}
+			crashCursor = strings.Fields(ev)[0]
+		case <-time.After(10 * time.Second):
+			t.Fatalf("event %d did not reach A's stream", i)
+		}
+	}
+
 	// A gateway node dies: its 6 streams stop counting within the quota TTL.
 	if err := nodeA.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	_ = nodeA.Wait()
 	killed := time.Now()
+	for i := 202; i < 204; i++ {
+		if s, body := do(t, "POST", "http://"+b+"/api/v1/events/analysis", key.Token, "application/json", analysisEvent(i)); s != 202 {
+			t.Fatalf("ingest on B after the crash: %d %s", s, body)
+		}
+	}
+	st, resumed, closeResumed := sseStream(t, b, "/api/v1/devices/analysis/stream/all", crashToken, crashCursor)
+	if st != 200 {
+		t.Fatalf("resume on B after the crash: %d", st)
+	}
+	for i := 202; i < 204; i++ { // no gap, and c-201 not again
+		select {
+		case ev := <-resumed:
+			if !strings.Contains(ev, fmt.Sprintf(`"c-%d"`, i)) {
+				t.Fatalf("resumed on B after the crash, expected c-%d: %s", i, ev)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("resume on B after the crash missed c-%d", i)
+		}
+	}
+	closeResumed()
 	// Webhooks go on from B: events ingested after the crash reach the
 	// receiver, none lost (checked below).
 	for i := hooks; i < hooks+10; i++ {
