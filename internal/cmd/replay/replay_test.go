@@ -19,6 +19,7 @@ import (
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/iostreams"
+	"github.com/evtctl/evtctl/internal/replay"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 )
 
@@ -234,5 +235,37 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Progress on stderr: on a terminal a bar redrawn in place (ended by a
+// newline); otherwise a line per interval while events remain, nothing at
+// the end (the summary follows).
+func TestProgressView(t *testing.T) {
+	ios, _, _, errOut := iostreams.Test()
+	ios.SetStderrTTY(true)
+	p := newProgress(ios)
+	p.update(replay.Stats{Sent: 5, Total: 10}) // within the first interval: nothing
+	if errOut.Len() != 0 {
+		t.Fatalf("drew before the first interval: %q", errOut)
+	}
+	p.last = time.Time{}
+	p.update(replay.Stats{Sent: 5, Total: 10})
+	p.update(replay.Stats{Sent: 10, Total: 10}) // the end is always drawn
+	p.finish()
+	want := "\r[" + strings.Repeat("█", 15) + strings.Repeat("░", 15) + "]  50% 5/10  " +
+		"\r[" + strings.Repeat("█", 30) + "] 100% 10/10  \n"
+	if errOut.String() != want {
+		t.Fatalf("terminal progress\n%q\nwant\n%q", errOut, want)
+	}
+
+	ios, _, _, errOut = iostreams.Test()
+	p = newProgress(ios)
+	p.last = time.Time{}
+	p.update(replay.Stats{Sent: 400, Total: 1000, Accepted: 390, Duplicates: 10})
+	p.update(replay.Stats{Sent: 1000, Total: 1000, Accepted: 990, Duplicates: 10})
+	p.finish()
+	if want := "replay: 400 of 1000 events sent (390 accepted, 10 duplicates)\n"; errOut.String() != want {
+		t.Fatalf("piped progress %q, want %q", errOut, want)
 	}
 }
