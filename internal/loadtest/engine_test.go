@@ -1,6 +1,7 @@
 package loadtest_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net"
@@ -188,10 +189,12 @@ func TestSSEDeliveriesAndKeepAlives(t *testing.T) {
 	r := e.NewKey("acme", proto.ScopeAnalyticsRead)
 	w := e.NewKey("acme", proto.ScopeEventsWrite)
 	pubURL := e.URL + "/api/v1/events/analysis"
+	var progress bytes.Buffer // written under the printer's lock, read after Run
 	rep, err := loadtest.Run(context.Background(), loadtest.Options{
 		Target: loadtest.Target{Transport: loadtest.SSE, URL: e.URL + "/api/v1/devices/analysis/stream/all", Conns: 5, Tokens: []string{r}},
 		Idle:   1500 * time.Millisecond, Duration: time.Second, Drain: 5 * time.Second,
-		Publish: &loadtest.Publish{URL: pubURL, Token: w, Body: loadtest.DefaultPublishBody(pubURL), Rate: 10},
+		Publish:  &loadtest.Publish{URL: pubURL, Token: w, Body: loadtest.DefaultPublishBody(pubURL), Rate: 10},
+		Progress: &progress, ProgressInterval: 300 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -205,6 +208,10 @@ func TestSSEDeliveriesAndKeepAlives(t *testing.T) {
 	}
 	if rep.FirstMessage.Count != 5 {
 		t.Errorf("first message %+v", rep.FirstMessage)
+	}
+	// Live progress, one line per interval while it runs (not a terminal).
+	if n := strings.Count(progress.String(), "\nloadtest: "); n < 3 || !strings.Contains(progress.String(), "open 5/5 rejected 0 errors 0 dropped 0") {
+		t.Errorf("%d progress lines:\n%s", n, progress.String())
 	}
 }
 
