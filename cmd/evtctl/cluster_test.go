@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -86,37 +84,13 @@ func gatewayNode(t *testing.T, name, natsURLs string) (*exec.Cmd, string) {
 	return serveNode(t, name, []string{"--nats-url", natsURLs})
 }
 
-// serveNode runs `evtctl serve --name name` with extra arguments and
-// environment, and waits until it is ready.
+// serveNode runs `evtctl serve --name name` with its own data directory,
+// extra arguments and environment, and returns it with its address.
 func serveNode(t *testing.T, name string, args []string, env ...string) (*exec.Cmd, string) {
 	t.Helper()
 	addr := testnet.Addr(t)
-	cmd := exec.Command("evtctl", append([]string{"serve", "--listen", addr, "--data", t.TempDir(), "--name", name}, args...)...)
-	cmd.Env = append(os.Environ(),
-		"EVTCTL_ADMIN_TOKEN="+crashToken,
-		"EVTCTL_LOG_LEVEL=error",
-		"EVTCTL_WEBHOOKS_ALLOW_CIDRS=127.0.0.0/8",
-	)
-	cmd.Env = append(cmd.Env, env...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return cmd, addr
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("node %s not ready: %s", name, stderr.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	args = append([]string{"--data", t.TempDir(), "--name", name}, args...)
+	return startServe(t, addr, args, append([]string{"EVTCTL_WEBHOOKS_ALLOW_CIDRS=127.0.0.0/8"}, env...)...), addr
 }
 
 // do sends one API request.

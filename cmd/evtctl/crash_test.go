@@ -17,28 +17,30 @@ import (
 
 const crashToken = "crash-test-admin"
 
-// startServe runs `evtctl serve` as a child process and waits until ready.
-func startServe(t *testing.T, dataDir, addr string) *exec.Cmd {
+// startServe runs `evtctl serve --listen addr` with more arguments and
+// environment as a child process (killed when the test ends) and waits
+// until it is ready. Every process test of this package starts its gateways
+// through it.
+func startServe(t *testing.T, addr string, args []string, env ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command("evtctl", "serve", "--data", dataDir, "--listen", addr)
-	cmd.Env = append(os.Environ(), "EVTCTL_ADMIN_TOKEN="+crashToken, "EVTCTL_LOG_LEVEL=error")
+	cmd := exec.Command("evtctl", append([]string{"serve", "--listen", addr}, args...)...)
+	cmd.Env = append(append(os.Environ(), "EVTCTL_ADMIN_TOKEN="+crashToken, "EVTCTL_LOG_LEVEL=error"), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err == nil {
+		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
 				return cmd
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("serve did not become ready: %s", stderr.String())
+			t.Fatalf("evtctl serve %v did not become ready: %s", args, stderr.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -74,7 +76,7 @@ func TestKill9KeepsEveryAcknowledgedEvent(t *testing.T) {
 	}
 	dir := t.TempDir()
 	addr := testnet.Addr(t)
-	srv := startServe(t, dir, addr)
+	srv := startServe(t, addr, []string{"--data", dir})
 
 	const writers, size = 4, 50
 	var mu sync.Mutex
@@ -118,7 +120,7 @@ func TestKill9KeepsEveryAcknowledgedEvent(t *testing.T) {
 		t.Fatal("no batch was acknowledged before the kill")
 	}
 
-	startServe(t, dir, addr)
+	startServe(t, addr, []string{"--data", dir})
 	events := queryAll(t, addr)
 	for key := range acked {
 		var w, b int

@@ -10,8 +10,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -64,31 +62,6 @@ func (rc *crashReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-func startServeEnv(t *testing.T, dataDir, addr string, env ...string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command("evtctl", "serve", "--data", dataDir, "--listen", addr)
-	cmd.Env = append(append(os.Environ(), "EVTCTL_ADMIN_TOKEN="+crashToken, "EVTCTL_LOG_LEVEL=error"), env...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return cmd
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not become ready: %s", stderr.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func adminPost(t *testing.T, addr, path, contentType string, body []byte) []byte {
 	t.Helper()
 	req, _ := http.NewRequest("POST", "http://"+addr+path, bytes.NewReader(body))
@@ -128,7 +101,7 @@ func TestKill9DeliversEveryWebhook(t *testing.T) {
 	}
 	dir := t.TempDir()
 	addr := testnet.Addr(t)
-	srv := startServeEnv(t, dir, addr, env...)
+	srv := startServe(t, addr, []string{"--data", dir}, env...)
 
 	var ep struct{ ID, Secret string }
 	out := adminPost(t, addr, "/api/v1/endpoints", "application/json", []byte(`{"name":"crash","type":"webhook","url":"`+recv.URL+`/hook"}`))
@@ -170,7 +143,7 @@ func TestKill9DeliversEveryWebhook(t *testing.T) {
 	atKill := len(rc.successes)
 	rc.mu.Unlock()
 
-	startServeEnv(t, dir, addr, env...)
+	startServe(t, addr, []string{"--data", dir}, env...)
 	deadline = time.Now().Add(90 * time.Second)
 	for {
 		rc.mu.Lock()

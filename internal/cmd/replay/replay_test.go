@@ -10,10 +10,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmd/serve"
 	tailcmd "github.com/evtctl/evtctl/internal/cmd/tail"
 	"github.com/evtctl/evtctl/internal/cmdutil"
@@ -22,29 +22,6 @@ import (
 	"github.com/evtctl/evtctl/internal/replay"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
-func factory(server, token string, stdin string) (*cmdutil.Factory, *syncBuffer, *syncBuffer) {
-	out, errOut := &syncBuffer{}, &syncBuffer{}
-	ios := &iostreams.IOStreams{In: strings.NewReader(stdin), Out: out, ErrOut: errOut}
-	return &cmdutil.Factory{
-		IOStreams: ios, Version: "test",
-		Globals:        &cmdutil.Globals{Server: server, Token: token},
-		Getenv:         func(string) string { return "" },
-		UserConfigPath: func() string { return "" },
-	}, out, errOut
-}
 
 func TestFlags(t *testing.T) {
 	for _, tc := range []struct {
@@ -60,7 +37,7 @@ func TestFlags(t *testing.T) {
 		{[]string{"f", "--batch", "0"}, "--batch must be between"},
 		{[]string{"a", "b", "--rate", "5", "--family", "sound", "--dry-run", "--include-composites", "--owner", "acme"}, ""},
 	} {
-		f, _, _ := factory("", "", "")
+		f, _, _ := cmdtest.LiveFactory("", "", "")
 		var got *Options
 		cmd := NewCmdReplay(f, func(o *Options) error { got = o; return nil })
 		cmd.SetArgs(tc.args)
@@ -91,7 +68,7 @@ func TestDryRunAndBadLines(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.ndjson")
 	os.WriteFile(good, []byte(soundLine(1, "mic_001")+"\n"+`{"received_at":"2026-03-26T09:00:09Z","family":"composite","event":{"id":"c","group_key":"g","rule":{},"events":[],"mics":[],"labels":[],"started_at":"2026-03-26T09:00:00Z"}}`+"\n"), 0o644)
-	f, _, errOut := factory("http://127.0.0.1:1", "", "")
+	f, _, errOut := cmdtest.LiveFactory("http://127.0.0.1:1", "", "")
 	if err := run(t, f, "--dry-run", good); err != nil {
 		t.Fatal(err)
 	}
@@ -100,12 +77,12 @@ func TestDryRunAndBadLines(t *testing.T) {
 	}
 	bad := filepath.Join(dir, "bad.ndjson")
 	os.WriteFile(bad, []byte(soundLine(1, "mic_001")+"\n\n{oops\n"), 0o644)
-	f, _, _ = factory("http://127.0.0.1:1", "", "")
+	f, _, _ = cmdtest.LiveFactory("http://127.0.0.1:1", "", "")
 	err := run(t, f, bad)
 	if err == nil || !strings.Contains(err.Error(), "bad.ndjson:3: not valid JSON") || cmdutil.ExitCode(err) != 1 {
 		t.Fatalf("bad line: %v", err)
 	}
-	f, _, _ = factory("http://127.0.0.1:1", "", "")
+	f, _, _ = cmdtest.LiveFactory("http://127.0.0.1:1", "", "")
 	if err := run(t, f, filepath.Join(dir, "missing.ndjson")); cmdutil.ExitCode(err) != cmdutil.ExitNotFound {
 		t.Fatalf("missing file: %v", err)
 	}
@@ -149,7 +126,7 @@ func TestRecordReplaySameComposites(t *testing.T) {
 	r.JSON(t, &ep)
 
 	rec := filepath.Join(t.TempDir(), "session.ndjson")
-	f, _, tailErr := factory(a.URL, servertest.AdminToken, "")
+	f, _, tailErr := cmdtest.LiveFactory(a.URL, servertest.AdminToken, "")
 	tcmd := tailcmd.NewCmdTail(f, nil)
 	tcmd.SetArgs([]string{"endpoint", ep.ID, "composites", "--record", rec})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -195,7 +172,7 @@ func TestRecordReplaySameComposites(t *testing.T) {
 	}
 
 	b := gateway(t)
-	f, _, replayErr := factory(b.URL, servertest.AdminToken, "")
+	f, _, replayErr := cmdtest.LiveFactory(b.URL, servertest.AdminToken, "")
 	if err := run(t, f, "--speed", "20", rec); err != nil {
 		t.Fatalf("replay: %v\n%s", err, replayErr)
 	}

@@ -2,7 +2,6 @@ package serve
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -20,10 +19,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/internal/iostreams"
 	"github.com/evtctl/evtctl/internal/testnet"
@@ -71,27 +70,9 @@ func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 	return certFile, keyFile, pool
 }
 
-// lockedBuffer is written by the server's goroutines and read by the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // served is a running `evtctl serve`: done is closed when it returned err.
 type served struct {
-	stderr *lockedBuffer
+	stderr *cmdtest.SyncBuffer
 	done   chan struct{}
 	err    error
 }
@@ -100,7 +81,7 @@ type served struct {
 func runServe(t *testing.T, args ...string) *served {
 	t.Helper()
 	ios, _, _, _ := iostreams.Test()
-	stderr := &lockedBuffer{}
+	stderr := &cmdtest.SyncBuffer{}
 	ios.ErrOut = stderr
 	f := cmdutil.NewFactory(ios, "test")
 	f.Getenv = func(k string) string {

@@ -7,43 +7,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/internal/endpoint"
-	"github.com/evtctl/evtctl/internal/iostreams"
 	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/internal/stream"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
-
-// syncBuffer is a buffer the command writes while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
-func factory(server, token string) (*cmdutil.Factory, *syncBuffer, *syncBuffer) {
-	out, errOut := &syncBuffer{}, &syncBuffer{}
-	ios := &iostreams.IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut}
-	return &cmdutil.Factory{
-		IOStreams:      ios,
-		Globals:        &cmdutil.Globals{Server: server, Token: token},
-		Getenv:         func(string) string { return "" },
-		UserConfigPath: func() string { return "" },
-	}, out, errOut
-}
 
 func TestFlags(t *testing.T) {
 	tests := []struct {
@@ -58,7 +33,7 @@ func TestFlags(t *testing.T) {
 		{args: "composites -H nocolon", err: "invalid header"},
 	}
 	for _, tt := range tests {
-		f, _, _ := factory("", "")
+		f, _, _ := cmdtest.LiveFactory("", "", "")
 		var got *Options
 		cmd := NewCmdTail(f, func(o *Options) error { got = o; return nil })
 		args := splitArgs(tt.args)
@@ -94,7 +69,7 @@ func splitArgs(s string) []string {
 
 func TestTokenGoesOnlyToTheGatewayHost(t *testing.T) {
 	for _, flag := range []bool{false, true} {
-		f, _, _ := factory("http://gw:8100", "evt_x_y")
+		f, _, _ := cmdtest.LiveFactory("http://gw:8100", "evt_x_y", "")
 		opts := &Options{Settings: f.Settings, TokenFlag: flag, Args: []string{"composites", "ws://other:1/x"}, Headers: []string{"X-Trace: 7"}}
 		specs, err := buildSpecs(opts)
 		if err != nil {
@@ -107,7 +82,7 @@ func TestTokenGoesOnlyToTheGatewayHost(t *testing.T) {
 			t.Errorf("--token given=%v: token sent to another host=%v", flag, got)
 		}
 	}
-	f, _, _ := factory("http://gw:8100", "")
+	f, _, _ := cmdtest.LiveFactory("http://gw:8100", "", "")
 	if _, err := buildSpecs(&Options{Settings: f.Settings, Args: []string{"composites", "analysis"}, After: "5"}); err == nil || !strings.Contains(err.Error(), "exactly one source") {
 		t.Errorf("--after with two sources: %v", err)
 	}
@@ -132,7 +107,7 @@ func TestLinesModeResumesRecordsAndStopsAfterCount(t *testing.T) {
 	appendComposite(t, h, "c1")
 	appendComposite(t, h, "c2")
 	rec := filepath.Join(t.TempDir(), "rec.ndjson")
-	f, out, errOut := factory(h.URL, token)
+	f, out, errOut := cmdtest.LiveFactory(h.URL, token, "")
 	cmd := NewCmdTail(f, nil)
 	cmd.SetArgs([]string{"composites", "--after", "c1", "-n", "2", "--record", rec})
 	done := make(chan error, 1)
@@ -180,7 +155,7 @@ func TestRefusalsMapToExitCodes(t *testing.T) {
 		{[]string{"endpoint", "nope"}, "", cmdutil.ExitNotFound},
 		{[]string{"bogus"}, "", cmdutil.ExitUsage},
 	} {
-		f, _, _ := factory(h.URL, tc.token)
+		f, _, _ := cmdtest.LiveFactory(h.URL, tc.token, "")
 		cmd := NewCmdTail(f, nil)
 		cmd.SetArgs(tc.args)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -29,12 +30,44 @@ type Streams struct {
 // set as if given by --server and --token.
 func Factory(server, token string) (*cmdutil.Factory, *Streams) {
 	ios, in, out, errOut := iostreams.Test()
+	return factory(ios, server, token), &Streams{IO: ios, In: in, Out: out, ErrOut: errOut}
+}
+
+func factory(ios *iostreams.IOStreams, server, token string) *cmdutil.Factory {
 	f := cmdutil.NewFactory(ios, "test")
 	f.Getenv = func(string) string { return "" }
 	f.UserConfigPath = func() string { return "" }
 	f.Globals.Server = server
 	f.Globals.Token = token
-	return f, &Streams{IO: ios, In: in, Out: out, ErrOut: errOut}
+	return f
+}
+
+// SyncBuffer is a buffer that goroutines of a running command write while
+// the test reads it.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// LiveFactory is Factory for commands that keep running while the test
+// reads their output (tail, replay): standard output and error are
+// SyncBuffers, standard input reads stdin.
+func LiveFactory(server, token, stdin string) (*cmdutil.Factory, *SyncBuffer, *SyncBuffer) {
+	out, errOut := &SyncBuffer{}, &SyncBuffer{}
+	ios := &iostreams.IOStreams{In: strings.NewReader(stdin), Out: out, ErrOut: errOut}
+	return factory(ios, server, token), out, errOut
 }
 
 // Run executes cmd with args the way the root command would: cobra's own
