@@ -21,10 +21,6 @@ import (
 // lines do not produce a response larger than the request.
 const maxDetails = 100
 
-// compactChunk is the size of the buffers that records needing compaction
-// are copied into: about 50 document-000 events each.
-const compactChunk = 64 << 10
-
 // Handler serves POST /api/v1/events/{family}.
 type Handler struct {
 	Log     *store.Log
@@ -97,49 +93,7 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, fam proto.Famil
 		h.Metrics.IngestEvents.WithLabelValues(string(fam), "rejected").Inc()
 		return serr
 	}
-	var problems []proto.FieldError
-	entries := make([]store.Entry, 0, len(records))
-	// Records already on one line (the common case for machine senders)
-	// are published straight from the request buffer: NATS copies them
-	// into its write buffer during Append, before buf is reused. Others
-	// are compacted into shared chunks; a full chunk is left to the
-	// records that point into it and a new one started, so nothing is
-	// copied twice.
-	var data []byte
-	for i, rec := range records {
-		rt, errs := proto.Extract(fam, rec)
-		if len(errs) > 0 {
-			for _, e := range errs {
-				e.Index = i
-				problems = append(problems, e)
-			}
-			continue
-		}
-		if len(problems) > 0 {
-			continue // already failing: only collect problems
-		}
-		payload := rec
-		if proto.HasSpace(rec) {
-			if cap(data)-len(data) < len(rec) {
-				data = make([]byte, 0, max(len(rec), compactChunk))
-			}
-			off := len(data)
-			data = proto.AppendCompact(data, rec)
-			payload = data[off:len(data):len(data)]
-		}
-		entries = append(entries, store.Entry{
-			Address: store.Address{
-				Family:    string(fam),
-				Owner:     owner,
-				DeviceID:  rt.DeviceID,
-				AgentID:   rt.AgentID,
-				EventType: rt.EventType,
-			},
-			ID:         rt.ID,
-			Watchlists: rt.Watchlists,
-			Data:       payload,
-		})
-	}
+	entries, problems := prepare(fam, owner, records)
 	if len(problems) > 0 {
 		h.Metrics.IngestEvents.WithLabelValues(string(fam), "rejected").Add(float64(len(records)))
 		return rejection(problems, len(records))

@@ -19,7 +19,7 @@ type logCollector struct {
 func newLogCollector(l *store.Log) *logCollector {
 	return &logCollector{
 		log:      l,
-		msgs:     prometheus.NewDesc("evtctl_log_messages", "Events held in the event log.", nil, nil),
+		msgs:     prometheus.NewDesc("evtctl_log_messages", "JetStream messages held in the event log (a bundle of events from one batch is one message).", nil, nil),
 		bytes:    prometheus.NewDesc("evtctl_log_bytes", "Bytes held in the event log.", nil, nil),
 		firstSeq: prometheus.NewDesc("evtctl_log_first_sequence", "Oldest cursor still in the event log.", nil, nil),
 		lastSeq:  prometheus.NewDesc("evtctl_log_last_sequence", "Newest cursor in the event log.", nil, nil),

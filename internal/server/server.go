@@ -255,6 +255,9 @@ func (s *Server) closeAll(ctx context.Context) error {
 		s.stopHealth()
 	}
 	s.wg.Wait()
+	if s.events != nil {
+		s.events.Close()
+	}
 	if s.keys != nil {
 		s.keys.Close()
 	}

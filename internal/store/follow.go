@@ -7,8 +7,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// Follow delivers every event stored after it is called (or from startSeq,
-// when non-zero) to fn, in log order, on one goroutine, until stop is
+// Follow delivers every event stored after it is called (or from position
+// startSeq, when non-zero) to fn, in log order, on one goroutine, until stop is
 // called. fn must not block for long: it is the node's live feed.
 //
 // An ordered consumer recreates itself after a NATS reconnect and resumes
@@ -21,18 +21,22 @@ func (l *Log) Follow(ctx context.Context, startSeq uint64, filters []string, fn 
 	}
 	if startSeq > 0 {
 		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
-		cfg.OptStartSeq = startSeq
+		cfg.OptStartSeq = max(1, msgSeq(startSeq))
 	}
 	cons, err := l.stream.OrderedConsumer(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	cc, err := cons.Consume(func(m jetstream.Msg) {
-		rec, err := RecordFromMsg(m)
+		recs, err := RecordsFromMsg(m)
 		if err != nil {
 			return
 		}
-		fn(rec)
+		for _, rec := range recs {
+			if rec.Seq >= startSeq {
+				fn(rec)
+			}
+		}
 	}, jetstream.PullMaxMessages(1024))
 	if err != nil {
 		return nil, err

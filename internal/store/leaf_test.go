@@ -98,10 +98,13 @@ func TestLeafEdgeToCloud(t *testing.T) {
 		t.Errorf("edge log holds %d events, want only its own 1", n)
 	}
 	var copied store.Record
-	for seq := uint64(1); seq <= 2; seq++ {
-		if r, err := cloudLog.Get(ctx, seq); err == nil && string(r.Data) == `{"id":"on-edge"}` {
+	if err := cloudLog.Read(ctx, store.ReadOptions{}, func(r store.Record) bool {
+		if string(r.Data) == `{"id":"on-edge"}` {
 			copied = r
 		}
+		return true
+	}); err != nil {
+		t.Fatal(err)
 	}
 	if copied.Address.Owner != "acme" || copied.Address.Family != "sound" || copied.Address.DeviceID != "mic-1" {
 		t.Errorf("the copy in the cloud lost its routing: %+v", copied.Address)

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -30,11 +29,13 @@ type LogOptions struct {
 	EdgeSources []string
 }
 
-// Log is the durable, ordered event log. Its sequence numbers are the
-// cursors clients see.
+// Log is the durable, ordered event log. Its positions (position.go) are
+// the cursors clients see.
 type Log struct {
-	js     jetstream.JetStream
-	stream jetstream.Stream
+	js      jetstream.JetStream
+	stream  jetstream.Stream
+	dedup   *dedupIndex
+	stopIDs func()
 }
 
 // OpenLog creates or updates the event stream with the given retention.
@@ -67,7 +68,19 @@ func OpenLog(ctx context.Context, js jetstream.JetStream, o LogOptions) (*Log, e
 	if err != nil {
 		return nil, fmt.Errorf("create event stream: %w", err)
 	}
-	return &Log{js: js, stream: s}, nil
+	l := &Log{js: js, stream: s, dedup: newDedupIndex(o.DedupWindow)}
+	if l.stopIDs, err = l.followIDs(ctx); err != nil {
+		return nil, fmt.Errorf("read the event ids of the de-duplication window: %w", err)
+	}
+	return l, nil
+}
+
+// Close stops the log's background reader of event ids.
+func (l *Log) Close() {
+	if l.stopIDs != nil {
+		l.stopIDs()
+		l.stopIDs = nil
+	}
 }
 
 // Entry is one event to append.
@@ -82,49 +95,97 @@ type Entry struct {
 type AppendResult struct {
 	Accepted   int
 	Duplicates int
-	// Seqs holds the stream sequence of every entry, in order (for a
-	// duplicate: the sequence of the original).
+	// Seqs holds the position of every entry, in order (for a duplicate:
+	// the position of the original, or 0 when it is not known).
 	Seqs []uint64
 }
 
 // Append stores a batch and returns once JetStream has acknowledged every
-// entry as stored (or as a duplicate of a stored one). On error some entries
-// may have been stored; a retry of the same batch is safe because entries
-// are de-duplicated by ID.
+// entry as stored (or as a duplicate of a stored one). Entries already in
+// the log, or twice in the batch, are duplicates; the others are stored in
+// as few messages as bundling allows (bundle.go). On error some entries may
+// have been stored; a retry of the same batch is safe because entries are
+// de-duplicated by ID.
 func (l *Log) Append(ctx context.Context, entries []Entry) (AppendResult, error) {
 	res := AppendResult{Seqs: make([]uint64, len(entries))}
-	futures := make([]jetstream.PubAckFuture, len(entries))
+	ids := make([]string, len(entries))
 	for i, e := range entries {
-		msg := &nats.Msg{Subject: e.Address.Subject(), Data: e.Data, Header: nats.Header{}}
-		msg.Header[headerMsgID] = []string{msgID(e)}
-		if len(e.Watchlists) > 0 {
-			msg.Header[headerWatchlists] = []string{strings.Join(e.Watchlists, ",")}
+		ids[i] = msgID(e)
+	}
+	resv, err := l.dedup.reserve(ctx, ids)
+	if err != nil {
+		return res, err
+	}
+	stored := make([]uint64, len(entries))
+	// Settling writes a thousand ids into a large map; the caller need not
+	// wait for it, as an append of the same ids waits until it is done.
+	defer func() { go resv.settle(stored) }()
+
+	// The entries to store, with their index in the batch.
+	fresh := make([]Entry, 0, len(entries))
+	at := make([]int, 0, len(entries))
+	for i, e := range entries {
+		if resv.dupOf[i] {
+			res.Duplicates++
+			res.Seqs[i] = resv.dup[i]
+			continue
 		}
-		f, err := l.js.PublishMsgAsync(msg, jetstream.WithStallWait(10*time.Second))
+		fresh = append(fresh, e)
+		at = append(at, i)
+	}
+	runs := group(fresh)
+	futures := make([]jetstream.PubAckFuture, len(runs))
+	for r, run := range runs {
+		f, err := l.js.PublishMsgAsync(message(run), jetstream.WithStallWait(10*time.Second))
 		if err != nil {
-			return res, fmt.Errorf("publish event %d: %w", i, err)
+			return res, fmt.Errorf("publish event %d: %w", at[runStart(runs, r)], err)
 		}
-		futures[i] = f
+		futures[r] = f
 	}
 	var firstErr error
-	for i, f := range futures {
+	for r, f := range futures {
+		first, n := runStart(runs, r), len(runs[r])
 		select {
 		case ack := <-f.Ok():
-			res.Seqs[i] = ack.Sequence
+			for i := 0; i < n; i++ {
+				k := at[first+i]
+				res.Seqs[k] = position(ack.Sequence, i, n)
+				stored[k] = res.Seqs[k]
+			}
 			if ack.Duplicate {
-				res.Duplicates++
+				res.Duplicates += n // the same message was stored before
 			} else {
-				res.Accepted++
+				res.Accepted += n
 			}
 		case err := <-f.Err():
 			if firstErr == nil {
-				firstErr = fmt.Errorf("store event %d: %w", i, err)
+				firstErr = fmt.Errorf("store event %d: %w", at[first], err)
 			}
 		case <-ctx.Done():
 			return res, ctx.Err()
 		}
 	}
+	// A duplicate within the batch points at its original.
+	for i := range entries {
+		if resv.dupOf[i] && res.Seqs[i] == 0 {
+			for j := 0; j < i; j++ {
+				if ids[j] == ids[i] && !resv.dupOf[j] {
+					res.Seqs[i] = res.Seqs[j]
+					break
+				}
+			}
+		}
+	}
 	return res, firstErr
+}
+
+// runStart is the index in the flattened batch of the first entry of run r.
+func runStart(runs [][]Entry, r int) int {
+	n := 0
+	for _, run := range runs[:r] {
+		n += len(run)
+	}
+	return n
 }
 
 // msgID scopes the event's identity to its tenant and family, so two tenants
@@ -135,48 +196,46 @@ func msgID(e Entry) string {
 
 // Record is one stored event.
 type Record struct {
-	Seq        uint64
+	Seq        uint64 // the event's position: its cursor (position.go)
 	Address    Address
 	Watchlists []string
 	ReceivedAt time.Time
 	Data       []byte
 }
 
-func recordFrom(subject string, hdr nats.Header, seq uint64, ts time.Time, data []byte) (Record, error) {
-	addr, err := ParseSubject(subject)
-	if err != nil {
-		return Record{}, err
-	}
-	r := Record{Seq: seq, Address: addr, ReceivedAt: ts, Data: data}
-	if w := hdr.Get(headerWatchlists); w != "" {
-		r.Watchlists = strings.Split(w, ",")
-	}
-	return r, nil
-}
-
-// RecordFromMsg decodes a message delivered by a JetStream consumer.
-func RecordFromMsg(m jetstream.Msg) (Record, error) {
+// RecordsFromMsg decodes a message delivered by a JetStream consumer into
+// the events it holds (more than one for a bundle).
+func RecordsFromMsg(m jetstream.Msg) ([]Record, error) {
 	md, err := m.Metadata()
 	if err != nil {
-		return Record{}, err
+		return nil, err
 	}
-	return recordFrom(m.Subject(), m.Headers(), md.Sequence.Stream, md.Timestamp, m.Data())
+	return records(m.Subject(), m.Headers(), md.Sequence.Stream, md.Timestamp, m.Data())
 }
 
 // ErrNotFound is returned when a requested event does not exist (or no
 // longer exists because of retention).
 var ErrNotFound = errors.New("not found")
 
-// Get returns the event at seq.
-func (l *Log) Get(ctx context.Context, seq uint64) (Record, error) {
-	m, err := l.stream.GetMsg(ctx, seq)
+// Get returns the event at position pos.
+func (l *Log) Get(ctx context.Context, pos uint64) (Record, error) {
+	m, err := l.stream.GetMsg(ctx, msgSeq(pos))
 	if err != nil {
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
 			return Record{}, ErrNotFound
 		}
 		return Record{}, err
 	}
-	return recordFrom(m.Subject, m.Header, m.Sequence, m.Time, m.Data)
+	recs, err := records(m.Subject, m.Header, m.Sequence, m.Time, m.Data)
+	if err != nil {
+		return Record{}, ErrNotFound
+	}
+	for _, r := range recs {
+		if r.Seq == pos {
+			return r, nil
+		}
+	}
+	return Record{}, ErrNotFound
 }
 
 // Last returns the newest event on a subject. A literal subject is one
@@ -204,15 +263,19 @@ func (l *Log) Last(ctx context.Context, subject string) (Record, error) {
 		}
 		return Record{}, err
 	}
-	return recordFrom(m.Subject, m.Header, m.Sequence, m.Time, m.Data)
+	recs, err := records(m.Subject, m.Header, m.Sequence, m.Time, m.Data)
+	if err != nil {
+		return Record{}, err
+	}
+	return recs[len(recs)-1], nil
 }
 
 // State is a snapshot of the log's bounds.
 type State struct {
-	Msgs     uint64
+	Msgs     uint64 // JetStream messages (a bundle is one)
 	Bytes    uint64
-	FirstSeq uint64
-	LastSeq  uint64
+	FirstSeq uint64 // the position of the oldest event
+	LastSeq  uint64 // the position of the newest event; 0 when empty
 }
 
 // State returns the current bounds of the log.
@@ -221,7 +284,23 @@ func (l *Log) State(ctx context.Context) (State, error) {
 	if err != nil {
 		return State{}, err
 	}
-	return State{Msgs: info.State.Msgs, Bytes: info.State.Bytes, FirstSeq: info.State.FirstSeq, LastSeq: info.State.LastSeq}, nil
+	st := State{Msgs: info.State.Msgs, Bytes: info.State.Bytes, LastSeq: lastPos(info.State.LastSeq)}
+	if info.State.Msgs > 0 {
+		st.FirstSeq = l.firstEvent(ctx, info.State.FirstSeq)
+	}
+	return st, nil
+}
+
+// firstEvent returns the position of the first event of message seq: index
+// 0 of a bundle, else the message's only (last) event.
+func (l *Log) firstEvent(ctx context.Context, seq uint64) uint64 {
+	m, err := l.stream.GetMsg(ctx, seq)
+	if err == nil && m.Header.Get(headerBundle) == "" {
+		return lastPos(seq)
+	}
+	// A bundle, or the message just went (retention): nothing before
+	// this position is left either way.
+	return firstPos(seq)
 }
 
 // Stream exposes the underlying stream to packages that create their own

@@ -60,7 +60,11 @@ func TestAppendDeduplicatesAndReads(t *testing.T) {
 	if len(seqs) != 1 {
 		t.Fatalf("after seq: %v", seqs)
 	}
-	if err := l.Read(ctx, store.ReadOptions{StartSeq: 1000}, func(store.Record) bool { t.Error("unexpected record"); return true }); err != nil {
+	st, err := l.State(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Read(ctx, store.ReadOptions{StartSeq: st.LastSeq + 1}, func(store.Record) bool { t.Error("unexpected record"); return true }); err != nil {
 		t.Fatal(err)
 	}
 	r, err := l.Get(ctx, res.Seqs[0])

@@ -12,7 +12,7 @@ import (
 type ReadOptions struct {
 	// Filters are subject filters (see Filter.Subject); none means all.
 	Filters []string
-	// StartSeq, when non-zero, starts at that sequence (inclusive).
+	// StartSeq, when non-zero, starts at that position (inclusive).
 	StartSeq uint64
 	// StartTime, when set and StartSeq is zero, starts at the first event
 	// received at or after it.
@@ -35,7 +35,7 @@ func (l *Log) Read(ctx context.Context, o ReadOptions, fn func(Record) bool) err
 		cfg.DeliverPolicy = jetstream.DeliverLastPolicy
 	case o.StartSeq > 0:
 		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
-		cfg.OptStartSeq = o.StartSeq
+		cfg.OptStartSeq = max(1, msgSeq(o.StartSeq))
 	case !o.StartTime.IsZero():
 		t := o.StartTime
 		cfg.DeliverPolicy = jetstream.DeliverByStartTimePolicy
@@ -78,11 +78,19 @@ func (l *Log) Read(ctx context.Context, o ReadOptions, fn func(Record) bool) err
 		if err != nil {
 			return err
 		}
-		rec, err := recordFrom(m.Subject(), m.Headers(), md.Sequence.Stream, md.Timestamp, m.Data())
+		recs, err := records(m.Subject(), m.Headers(), md.Sequence.Stream, md.Timestamp, m.Data())
 		if err != nil {
 			continue // a foreign message on our subjects; skip it
 		}
-		if !fn(rec) || md.NumPending == 0 {
+		for _, rec := range recs {
+			if rec.Seq < o.StartSeq {
+				continue // before the cursor, in the same bundle
+			}
+			if !fn(rec) {
+				return nil
+			}
+		}
+		if md.NumPending == 0 {
 			return nil
 		}
 	}

@@ -203,6 +203,10 @@ func readUntilBlank(t *testing.T, r *bufio.Reader) string {
 	}
 }
 
+// loneCursor is the cursor of an event stored alone as the n-th message of
+// the log (see internal/store/position.go).
+func loneCursor(n int) string { return strconv.Itoa(n<<8 | 255) }
+
 func TestSSEExactBytes(t *testing.T) {
 	e := start(t)
 	w := e.NewKey("acme", proto.ScopeEventsWrite)
@@ -222,7 +226,7 @@ func TestSSEExactBytes(t *testing.T) {
 		t.Fatal(resp.Status)
 	}
 	got := readUntilBlank(t, br)
-	want := "id: 2\nevent: analysis_result\ndata: " + analysis("dev-1", 2) + "\n\n"
+	want := "id: " + loneCursor(2) + "\nevent: analysis_result\ndata: " + analysis("dev-1", 2) + "\n\n"
 	if got != want {
 		t.Fatalf("event bytes\n got %q\nwant %q", got, want)
 	}
@@ -300,14 +304,14 @@ func TestSSEGapWhenCursorTooOld(t *testing.T) {
 	if err := e.Server.Log().Stream().Purge(context.Background(), purgeKeep(2)); err != nil {
 		t.Fatal(err)
 	}
-	br, _ := rawSSE(t, e.Harness, "/api/v1/devices/dev-1/analysis/stream", r, "Last-Event-ID: 1")
+	br, _ := rawSSE(t, e.Harness, "/api/v1/devices/dev-1/analysis/stream", r, "Last-Event-ID: "+loneCursor(1))
 	readUntilBlank(t, br) // head
 	readUntilBlank(t, br) // retry
 	gap := readUntilBlank(t, br)
-	if !strings.HasPrefix(gap, "event: gap\ndata: ") || !strings.Contains(gap, `"resumed_from_cursor":"4"`) {
+	if !strings.HasPrefix(gap, "event: gap\ndata: ") || !strings.Contains(gap, `"resumed_from_cursor":"`+loneCursor(4)+`"`) {
 		t.Fatalf("gap %q", gap)
 	}
-	if ev := readUntilBlank(t, br); !strings.HasPrefix(ev, "id: 4\n") {
+	if ev := readUntilBlank(t, br); !strings.HasPrefix(ev, "id: "+loneCursor(4)+"\n") {
 		t.Fatalf("first event after gap %q", ev)
 	}
 }

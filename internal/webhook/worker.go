@@ -145,20 +145,55 @@ func (w *worker) pull(ctx context.Context) error {
 			}
 			continue
 		}
-		rec, err := store.RecordFromMsg(m)
+		recs, err := store.RecordsFromMsg(m)
 		if err != nil {
 			_ = m.Term() // not an event; never deliverable
 			<-w.sem
 			continue
 		}
 		md, _ := m.Metadata()
-		j := job{msg: m, rec: rec, run: runLive, trigger: proto.TriggerLive, lookup: w.mayBeRedelivered(md), pulled: time.Now()}
-		w.inflight.Add(1)
-		go func() {
-			defer w.inflight.Done()
-			defer func() { <-w.sem }()
-			w.deliver(j)
-		}()
+		lookup := w.mayBeRedelivered(md)
+		msgs := shares(m, len(recs))
+		for i, rec := range recs {
+			// The first event has the slot taken above; each other event
+			// of a bundle takes one of its own.
+			if i > 0 && !w.acquire(ctx, m) {
+				for _, rest := range msgs[i:] {
+					_ = rest.Nak() // stopping: back to JetStream
+				}
+				break
+			}
+			j := job{msg: msgs[i], rec: rec, run: runLive, trigger: proto.TriggerLive, lookup: lookup, pulled: time.Now()}
+			w.inflight.Add(1)
+			go func() {
+				defer w.inflight.Done()
+				defer func() { <-w.sem }()
+				w.deliver(j)
+			}()
+		}
+	}
+}
+
+// acquire takes a delivery slot for a further event of the bundle m,
+// telling JetStream that m is in progress while it waits, so that m is not
+// redelivered while its events are still going out. False: ctx ended.
+func (w *worker) acquire(ctx context.Context, m jetstream.Msg) bool {
+	select {
+	case w.sem <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTicker(w.s.ackWait / 3)
+	defer t.Stop()
+	for {
+		select {
+		case w.sem <- struct{}{}:
+			return true
+		case <-t.C:
+			_ = m.InProgress()
+		case <-ctx.Done():
+			return false
+		}
 	}
 }
 

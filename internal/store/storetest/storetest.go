@@ -30,5 +30,6 @@ func Log(t testing.TB, b *store.Backbone) *store.Log {
 	if err != nil {
 		t.Fatalf("open log: %v", err)
 	}
+	t.Cleanup(l.Close)
 	return l
 }

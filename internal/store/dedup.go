@@ -1,0 +1,271 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"hash/maphash"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// dedupIndex remembers, for the de-duplication window, the identity of
+// every event in the log, so that an event sent again is acknowledged as a
+// duplicate and not stored twice. JetStream's own de-duplication works per
+// message and cannot see inside a bundle; a lone event still carries its
+// identity as Nats-Msg-Id, so JetStream remains the exact judge for those
+// (across nodes too), and the index is what decides for bundled ones.
+//
+// The index learns identities from this node's appends as they happen and
+// from every message in the log (other nodes', sourced edges') through a
+// headers-only follower; at open it reads the log back one window. Two
+// nodes given the same id inside a bundle within the few milliseconds it
+// takes the log to reach the other may both store it.
+//
+// Identities are kept as 128-bit hashes (two maphash seeds) in maps
+// without pointers, which the garbage collector does not scan: about 60
+// bytes an id with the map and the expiry queue.
+type dedupIndex struct {
+	window     time.Duration
+	seedA      maphash.Seed
+	seedB      maphash.Seed
+	mu         sync.Mutex
+	stored     map[idKey]storedID
+	pending    map[idKey]pendingID // being stored by an append on this node
+	expiry     []expiring          // in (nearly) the order they were stored
+	expiryHead int
+}
+
+type idKey [16]byte
+
+type storedID struct {
+	pos     uint64 // position of the stored event (0: not known)
+	expires int64  // unix ns
+}
+
+// pendingID is an identity an append on this node is storing; others wait
+// for done (its outcome).
+type pendingID struct {
+	done  chan struct{}
+	inLog bool   // seen in the log meanwhile: stored, whatever the append hears
+	pos   uint64 // where the log showed it
+}
+
+type expiring struct {
+	key     idKey
+	expires int64
+}
+
+func newDedupIndex(window time.Duration) *dedupIndex {
+	return &dedupIndex{
+		window:  window,
+		seedA:   maphash.MakeSeed(),
+		seedB:   maphash.MakeSeed(),
+		stored:  map[idKey]storedID{},
+		pending: map[idKey]pendingID{},
+	}
+}
+
+func (d *dedupIndex) key(id string) idKey {
+	var k idKey
+	binary.LittleEndian.PutUint64(k[:8], maphash.String(d.seedA, id))
+	binary.LittleEndian.PutUint64(k[8:], maphash.String(d.seedB, id))
+	return k
+}
+
+// reservation is the outcome of reserve for one batch.
+type reservation struct {
+	d    *dedupIndex
+	keys []idKey
+	// dupOf[i] tells whether entry i is a duplicate, dup[i] the position
+	// of its original (0 when not known, e.g. an earlier entry of the same
+	// batch).
+	dup   []uint64
+	dupOf []bool
+	owned []bool // entries this batch reserved and must settle
+	done  chan struct{}
+}
+
+// reserve marks every identity of ids that is not remembered as being
+// stored by the caller, and reports the others as duplicates. An identity
+// another append is storing right now is waited for, so that a failed
+// store is not reported as a duplicate. The caller must call settle.
+func (d *dedupIndex) reserve(ctx context.Context, ids []string) (*reservation, error) {
+	r := &reservation{d: d, keys: make([]idKey, len(ids)), dup: make([]uint64, len(ids)),
+		dupOf: make([]bool, len(ids)), owned: make([]bool, len(ids)), done: make(chan struct{})}
+	for i, id := range ids {
+		r.keys[i] = d.key(id)
+	}
+	for {
+		var wait chan struct{}
+		d.mu.Lock()
+		d.expireLocked(time.Now().UnixNano())
+		for i, k := range r.keys {
+			if r.owned[i] || r.dupOf[i] {
+				continue
+			}
+			if st, ok := d.stored[k]; ok {
+				r.dupOf[i], r.dup[i] = true, st.pos
+				continue
+			}
+			p, ok := d.pending[k]
+			switch {
+			case !ok:
+				d.pending[k] = pendingID{done: r.done}
+				r.owned[i] = true
+			case p.done == r.done:
+				r.dupOf[i] = true // the same id twice in one batch
+			default:
+				wait = p.done
+			}
+		}
+		d.mu.Unlock()
+		if wait == nil {
+			return r, nil
+		}
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			r.settle(nil)
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// settle records the outcome of the batch: stored[i] is the position of
+// entry i when it was stored (or found stored by JetStream), 0 when it was
+// not. Identities not stored are forgotten unless the log showed them.
+func (r *reservation) settle(stored []uint64) {
+	d := r.d
+	d.mu.Lock()
+	expires := time.Now().UnixNano() + int64(d.window)
+	for i, k := range r.keys {
+		if !r.owned[i] {
+			continue
+		}
+		p := d.pending[k]
+		delete(d.pending, k)
+		pos := p.pos
+		switch {
+		case stored != nil && stored[i] != 0:
+			pos = stored[i]
+		case p.inLog:
+		default:
+			continue
+		}
+		d.stored[k] = storedID{pos: pos, expires: expires}
+		d.expiry = append(d.expiry, expiring{k, expires})
+	}
+	d.mu.Unlock()
+	close(r.done)
+}
+
+// learn records identities found in the log: a message at seq received at
+// ts holding ids (see bundledIDs).
+func (d *dedupIndex) learn(seq uint64, ts time.Time, ids []string) {
+	expires := ts.UnixNano() + int64(d.window)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := time.Now().UnixNano()
+	if expires <= now {
+		return
+	}
+	for i, id := range ids {
+		k := d.key(id)
+		pos := position(seq, i, len(ids))
+		if p, ok := d.pending[k]; ok {
+			p.inLog, p.pos = true, pos
+			d.pending[k] = p
+			continue
+		}
+		if _, ok := d.stored[k]; ok {
+			continue
+		}
+		d.stored[k] = storedID{pos: pos, expires: expires}
+		d.expiry = append(d.expiry, expiring{k, expires})
+	}
+	d.expireLocked(now)
+}
+
+// expireLocked forgets identities older than the window.
+func (d *dedupIndex) expireLocked(now int64) {
+	for d.expiryHead < len(d.expiry) && d.expiry[d.expiryHead].expires <= now {
+		e := d.expiry[d.expiryHead]
+		if st, ok := d.stored[e.key]; ok && st.expires == e.expires {
+			delete(d.stored, e.key)
+		}
+		d.expiryHead++
+	}
+	// Reclaim the queue's consumed front once it is half of it.
+	if d.expiryHead > 1024 && d.expiryHead*2 > len(d.expiry) {
+		d.expiry = append(d.expiry[:0], d.expiry[d.expiryHead:]...)
+		d.expiryHead = 0
+	}
+}
+
+// size is the number of remembered identities.
+func (d *dedupIndex) size() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.stored) + len(d.pending)
+}
+
+// followIDs feeds the index from the log: first the messages of the last
+// window (it returns once it has read up to the log's end as it was when
+// called, so that no append is judged on a partial index), then every new
+// message, whoever stored it. Messages are read headers only.
+func (l *Log) followIDs(ctx context.Context) (stop func(), err error) {
+	info, err := l.stream.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	end := info.State.LastSeq
+	start := time.Now().Add(-l.dedup.window)
+	cons, err := l.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		DeliverPolicy:     jetstream.DeliverByStartTimePolicy,
+		OptStartTime:      &start,
+		HeadersOnly:       true,
+		InactiveThreshold: 30 * time.Second,
+	})
+	if err != nil {
+		return nil, err
+	}
+	caughtUp := make(chan struct{})
+	var once sync.Once
+	if info.State.Msgs == 0 {
+		once.Do(func() { close(caughtUp) })
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		md, err := m.Metadata()
+		if err != nil {
+			return
+		}
+		if ids, err := bundledIDs(m.Subject(), m.Headers()); err == nil && len(ids) > 0 {
+			l.dedup.learn(md.Sequence.Stream, md.Timestamp, ids)
+		}
+		if md.Sequence.Stream >= end || md.NumPending == 0 {
+			once.Do(func() { close(caughtUp) })
+		}
+	}, jetstream.PullMaxMessages(1024))
+	if err != nil {
+		return nil, err
+	}
+	stop = func() {
+		cc.Stop()
+		<-cc.Closed()
+	}
+	// Messages older than the window were all skipped by the start time:
+	// an old log may have nothing to deliver at all.
+	ci, err := cons.Info(ctx)
+	if err == nil && ci.NumPending == 0 && ci.Delivered.Stream == 0 {
+		once.Do(func() { close(caughtUp) })
+	}
+	select {
+	case <-caughtUp:
+		return stop, nil
+	case <-ctx.Done():
+		stop()
+		return nil, ctx.Err()
+	}
+}

@@ -1,0 +1,96 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestDedupIndexForgetsAfterTheWindow(t *testing.T) {
+	d := newDedupIndex(50 * time.Millisecond)
+	ctx := context.Background()
+	r, err := d.reserve(ctx, []string{"a", "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.settle([]uint64{511, 0}) // a stored, b failed
+	again, _ := d.reserve(ctx, []string{"a", "b"})
+	if !again.dupOf[0] || again.dup[0] != 511 || again.dupOf[1] {
+		t.Fatalf("after one store: dup %v at %v, want a (at 511) only", again.dupOf, again.dup)
+	}
+	again.settle(nil)
+	time.Sleep(60 * time.Millisecond)
+	late, _ := d.reserve(ctx, []string{"a"})
+	if late.dupOf[0] {
+		t.Fatal("a is still remembered after the window")
+	}
+	late.settle(nil)
+	if n := d.size(); n != 0 {
+		t.Errorf("%d ids remembered, want 0", n)
+	}
+}
+
+func TestDedupIndexWaitsForAPendingStore(t *testing.T) {
+	d := newDedupIndex(time.Minute)
+	ctx := context.Background()
+	first, _ := d.reserve(ctx, []string{"x"})
+	got := make(chan *reservation)
+	go func() {
+		r, _ := d.reserve(ctx, []string{"x"})
+		got <- r
+	}()
+	select {
+	case <-got:
+		t.Fatal("second reserve did not wait for the first store's outcome")
+	case <-time.After(50 * time.Millisecond):
+	}
+	first.settle([]uint64{0}) // the store failed: the second must store it
+	second := <-got
+	if second.dupOf[0] || !second.owned[0] {
+		t.Fatalf("after a failed store the id is %+v, want reserved by the second", second)
+	}
+	// Seen in the log while pending (stored, but the ack was lost): kept.
+	d.learn(7, time.Now(), []string{"x"})
+	second.settle(nil)
+	third, _ := d.reserve(ctx, []string{"x"})
+	if !third.dupOf[0] || third.dup[0] != position(7, 0, 1) {
+		t.Fatalf("an id the log holds is %+v, want a duplicate at %d", third, position(7, 0, 1))
+	}
+	third.settle(nil)
+}
+
+func TestGroupBundles(t *testing.T) {
+	a := Address{Family: "sound", Owner: "o", DeviceID: "m1"}
+	b := Address{Family: "sound", Owner: "o", DeviceID: "m2"}
+	e := func(addr Address, data string, wl ...string) Entry {
+		return Entry{Address: addr, ID: data, Data: []byte(data), Watchlists: wl}
+	}
+	big := string(make([]byte, maxBundleBytes/2))
+	cases := []struct {
+		name string
+		in   []Entry
+		want []int
+	}{
+		{"subject change", []Entry{e(a, "1"), e(a, "2"), e(b, "3"), e(a, "4")}, []int{2, 1, 1}},
+		{"watchlists", []Entry{e(a, "1", "w"), e(a, "2", "w"), e(a, "3")}, []int{2, 1}},
+		{"multi-line event alone", []Entry{e(a, "1"), e(a, "{\n}"), e(a, "3")}, []int{1, 1, 1}},
+		{"bytes", []Entry{e(a, big), e(a, big), e(a, "x")}, []int{1, 2}},
+		{"count", make([]Entry, MaxBundle+1), []int{MaxBundle, 1}},
+	}
+	for _, c := range cases {
+		var got []int
+		for _, run := range group(c.in) {
+			got = append(got, len(run))
+		}
+		if len(got) != len(c.want) {
+			t.Errorf("%s: runs %v, want %v", c.name, got, c.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != c.want[i] {
+				t.Errorf("%s: runs %v, want %v", c.name, got, c.want)
+				break
+			}
+		}
+	}
+}
