@@ -61,50 +61,91 @@ func BenchmarkIngestNDJSONBatch1000(b *testing.B) {
 	tmpl := soundTemplate(b)
 	const batch = 1000
 	client := &http.Client{}
-	body := func(prefix string) []byte {
-		var buf bytes.Buffer
-		buf.Grow(batch * (len(tmpl.before) + len(tmpl.after) + 16))
-		for j := 0; j < batch; j++ {
-			buf.Write(soundLine(tmpl, fmt.Sprintf("%s-%d", prefix, j)))
-		}
-		return buf.Bytes()
-	}
-	// A running gateway has its heap and its log's first blocks in place;
-	// a fresh process spends its first few hundred batches mapping memory.
-	for i := 0; i < warmupBatches; i++ {
-		postNDJSON(b, client, h.URL, body(fmt.Sprintf("w%d", i)))
-	}
+	warmUp(b, client, h.URL, tmpl)
 	var size int64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		// Every batch carries new ids, built outside the timer.
 		b.StopTimer()
-		data := body(fmt.Sprintf("b%d", i))
-		size = int64(len(data))
+		body := ndjsonBatch(tmpl, fmt.Sprintf("b%d", i), batch)
+		size = int64(len(body))
 		b.StartTimer()
-		postNDJSON(b, client, h.URL, data)
+		if err := postNDJSON(client, h.URL, body); err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
 	b.SetBytes(size)
 }
 
-// warmupBatches are sent before a throughput benchmark's timer starts.
-const warmupBatches = 200
+// BenchmarkIngestNDJSONBatch1000Devices is the batch benchmark with the
+// events of four microphones, changing microphone every run events: the
+// log stores each run of one microphone (and label) as one message, so
+// this shows what bundling gives when a batch interleaves devices.
+func BenchmarkIngestNDJSONBatch1000Devices(b *testing.B) {
+	for _, run := range []int{1, 10, 100} {
+		b.Run(fmt.Sprintf("run=%d", run), func(b *testing.B) {
+			h := servertest.Run(b, nil)
+			tmpl := soundTemplate(b)
+			const batch = 1000
+			client := &http.Client{}
+			warmUp(b, client, h.URL, tmpl)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				var buf bytes.Buffer
+				for j := 0; j < batch; j++ {
+					line := soundLine(tmpl, fmt.Sprintf("d%d-%d", i, j))
+					mic := fmt.Sprintf(`"mic_%03d"`, 1+(j/run)%4)
+					buf.Write(bytes.ReplaceAll(line, []byte(`"mic_001"`), []byte(mic)))
+				}
+				b.StartTimer()
+				if err := postNDJSON(client, h.URL, buf.Bytes()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
+// ndjsonBatch returns n sound events with ids prefix-0… as one NDJSON body.
+func ndjsonBatch(tmpl soundTmpl, prefix string, n int) []byte {
+	var buf bytes.Buffer
+	buf.Grow(n * (len(tmpl.before) + len(tmpl.after) + len(prefix) + 10))
+	for j := 0; j < n; j++ {
+		buf.Write(soundLine(tmpl, fmt.Sprintf("%s-%d", prefix, j)))
+	}
+	return buf.Bytes()
+}
+
+// warmUp sends 200 batches before a throughput benchmark's timer starts:
+// a running gateway has its heap and its log's first blocks in place,
+// while a fresh process spends its first batches mapping memory.
+func warmUp(b *testing.B, client *http.Client, url string, tmpl soundTmpl) {
+	for i := 0; i < 200; i++ {
+		if err := postNDJSON(client, url, ndjsonBatch(tmpl, fmt.Sprintf("w%d", i), 1000)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
 
 // postNDJSON ingests one NDJSON body of sound events and requires a 202.
-func postNDJSON(b testing.TB, client *http.Client, url string, body []byte) {
+func postNDJSON(client *http.Client, url string, body []byte) error {
 	req, _ := http.NewRequest("POST", url+"/api/v1/events/sound", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+servertest.AdminToken)
 	req.Header.Set("Content-Type", "application/x-ndjson")
 	resp, err := client.Do(req)
 	if err != nil {
-		b.Fatal(err)
+		return err
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusAccepted {
-		b.Fatalf("status %d", resp.StatusCode)
+		return fmt.Errorf("status %d", resp.StatusCode)
 	}
+	return nil
 }
 
 // BenchmarkIngestSingleAt1000PerSecond sends single-event POSTs at a fixed
@@ -162,16 +203,11 @@ func BenchmarkIngestNDJSONBatch1000Concurrent(b *testing.B) {
 	h := servertest.Run(b, nil)
 	tmpl := soundTemplate(b)
 	const batch, inflight = 1000, 4
-	bodies := make([][]byte, b.N)
-	for i := range bodies {
-		var buf bytes.Buffer
-		for j := 0; j < batch; j++ {
-			buf.Write(soundLine(tmpl, fmt.Sprintf("c%d-%d", i, j)))
-		}
-		bodies[i] = buf.Bytes()
-	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: inflight}}
-	next := make(chan []byte)
+	warmUp(b, client, h.URL, tmpl)
+	// Bodies are built by a feeder while the workers send (about 0.1 ms of
+	// CPU a batch); building all of them first held gigabytes in memory.
+	next := make(chan []byte, inflight)
 	var wg sync.WaitGroup
 	b.ResetTimer()
 	for w := 0; w < inflight; w++ {
@@ -179,23 +215,15 @@ func BenchmarkIngestNDJSONBatch1000Concurrent(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			for body := range next {
-				req, _ := http.NewRequest("POST", h.URL+"/api/v1/events/sound", bytes.NewReader(body))
-				req.Header.Set("Authorization", "Bearer "+servertest.AdminToken)
-				req.Header.Set("Content-Type", "application/x-ndjson")
-				resp, err := client.Do(req)
-				if err != nil {
+				if err := postNDJSON(client, h.URL, body); err != nil {
 					b.Error(err)
 					return
-				}
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusAccepted {
-					b.Errorf("status %d", resp.StatusCode)
 				}
 			}
 		}()
 	}
-	for _, body := range bodies {
-		next <- body
+	for i := 0; i < b.N; i++ {
+		next <- ndjsonBatch(tmpl, fmt.Sprintf("c%d", i), batch)
 	}
 	close(next)
 	wg.Wait()

@@ -114,6 +114,7 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		MaxBytes:    s.cfg.Storage.MaxBytes,
 		DedupWindow: s.cfg.Storage.DedupWindow,
 		EdgeSources: s.cfg.Storage.EdgeSources,
+		SoleWriter:  s.backbone.Embedded() && s.backbone.ClientURL() == "" && len(s.cfg.Storage.EdgeSources) == 0,
 	})
 	if err != nil {
 		return err

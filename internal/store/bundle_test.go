@@ -189,3 +189,30 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 	}
 }
+
+// A log that is its own only writer reads the window back at open, so a
+// restart still recognises what the previous run stored.
+func TestSoleWriterRemembersAcrossReopen(t *testing.T) {
+	ctx := context.Background()
+	b := storetest.Backbone(t)
+	opts := store.LogOptions{MaxAge: time.Hour, DedupWindow: time.Minute, SoleWriter: true}
+	first, err := store.OpenLog(ctx, b.JS, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := batch("s", 300)
+	if res, err := first.Append(ctx, in); err != nil || res.Accepted != len(in) {
+		t.Fatalf("append: %+v %v", res, err)
+	}
+	first.Close()
+
+	again, err := store.OpenLog(ctx, b.JS, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	res, err := again.Append(ctx, append(slices.Clone(in[40:60]), in[400]))
+	if err != nil || res.Accepted != 0 || res.Duplicates != 21 {
+		t.Fatalf("resend after reopen: %+v %v, want 21 duplicates", res, err)
+	}
+}

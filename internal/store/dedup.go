@@ -213,9 +213,10 @@ func (d *dedupIndex) size() int {
 
 // followIDs feeds the index from the log: first the messages of the last
 // window (it returns once it has read up to the log's end as it was when
-// called, so that no append is judged on a partial index), then every new
-// message, whoever stored it. Messages are read headers only.
-func (l *Log) followIDs(ctx context.Context) (stop func(), err error) {
+// called, so that no append is judged on a partial index), then, with
+// live, every new message, whoever stored it. Messages are read headers
+// only.
+func (l *Log) followIDs(ctx context.Context, live bool) (stop func(), err error) {
 	info, err := l.stream.Info(ctx)
 	if err != nil {
 		return nil, err
@@ -263,6 +264,10 @@ func (l *Log) followIDs(ctx context.Context) (stop func(), err error) {
 	}
 	select {
 	case <-caughtUp:
+		if !live {
+			stop()
+			return func() {}, nil
+		}
 		return stop, nil
 	case <-ctx.Done():
 		stop()

@@ -27,6 +27,12 @@ type LogOptions struct {
 	// EdgeSources names edges (their server.name) whose logs this one
 	// copies through their JetStream domains (see EdgeDomain).
 	EdgeSources []string
+	// SoleWriter says that only this process appends to the log (an
+	// embedded server nobody else can reach, copying no edge): the
+	// de-duplication index then reads the log once at open and learns
+	// from this node's appends alone, sparing JetStream a consumer that
+	// would deliver every message again.
+	SoleWriter bool
 }
 
 // Log is the durable, ordered event log. Its positions (position.go) are
@@ -69,7 +75,7 @@ func OpenLog(ctx context.Context, js jetstream.JetStream, o LogOptions) (*Log, e
 		return nil, fmt.Errorf("create event stream: %w", err)
 	}
 	l := &Log{js: js, stream: s, dedup: newDedupIndex(o.DedupWindow)}
-	if l.stopIDs, err = l.followIDs(ctx); err != nil {
+	if l.stopIDs, err = l.followIDs(ctx, !o.SoleWriter); err != nil {
 		return nil, fmt.Errorf("read the event ids of the de-duplication window: %w", err)
 	}
 	return l, nil
