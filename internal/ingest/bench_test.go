@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evtctl/evtctl/internal/cmd/serve"
+	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -57,7 +59,19 @@ func soundLine(t soundTmpl, id string) []byte {
 // loopback HTTP; each request returns only once JetStream stored the batch.
 // Reported as events/s.
 func BenchmarkIngestNDJSONBatch1000(b *testing.B) {
-	h := servertest.Run(b, nil)
+	benchBatches(b, servertest.Run(b, nil))
+}
+
+// BenchmarkIngestNDJSONBatch1000Gateway is the same with everything
+// `evtctl serve` runs besides ingest: the live hub, the composite engine
+// and the webhook dispatcher each follow the log (no client, rule or
+// endpoint exists, so only following costs).
+func BenchmarkIngestNDJSONBatch1000Gateway(b *testing.B) {
+	cfg := config.Default()
+	benchBatches(b, servertest.Run(b, serve.Extensions(cfg)))
+}
+
+func benchBatches(b *testing.B, h *servertest.Harness) {
 	tmpl := soundTemplate(b)
 	const batch = 1000
 	client := &http.Client{}

@@ -24,7 +24,7 @@ import (
 // takes the log to reach the other may both store it.
 //
 // Identities are kept as 128-bit hashes (two maphash seeds) in maps
-// without pointers, which the garbage collector does not scan: about 60
+// without pointers, which the garbage collector does not scan: about 75
 // bytes an id with the map and the expiry queue.
 type dedupIndex struct {
 	window     time.Duration
