@@ -114,7 +114,9 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		MaxBytes:    s.cfg.Storage.MaxBytes,
 		DedupWindow: s.cfg.Storage.DedupWindow,
 		EdgeSources: s.cfg.Storage.EdgeSources,
-		SoleWriter:  s.backbone.Embedded() && s.backbone.ClientURL() == "" && len(s.cfg.Storage.EdgeSources) == 0,
+		// Nobody else can reach an embedded server without a listener,
+		// and a log copying no edge has no other writer.
+		SoleWriter: s.backbone.Embedded() && s.backbone.ClientURL() == "" && len(s.cfg.Storage.EdgeSources) == 0,
 	})
 	if err != nil {
 		return err

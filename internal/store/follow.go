@@ -8,8 +8,8 @@ import (
 )
 
 // Follow delivers every event stored after it is called (or from position
-// startSeq, when non-zero) to fn, in log order, on one goroutine, until stop is
-// called. fn must not block for long: it is the node's live feed.
+// startSeq, when non-zero) to fn, in log order, on one goroutine, until
+// stop is called. fn must not block for long: it is the node's live feed.
 //
 // An ordered consumer recreates itself after a NATS reconnect and resumes
 // at the next sequence, so a follower sees no gap and no duplicate.

@@ -141,16 +141,20 @@ func (l *Log) Append(ctx context.Context, entries []Entry) (AppendResult, error)
 	}
 	runs := group(fresh)
 	futures := make([]jetstream.PubAckFuture, len(runs))
+	starts := make([]int, len(runs)) // index in fresh of each run's first entry
 	for r, run := range runs {
+		if r > 0 {
+			starts[r] = starts[r-1] + len(runs[r-1])
+		}
 		f, err := l.js.PublishMsgAsync(message(run), jetstream.WithStallWait(10*time.Second))
 		if err != nil {
-			return res, fmt.Errorf("publish event %d: %w", at[runStart(runs, r)], err)
+			return res, fmt.Errorf("publish event %d: %w", at[starts[r]], err)
 		}
 		futures[r] = f
 	}
 	var firstErr error
 	for r, f := range futures {
-		first, n := runStart(runs, r), len(runs[r])
+		first, n := starts[r], len(runs[r])
 		select {
 		case ack := <-f.Ok():
 			for i := 0; i < n; i++ {
@@ -183,15 +187,6 @@ func (l *Log) Append(ctx context.Context, entries []Entry) (AppendResult, error)
 		}
 	}
 	return res, firstErr
-}
-
-// runStart is the index in the flattened batch of the first entry of run r.
-func runStart(runs [][]Entry, r int) int {
-	n := 0
-	for _, run := range runs[:r] {
-		n += len(run)
-	}
-	return n
 }
 
 // msgID scopes the event's identity to its tenant and family, so two tenants
