@@ -38,7 +38,7 @@ type Options struct {
 	BatchSize int
 	Sender    Sender
 	// Progress, when set, is called after each request with the totals so
-	// far (on the replaying goroutine; keep it quick).
+	// far (on the goroutine that sends; keep it quick).
 	Progress func(Stats)
 	now      func() time.Time
 }
@@ -129,27 +129,21 @@ func Run(ctx context.Context, opts Options) (Stats, error) {
 		opts.Pacing.Speed = 1
 	}
 	pc := newPacer(opts.Pacing, opts.now)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	q := startQueue(ctx, cancel, &opts, &st)
 	var batch []Record
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		res, err := opts.Sender.Send(ctx, batch[0].Family, batch)
-		if err != nil {
-			return err
-		}
-		st.Sent += len(batch)
-		st.Accepted += res.Accepted
-		st.Duplicates += res.Duplicates
-		batch = batch[:0]
-		if opts.Progress != nil {
-			opts.Progress(st)
-		}
-		return nil
+		err := q.put(batch)
+		batch = nil // the queue owns it now
+		return err
 	}
 	var changed error
 	for _, in := range opts.Inputs {
-		err := each(in, opts.Family, func(r Record) error {
+		err = each(in, opts.Family, func(r Record) error {
 			if changed != nil {
 				return changed
 			}
@@ -180,10 +174,18 @@ func Run(ctx context.Context, opts Options) (Stats, error) {
 			err = changed
 		}
 		if err != nil {
-			return st, err
+			break
 		}
 	}
-	return st, flush()
+	if err == nil {
+		err = flush()
+	}
+	// A failed send is the cause of whatever stopped the reading loop
+	// after it (the cancelled wait, a refused hand-over).
+	if serr := q.close(); serr != nil {
+		return st, serr
+	}
+	return st, err
 }
 
 // each calls fn for every record of in, and bad for every bad line. An

@@ -241,3 +241,46 @@ func TestAPISenderMapsRejectionsToLines(t *testing.T) {
 		t.Fatalf("err %v after %d calls", err, calls)
 	}
 }
+
+// failingSender refuses its n-th request.
+type failingSender struct {
+	fakeSender
+	failAt int
+}
+
+func (f *failingSender) Send(ctx context.Context, fam proto.Family, batch []Record) (Result, error) {
+	if len(f.batches)+1 == f.failAt {
+		f.batches = append(f.batches, "refused")
+		return Result{}, errors.New("gateway refused the batch")
+	}
+	return f.fakeSender.Send(ctx, fam, batch)
+}
+
+// Sending overlaps reading, but a failed request still ends the replay
+// with its error, sends nothing after it and counts only what was sent —
+// also when the reading side is waiting for the next event's time.
+func TestRunStopsAtTheFirstFailedRequest(t *testing.T) {
+	lines := strings.Repeat(sound1+"\n", 10)
+	for _, pacing := range []Pacing{{Max: true}, {Speed: 1}} {
+		s := &failingSender{failAt: 2}
+		start := time.Now()
+		// At speed 1 the three-second gaps between the second and third
+		// batch would keep a replay that missed the failure waiting.
+		in := lines
+		if !pacing.Max {
+			in = sound1 + "\n" + sound1 + "\n" + strings.Replace(sound1, "09:00:00", "09:00:03", 1) + "\n" + strings.Replace(sound1, "09:00:00", "09:00:06", 1)
+		}
+		st, err := Run(context.Background(), Options{
+			Inputs: []Input{input("s", in)}, Family: proto.FamilySound, Pacing: pacing, Sender: s, BatchSize: 1,
+		})
+		if err == nil || !strings.Contains(err.Error(), "refused") {
+			t.Fatalf("%+v: error %v, want the refusal", pacing, err)
+		}
+		if len(s.batches) != 2 || st.Sent != 1 || st.Accepted != 1 {
+			t.Errorf("%+v: batches %v, stats %+v: want one sent, then the refusal, then nothing", pacing, s.batches, st)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%+v: took %v after the failure", pacing, d)
+		}
+	}
+}

@@ -78,11 +78,14 @@ func message(run []Entry) *nats.Msg {
 	}
 	size := 0
 	ids := make([]string, len(run))
+	// The run shares owner and family, so the digest of its identities is
+	// that prefix once, then the ids.
 	digest := sha256.New()
+	digest.Write([]byte(msgID(Entry{Address: first.Address})))
 	for i, e := range run {
 		size += len(e.Data) + 1
 		ids[i] = e.ID
-		digest.Write([]byte(msgID(e)))
+		digest.Write([]byte(e.ID))
 		digest.Write([]byte{0})
 	}
 	data := make([]byte, 0, size)
