@@ -77,14 +77,17 @@ func (d *dedupIndex) key(id string) idKey {
 // reservation is the outcome of reserve for one batch.
 type reservation struct {
 	d    *dedupIndex
-	keys []idKey
-	// dupOf[i] tells whether entry i is a duplicate, dup[i] the position
-	// of its original (0 when not known, e.g. an earlier entry of the same
-	// batch).
-	dup   []uint64
-	dupOf []bool
-	owned []bool // entries this batch reserved and must settle
-	done  chan struct{}
+	ids  []reservedID // one per entry of the batch
+	done chan struct{}
+}
+
+// reservedID is what reserve decided for one entry.
+type reservedID struct {
+	key   idKey
+	owned bool // reserved: this batch stores it and settles it
+	dup   bool // a duplicate, of the stored event at pos or of entry twin
+	pos   uint64
+	twin  int // index of the original in this batch, or -1
 }
 
 // reserve marks every identity of ids that is not remembered as being
@@ -92,30 +95,32 @@ type reservation struct {
 // another append is storing right now is waited for, so that a failed
 // store is not reported as a duplicate. The caller must call settle.
 func (d *dedupIndex) reserve(ctx context.Context, ids []string) (*reservation, error) {
-	r := &reservation{d: d, keys: make([]idKey, len(ids)), dup: make([]uint64, len(ids)),
-		dupOf: make([]bool, len(ids)), owned: make([]bool, len(ids)), done: make(chan struct{})}
+	r := &reservation{d: d, ids: make([]reservedID, len(ids)), done: make(chan struct{})}
 	for i, id := range ids {
-		r.keys[i] = d.key(id)
+		r.ids[i] = reservedID{key: d.key(id), twin: -1}
 	}
+	mine := map[idKey]int{} // first entry of each identity this batch reserved
 	for {
 		var wait chan struct{}
 		d.mu.Lock()
 		d.expireLocked(time.Now().UnixNano())
-		for i, k := range r.keys {
-			if r.owned[i] || r.dupOf[i] {
+		for i := range r.ids {
+			it := &r.ids[i]
+			if it.owned || it.dup {
 				continue
 			}
-			if st, ok := d.stored[k]; ok {
-				r.dupOf[i], r.dup[i] = true, st.pos
+			if st, ok := d.stored[it.key]; ok {
+				it.dup, it.pos = true, st.pos
 				continue
 			}
-			p, ok := d.pending[k]
+			p, ok := d.pending[it.key]
 			switch {
 			case !ok:
-				d.pending[k] = pendingID{done: r.done}
-				r.owned[i] = true
+				d.pending[it.key] = pendingID{done: r.done}
+				it.owned = true
+				mine[it.key] = i
 			case p.done == r.done:
-				r.dupOf[i] = true // the same id twice in one batch
+				it.dup, it.twin = true, mine[it.key] // twice in one batch
 			default:
 				wait = p.done
 			}
@@ -140,12 +145,12 @@ func (r *reservation) settle(stored []uint64) {
 	d := r.d
 	d.mu.Lock()
 	expires := time.Now().UnixNano() + int64(d.window)
-	for i, k := range r.keys {
-		if !r.owned[i] {
+	for i, it := range r.ids {
+		if !it.owned {
 			continue
 		}
-		p := d.pending[k]
-		delete(d.pending, k)
+		p := d.pending[it.key]
+		delete(d.pending, it.key)
 		pos := p.pos
 		switch {
 		case stored != nil && stored[i] != 0:
@@ -154,8 +159,8 @@ func (r *reservation) settle(stored []uint64) {
 		default:
 			continue
 		}
-		d.stored[k] = storedID{pos: pos, expires: expires}
-		d.expiry = append(d.expiry, expiring{k, expires})
+		d.stored[it.key] = storedID{pos: pos, expires: expires}
+		d.expiry = append(d.expiry, expiring{it.key, expires})
 	}
 	d.mu.Unlock()
 	close(r.done)

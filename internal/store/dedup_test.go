@@ -15,13 +15,13 @@ func TestDedupIndexForgetsAfterTheWindow(t *testing.T) {
 	}
 	r.settle([]uint64{511, 0}) // a stored, b failed
 	again, _ := d.reserve(ctx, []string{"a", "b"})
-	if !again.dupOf[0] || again.dup[0] != 511 || again.dupOf[1] {
-		t.Fatalf("after one store: dup %v at %v, want a (at 511) only", again.dupOf, again.dup)
+	if !again.ids[0].dup || again.ids[0].pos != 511 || again.ids[1].dup {
+		t.Fatalf("after one store: %+v, want a (at 511) only a duplicate", again.ids)
 	}
 	again.settle(nil)
 	time.Sleep(60 * time.Millisecond)
 	late, _ := d.reserve(ctx, []string{"a"})
-	if late.dupOf[0] {
+	if late.ids[0].dup {
 		t.Fatal("a is still remembered after the window")
 	}
 	late.settle(nil)
@@ -46,14 +46,14 @@ func TestDedupIndexWaitsForAPendingStore(t *testing.T) {
 	}
 	first.settle([]uint64{0}) // the store failed: the second must store it
 	second := <-got
-	if second.dupOf[0] || !second.owned[0] {
+	if second.ids[0].dup || !second.ids[0].owned {
 		t.Fatalf("after a failed store the id is %+v, want reserved by the second", second)
 	}
 	// Seen in the log while pending (stored, but the ack was lost): kept.
 	d.learn(7, time.Now(), []string{"x"})
 	second.settle(nil)
 	third, _ := d.reserve(ctx, []string{"x"})
-	if !third.dupOf[0] || third.dup[0] != position(7, 0, 1) {
+	if !third.ids[0].dup || third.ids[0].pos != position(7, 0, 1) {
 		t.Fatalf("an id the log holds is %+v, want a duplicate at %d", third, position(7, 0, 1))
 	}
 	third.settle(nil)

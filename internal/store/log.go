@@ -131,9 +131,9 @@ func (l *Log) Append(ctx context.Context, entries []Entry) (AppendResult, error)
 	fresh := make([]Entry, 0, len(entries))
 	at := make([]int, 0, len(entries))
 	for i, e := range entries {
-		if resv.dupOf[i] {
+		if it := resv.ids[i]; it.dup {
 			res.Duplicates++
-			res.Seqs[i] = resv.dup[i]
+			res.Seqs[i] = it.pos
 			continue
 		}
 		fresh = append(fresh, e)
@@ -176,14 +176,9 @@ func (l *Log) Append(ctx context.Context, entries []Entry) (AppendResult, error)
 		}
 	}
 	// A duplicate within the batch points at its original.
-	for i := range entries {
-		if resv.dupOf[i] && res.Seqs[i] == 0 {
-			for j := 0; j < i; j++ {
-				if ids[j] == ids[i] && !resv.dupOf[j] {
-					res.Seqs[i] = res.Seqs[j]
-					break
-				}
-			}
+	for i, it := range resv.ids {
+		if it.twin >= 0 {
+			res.Seqs[i] = res.Seqs[it.twin]
 		}
 	}
 	return res, firstErr
