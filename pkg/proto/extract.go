@@ -50,11 +50,29 @@ func Extract(f Family, data []byte) (Routing, []FieldError) {
 		// Field checks on a truncated or broken document mean nothing: report only this.
 		return Routing{}, []FieldError{{Reason: x.r.syntaxError()}}
 	}
+	if x.r.suspect {
+		x.addStrict(strictProblems(data))
+	}
 	if len(x.errs) > 0 {
 		return Routing{}, x.errs
 	}
 	rt.Family = f
 	return rt, nil
+}
+
+// addStrict adds the strict problems of fields not already reported (an
+// out-of-range confidence is reported once, as out of 0..1).
+func (x *extractor) addStrict(ps []FieldError) {
+	n := len(x.errs)
+next:
+	for _, p := range ps {
+		for _, e := range x.errs[:n] {
+			if e.Field == p.Field {
+				continue next
+			}
+		}
+		x.errs = append(x.errs, p)
+	}
 }
 
 // Reasons shared by several checks.
@@ -93,12 +111,40 @@ func (x *extractor) reqString(field string, v val) string {
 	return ""
 }
 
+// reqIdent checks a required routing value (CheckIdent) and returns it.
+func (x *extractor) reqIdent(field string, v val) string {
+	s := x.reqString(field, v)
+	if s != "" {
+		if reason := CheckIdent(s); reason != "" {
+			x.add(field, reason)
+			return ""
+		}
+	}
+	return s
+}
+
+// optIdent checks an optional routing value that may be null or "".
+func (x *extractor) optIdent(field string, v val) string {
+	s := x.optStringOrNull(field, v)
+	if s != "" {
+		if reason := CheckIdent(s); reason != "" {
+			x.add(field, reason)
+			return ""
+		}
+	}
+	return s
+}
+
 // reqTime checks a required time string.
 func (x *extractor) reqTime(field string, v val) time.Time {
 	switch v.k {
 	case kindAbsent:
 		x.add(field, reasonRequired)
 	case kindString:
+		if v.end-v.start > MaxTimeLen+2 {
+			x.add(field, timeReason)
+			break
+		}
 		if t, ok := parseTime(x.r.rawText(v)); ok {
 			return t
 		}
@@ -183,15 +229,15 @@ func (x *extractor) sound() Routing {
 		}
 	}
 	var rt Routing
-	rt.ID = x.reqString("id", id)
-	rt.EventType = x.reqString("label_id", label)
-	rt.DeviceID = x.reqString("mic_id", mic)
+	rt.ID = x.reqIdent("id", id)
+	rt.EventType = x.reqIdent("label_id", label)
+	rt.DeviceID = x.reqIdent("mic_id", mic)
 	rt.Time = x.reqTime("created_at", created)
 	for i, name := range soundNumbers {
 		x.optKind(name, nums[i], kindNumber, reasonNumber)
 	}
 	x.optKind("microphone", micro, kindObject, reasonObject)
-	rt.AgentID = x.optStringOrNull("microphone.edge_id", edge)
+	rt.AgentID = x.optIdent("microphone.edge_id", edge)
 	return rt
 }
 
@@ -244,8 +290,8 @@ func (x *extractor) analysis() Routing {
 		}
 	}
 	var rt Routing
-	d := x.reqString("deviceId", dev)
-	a := x.reqString("analysisId", ana)
+	d := x.reqIdent("deviceId", dev)
+	a := x.reqIdent("analysisId", ana)
 	x.optKind("sceneId", scene, kindString, reasonString)
 	rt.Time = x.reqTime("timestamp", ts)
 	x.reqKind("detections", det, kindArray, reasonArray)
@@ -355,18 +401,21 @@ func (x *extractor) identification() Routing {
 		}
 	}
 	var rt Routing
-	rt.EventType = x.reqString("type", typ)
+	rt.EventType = x.reqIdent("type", typ)
 	x.reqKind("camera", cam, kindObject, reasonObject)
 	if cam.k == kindObject {
-		rt.DeviceID = x.reqString("camera.id", camID)
-		rt.AgentID = x.optStringOrNull("camera.agent_id", agent)
+		rt.DeviceID = x.reqIdent("camera.id", camID)
+		rt.AgentID = x.optIdent("camera.agent_id", agent)
 	}
 	x.optKind("candidates", cands, kindArray, reasonArray)
 	x.errs = append(x.errs, candErrs...)
 	x.reqKind("event", ev, kindObject, reasonObject)
 	if ev.k == kindObject {
-		rt.ID = x.reqString("event.id", evID)
+		rt.ID = x.reqIdent("event.id", evID)
 		rt.Time = x.reqTime("event.detection_date", date)
+	}
+	if len(wl) > MaxWatchlists {
+		x.add("candidates", "must name at most "+strconv.Itoa(MaxWatchlists)+" distinct watchlists (profile_groups[].id)")
 	}
 	if len(wl) > 0 {
 		rt.Watchlists = wl
@@ -411,9 +460,14 @@ func (x *extractor) candidate(wl []string, errs []FieldError, i int) ([]string, 
 			}
 			switch id.k {
 			case kindString:
-				if !id.empty() {
-					wl = addDistinct(wl, r, id)
+				if id.empty() {
+					break
 				}
+				if reason := checkWatchlist(r.text(id)); reason != "" {
+					errs = append(errs, FieldError{Field: indexed(indexed("candidates", i)+".profile_groups", j-1) + ".id", Reason: reason})
+					break
+				}
+				wl = addDistinct(wl, r, id)
 			case kindAbsent:
 				errs = append(errs, FieldError{Field: indexed(indexed("candidates", i)+".profile_groups", j-1) + ".id", Reason: reasonRequired})
 			default:
@@ -466,7 +520,7 @@ func (x *extractor) composite() Routing {
 		}
 	}
 	var rt Routing
-	rt.ID = x.reqString("id", id)
+	rt.ID = x.reqIdent("id", id)
 	x.reqString("group_key", group)
 	rt.Time = x.reqTime("started_at", started)
 	x.reqKind("rule", rule, kindObject, reasonObject)

@@ -45,6 +45,11 @@ type reader struct {
 	depth int
 	err   string // first syntax error; once set every read fails fast
 	off   int    // offset of err
+	// suspect is set when a string holds bytes that are not UTF-8 or a
+	// number may not fit a float64 (an exponent, or more than 15 digits):
+	// valid JSON that strict parsers refuse. Extract then walks the input
+	// again to name the fields (strict.go); the common input pays nothing.
+	suspect bool
 }
 
 // strSafe marks the bytes a string may hold without a closer look.
@@ -222,7 +227,22 @@ func (r *reader) num() {
 			i++
 		}
 	}
+	// float64 holds any 15-digit number exactly and none needs an
+	// exponent to overflow unless it is this long; anything else is
+	// looked at again by strictProblems.
+	if i-r.pos > 16 || hasExp(d[r.pos:i]) {
+		r.suspect = true
+	}
 	r.pos = i
+}
+
+func hasExp(num []byte) bool {
+	for _, c := range num {
+		if c == 'e' || c == 'E' {
+			return true
+		}
+	}
+	return false
 }
 
 // str reads a string starting at its opening quote and reports whether its text needs
@@ -271,7 +291,12 @@ func (r *reader) str() (slow bool) {
 			}
 		case c >= 0x80:
 			slow = true
-			i++
+			if c, size := utf8.DecodeRune(d[i:]); c == utf8.RuneError && size == 1 {
+				r.suspect = true
+				i++
+			} else {
+				i += size
+			}
 		default: // control character
 			r.pos = i
 			r.failHere("in string literal")
