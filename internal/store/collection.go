@@ -176,6 +176,9 @@ func (c *Collection[T]) Len() int {
 
 // Create stores a new item; ErrExists if id is taken.
 func (c *Collection[T]) Create(ctx context.Context, id string, v T) error {
+	if err := checkKey(id); err != nil {
+		return err
+	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -193,6 +196,9 @@ func (c *Collection[T]) Create(ctx context.Context, id string, v T) error {
 
 // Put stores (creates or replaces) an item.
 func (c *Collection[T]) Put(ctx context.Context, id string, v T) error {
+	if err := checkKey(id); err != nil {
+		return err
+	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -207,6 +213,9 @@ func (c *Collection[T]) Put(ctx context.Context, id string, v T) error {
 
 // Delete removes an item; deleting a missing item is not an error.
 func (c *Collection[T]) Delete(ctx context.Context, id string) error {
+	if err := checkKey(id); err != nil {
+		return err
+	}
 	if err := c.kv.Delete(ctx, id); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return err
 	}

@@ -14,6 +14,9 @@ import (
 // An ordered consumer recreates itself after a NATS reconnect and resumes
 // at the next sequence, so a follower sees no gap and no duplicate.
 func (l *Log) Follow(ctx context.Context, startSeq uint64, filters []string, fn func(Record)) (stop func(), err error) {
+	if err := checkSubjects(filters); err != nil {
+		return nil, err
+	}
 	cfg := jetstream.OrderedConsumerConfig{
 		FilterSubjects:    filters,
 		DeliverPolicy:     jetstream.DeliverNewPolicy,

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -140,13 +141,22 @@ func (l *Log) Append(ctx context.Context, entries []Entry) (AppendResult, error)
 		at = append(at, i)
 	}
 	runs := group(fresh)
+	msgs := make([]*nats.Msg, len(runs))
+	for r, run := range runs {
+		msgs[r] = message(run)
+		// Nothing of the batch is sent when one subject could break the
+		// connection (limits.go).
+		if err := checkSubject(msgs[r].Subject); err != nil {
+			return res, err
+		}
+	}
 	futures := make([]jetstream.PubAckFuture, len(runs))
 	starts := make([]int, len(runs)) // index in fresh of each run's first entry
-	for r, run := range runs {
+	for r := range runs {
 		if r > 0 {
 			starts[r] = starts[r-1] + len(runs[r-1])
 		}
-		f, err := l.js.PublishMsgAsync(message(run), jetstream.WithStallWait(10*time.Second))
+		f, err := l.js.PublishMsgAsync(msgs[r], jetstream.WithStallWait(10*time.Second))
 		if err != nil {
 			return res, fmt.Errorf("publish event %d: %w", at[starts[r]], err)
 		}
@@ -251,6 +261,9 @@ func (l *Log) Last(ctx context.Context, subject string) (Record, error) {
 			return Record{}, ErrNotFound
 		}
 		return *found, nil
+	}
+	if err := checkSubject(subject); err != nil {
+		return Record{}, err
 	}
 	m, err := l.stream.GetLastMsgForSubject(ctx, subject)
 	if err != nil {

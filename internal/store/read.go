@@ -25,6 +25,9 @@ type ReadOptions struct {
 // returns false or the events stored when Read started are exhausted. It
 // does not wait for new events.
 func (l *Log) Read(ctx context.Context, o ReadOptions, fn func(Record) bool) error {
+	if err := checkSubjects(o.Filters); err != nil {
+		return err
+	}
 	cfg := jetstream.OrderedConsumerConfig{
 		FilterSubjects:    o.Filters,
 		DeliverPolicy:     jetstream.DeliverAllPolicy,
