@@ -56,6 +56,9 @@ func unauthorized(err error, allowQuery bool) *httpapi.Error {
 		return httpapi.Errorf(http.StatusUnauthorized, proto.CodeUnauthorized, "Authentication required: send %s.", where)
 	case errors.Is(err, ErrExpiredToken):
 		return httpapi.Errorf(http.StatusUnauthorized, proto.CodeUnauthorized, "The API key has expired.")
+	case errors.Is(err, ErrInvalidOwner):
+		return httpapi.Errorf(http.StatusUnauthorized, proto.CodeUnauthorized,
+			"The API key's owner is not a valid tenant name (letters, digits and - _ . : @ +, at most %d bytes); create a new key and revoke this one.", proto.MaxOwnerLen)
 	default:
 		return httpapi.Errorf(http.StatusUnauthorized, proto.CodeUnauthorized, "The token is not a valid API key (it may have been revoked).")
 	}

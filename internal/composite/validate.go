@@ -20,7 +20,6 @@ const (
 	maxListIDs         = 1000
 	maxNameLen         = 200
 	maxDescriptionLen  = 2000
-	maxIDLen           = 256
 )
 
 // ruleIDPattern keeps ids usable as KV keys and in URLs.
@@ -88,9 +87,15 @@ func validate(r *proto.Rule) []proto.FieldError {
 		add("name", "is required")
 	case n > maxNameLen:
 		add("name", fmt.Sprintf("must be at most %d characters", maxNameLen))
+	default:
+		if reason := proto.CheckText(r.Name, 4*maxNameLen); reason != "" {
+			add("name", reason)
+		}
 	}
 	if utf8.RuneCountInString(r.Description) > maxDescriptionLen {
 		add("description", fmt.Sprintf("must be at most %d characters", maxDescriptionLen))
+	} else if !utf8.ValidString(r.Description) { // line breaks are fine in a description
+		add("description", "must be valid UTF-8")
 	}
 	if r.WindowSeconds < 1 || r.WindowSeconds > MaxWindowSeconds {
 		add("window_seconds", fmt.Sprintf("must be between 1 and %d", MaxWindowSeconds))
@@ -114,11 +119,9 @@ func validate(r *proto.Rule) []proto.FieldError {
 		seen := make(map[string]bool, len(ids))
 		for i, id := range ids {
 			f := fmt.Sprintf("%s[%d]", field, i)
-			switch {
-			case id == "":
-				add(f, "must not be empty")
-			case len(id) > maxIDLen:
-				add(f, fmt.Sprintf("must be at most %d bytes", maxIDLen))
+			switch reason := proto.CheckIdent(id); {
+			case reason != "":
+				add(f, reason)
 			case seen[id]:
 				add(f, "repeats an earlier id")
 			}

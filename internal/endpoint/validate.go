@@ -44,8 +44,10 @@ func (p *problems) name(v string) {
 	switch {
 	case strings.TrimSpace(v) == "":
 		p.add("name", "is required")
-	case len(v) > maxName:
-		p.add("name", "must be at most %d bytes", maxName)
+	default:
+		if reason := proto.CheckText(v, maxName); reason != "" {
+			p.add("name", "%s", reason)
+		}
 	}
 }
 
@@ -84,8 +86,14 @@ func (p *problems) list(field string, vs []string) {
 		return
 	}
 	for i, v := range vs {
-		if v == "" {
-			p.add(fmt.Sprintf("%s[%d]", field, i), "must not be empty")
+		// Filter values are matched against events' routing values, so
+		// they obey the same bounds (a watchlist also has no comma).
+		reason := proto.CheckIdent(v)
+		if reason == "" && field == "watchlist_ids" && strings.Contains(v, ",") {
+			reason = "must not contain ','"
+		}
+		if reason != "" {
+			p.add(fmt.Sprintf("%s[%d]", field, i), "%s", reason)
 		}
 	}
 }

@@ -38,12 +38,15 @@ func RedactedURI(u *url.URL) string {
 	return u.Path + "?" + q.Encode()
 }
 
+// maxLoggedURI bounds the request URI in a log line.
+const maxLoggedURI = 512
+
 // AccessLog logs one line per request. It never logs headers, so bearer
 // tokens cannot leak, and query-string tokens are redacted.
 func AccessLog(l *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rl := l.With("method", r.Method, "uri", RedactedURI(r.URL), "remote", r.RemoteAddr)
+		rl := l.With("method", clipTo(r.Method, 16), "uri", clipTo(RedactedURI(r.URL), maxLoggedURI), "remote", r.RemoteAddr)
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), loggerKey{}, rl)))
 		status := sw.status

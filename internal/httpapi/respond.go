@@ -115,5 +115,5 @@ func Invalid(field, reason string) *Error {
 
 // NotFound builds a 404 for a resource kind and id.
 func NotFound(kind, id string) *Error {
-	return Errorf(http.StatusNotFound, proto.CodeNotFound, "No %s with id %q.", kind, id)
+	return Errorf(http.StatusNotFound, proto.CodeNotFound, "No %s with id %q.", kind, Clip(id))
 }

@@ -54,6 +54,9 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, fam proto.Famil
 		if !p.Admin() {
 			return httpapi.Errorf(http.StatusForbidden, proto.CodeForbidden, "Only an admin key may ingest on behalf of another owner.")
 		}
+		if reason := proto.CheckOwner(o); reason != "" {
+			return httpapi.Invalid("owner", reason)
+		}
 		owner = o
 	}
 	format, ferr := formatOf(r.Header.Get("Content-Type"))
@@ -85,7 +88,12 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, fam proto.Famil
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return httpapi.Errorf(http.StatusBadRequest, proto.CodeBadRequest, "The request body ended early.")
 		}
-		return err
+		if r.Context().Err() != nil {
+			return err // the client went away; nobody reads the answer
+		}
+		// A malformed chunked encoding, a bad gzip stream or a reset
+		// connection: the client's body, not the server, is at fault.
+		return httpapi.Errorf(http.StatusBadRequest, proto.CodeBadRequest, "The request body could not be read: %s.", httpapi.Clip(err.Error()))
 	}
 
 	records, serr := split(buf.Bytes(), format)

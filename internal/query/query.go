@@ -46,10 +46,20 @@ func parseParams(q url.Values, p auth.Principal) (params, error) {
 				"Unknown query parameter %q (want family, device_id, agent_id, event_type, since, until, after, limit or owner).", k)
 		}
 	}
+	for _, name := range []string{"device_id", "agent_id", "event_type"} {
+		if v := q.Get(name); v != "" {
+			if reason := proto.CheckIdent(v); reason != "" {
+				return out, httpapi.Invalid(name, reason)
+			}
+		}
+	}
 	out.filter = store.Filter{Owner: p.Owner, DeviceID: q.Get("device_id"), AgentID: q.Get("agent_id"), EventType: q.Get("event_type")}
 	if o, ok := q["owner"]; ok {
 		if !p.Admin() && o[0] != p.Owner {
 			return out, httpapi.Errorf(http.StatusForbidden, proto.CodeForbidden, "Only an admin key may read another owner's events.")
+		}
+		if reason := proto.CheckOwner(o[0]); reason != "" {
+			return out, httpapi.Invalid("owner", reason)
 		}
 		out.filter.Owner = o[0]
 	} else if p.Admin() {
@@ -105,7 +115,7 @@ func parseTime(q url.Values, name string) (time.Time, error) {
 func ParseCursor(s string) (uint64, error) {
 	n, err := strconv.ParseUint(s, 10, 64)
 	if err != nil || n == 0 {
-		return 0, httpapi.Errorf(http.StatusBadRequest, proto.CodeInvalidCursor, "%q is not a cursor; use the cursor value of an event from this API or a stream.", s)
+		return 0, httpapi.Errorf(http.StatusBadRequest, proto.CodeInvalidCursor, "%q is not a cursor; use the cursor value of an event from this API or a stream.", httpapi.Clip(s))
 	}
 	return n, nil
 }
@@ -209,6 +219,9 @@ func (h *Handler) Composite() http.Handler {
 	return httpapi.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		pr, _ := auth.From(r.Context())
 		id := r.PathValue("id")
+		if reason := proto.CheckIdent(id); reason != "" {
+			return httpapi.Invalid("id", reason)
+		}
 		subject := store.CompositeAddress(pr.Owner, id).Subject()
 		if pr.Admin() {
 			subject = store.Filter{Family: string(proto.FamilyComposite), DeviceID: id, EventType: "composite"}.Subject()

@@ -31,6 +31,10 @@ func (s *Service) serveAnalysis(w http.ResponseWriter, r *http.Request) {
 	p, _ := auth.From(r.Context())
 	device := r.PathValue("id")
 	if device != "" {
+		if reason := proto.CheckIdent(device); reason != "" {
+			httpapi.WriteError(w, httpapi.Invalid("id", reason))
+			return
+		}
 		if err := s.checkDevice(r.Context(), p, device); err != nil {
 			httpapi.WriteError(w, err)
 			return
@@ -51,7 +55,7 @@ func (s *Service) serveAnalysis(w http.ResponseWriter, r *http.Request) {
 		}
 		after = n
 	}
-	release, aerr := s.admit.Admit(r.Context(), p.Owner)
+	release, aerr := s.admit.Admit(r.Context(), hub.SSEAnalysis, p.Owner)
 	if aerr != nil {
 		s.metrics.StreamRejected.WithLabelValues(string(hub.SSEAnalysis), aerr.Code).Inc()
 		httpapi.WriteError(w, aerr)

@@ -32,6 +32,10 @@ func (s *Service) serveComposite(w http.ResponseWriter, r *http.Request) {
 	var after uint64
 	resume := false
 	if id := r.URL.Query().Get("after"); id != "" {
+		if reason := proto.CheckIdent(id); reason != "" {
+			httpapi.WriteError(w, httpapi.Invalid("after", reason))
+			return
+		}
 		resume = true
 		subject := store.CompositeAddress(p.Owner, id).Subject()
 		if p.Admin() {
@@ -40,7 +44,7 @@ func (s *Service) serveComposite(w http.ResponseWriter, r *http.Request) {
 		rec, err := s.events.Last(r.Context(), subject)
 		if errors.Is(err, store.ErrNotFound) {
 			httpapi.WriteError(w, httpapi.Errorf(http.StatusNotFound, proto.CodeNotFound,
-				"No composite event %q to resume after (unknown, another tenant's, or older than retention).", id))
+				"No composite event %q to resume after (unknown, another tenant's, or older than retention).", httpapi.Clip(id)))
 			return
 		}
 		if err != nil {
@@ -98,7 +102,7 @@ func (s *Service) serveEndpoint(w http.ResponseWriter, r *http.Request) {
 // `after` when set) and returns, leaving the connection to the hub's
 // writer and a small reader goroutine.
 func (s *Service) serveWS(w http.ResponseWriter, r *http.Request, sub hub.Subscription, first []byte, resume bool, after, mark uint64, filters []string) {
-	release, aerr := s.admit.Admit(r.Context(), "")
+	release, aerr := s.admit.Admit(r.Context(), sub.Transport, sub.Owner)
 	if aerr != nil {
 		s.metrics.StreamRejected.WithLabelValues(string(sub.Transport), aerr.Code).Inc()
 		httpapi.WriteError(w, aerr)
