@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -35,7 +36,14 @@ type Options struct {
 	LeafListen string
 	// LeafRemotes joins the embedded server to a remote cluster as a leaf node.
 	LeafRemotes []string
-	Logger      *slog.Logger
+	// MaxStore caps the embedded JetStream's file storage in bytes
+	// (storage.max_store); 0 lets the server choose 75% of the free disk.
+	MaxStore int64
+	Logger   *slog.Logger
+	// OnReconnect is called each time NATS re-establishes a connection by
+	// itself after a disconnect (the connection and everything obtained
+	// from it stay valid). It must not block.
+	OnReconnect func()
 }
 
 // LocalSubjects covers the subjects of every stream and KV bucket evtctl
@@ -45,11 +53,25 @@ var LocalSubjects = []string{SubjectPrefix + ".>", "$KV.>", "whd.>", "whr.>"}
 
 // Backbone is a connection to NATS with JetStream, and the embedded server
 // when there is one.
+//
+// NATS re-establishes a dropped connection by itself, but some faults close
+// it for good (a protocol error such as "maximum control line exceeded",
+// repeated authorization failures): Lost then reports it, and Reopen dials
+// a new connection to the same place. See docs/architecture.md, "Losing
+// the connection to storage".
 type Backbone struct {
 	NC       *nats.Conn
 	JS       jetstream.JetStream
 	embedded *server.Server
-	log      *slog.Logger
+	// ownsServer says that Close stops the embedded server: the server
+	// outlives the connections of a gateway, and belongs to the newest.
+	ownsServer atomic.Bool
+	opts       Options
+	log        *slog.Logger
+
+	closing atomic.Bool   // Close was called: a close is expected
+	lost    chan struct{} // closed when NATS closed the connection for good
+	lostErr error         // why, written before lost is closed
 }
 
 // Open starts the embedded server (or dials the external one) and returns a
@@ -58,32 +80,68 @@ func Open(ctx context.Context, o Options) (*Backbone, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	b := &Backbone{log: o.Logger}
-	var err error
+	var embedded *server.Server
 	if o.NATSURL == "" {
-		b.embedded, err = startEmbedded(o)
-		if err != nil {
+		var err error
+		if embedded, err = startEmbedded(o); err != nil {
 			return nil, err
 		}
-		b.NC, err = nats.Connect("", nats.InProcessServer(b.embedded), nats.Name(o.Name), nats.MaxReconnects(-1))
+	}
+	b, err := connect(ctx, o, embedded)
+	if err != nil {
+		if embedded != nil {
+			embedded.Shutdown()
+			embedded.WaitForShutdown()
+		}
+		return nil, err
+	}
+	b.ownsServer.Store(embedded != nil)
+	return b, nil
+}
+
+// Reopen dials a new connection to the same server or cluster as b, with
+// a new JetStream context, waiting for JetStream as Open does. On success
+// the new backbone owns the embedded server (its Close stops it) and b
+// keeps only its own connection, so b can then be closed.
+func (b *Backbone) Reopen(ctx context.Context) (*Backbone, error) {
+	nb, err := connect(ctx, b.opts, b.embedded)
+	if err != nil {
+		return nil, err
+	}
+	nb.ownsServer.Store(b.ownsServer.Swap(false))
+	return nb, nil
+}
+
+// connect opens a connection (in-process when embedded is set) and its
+// JetStream context, and waits until JetStream answers.
+func connect(ctx context.Context, o Options, embedded *server.Server) (*Backbone, error) {
+	b := &Backbone{embedded: embedded, opts: o, log: o.Logger, lost: make(chan struct{})}
+	common := []nats.Option{
+		nats.Name(o.Name),
+		nats.MaxReconnects(-1),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil && !b.closing.Load() {
+				o.Logger.Warn("disconnected from NATS; reconnecting", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			o.Logger.Info("reconnected to NATS", "url", redactURL(nc.ConnectedUrl()))
+			if o.OnReconnect != nil {
+				o.OnReconnect()
+			}
+		}),
+		nats.ClosedHandler(b.closed),
+	}
+	var err error
+	if embedded != nil {
+		b.NC, err = nats.Connect("", append(common, nats.InProcessServer(embedded))...)
 	} else {
-		b.NC, err = nats.Connect(o.NATSURL,
-			nats.Name(o.Name),
-			nats.MaxReconnects(-1),
+		b.NC, err = nats.Connect(o.NATSURL, append(common,
 			nats.ReconnectWait(250*time.Millisecond),
 			nats.RetryOnFailedConnect(false),
-			nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-				if err != nil {
-					o.Logger.Warn("disconnected from NATS", "err", err)
-				}
-			}),
-			nats.ReconnectHandler(func(nc *nats.Conn) {
-				o.Logger.Info("reconnected to NATS", "url", redactURL(nc.ConnectedUrl()))
-			}),
-		)
+		)...)
 	}
 	if err != nil {
-		b.shutdownEmbedded()
 		return nil, fmt.Errorf("connect to NATS: %w", err)
 	}
 	b.JS, err = jetstream.New(b.NC,
@@ -100,6 +158,35 @@ func Open(ctx context.Context, o Options) (*Backbone, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// closed is the connection's ClosedHandler. A close that Close did not ask
+// for is permanent: nats.go will not reconnect, so whoever holds objects
+// of this connection must build new ones on a new connection.
+func (b *Backbone) closed(nc *nats.Conn) {
+	if b.closing.Load() {
+		return
+	}
+	b.lostErr = nc.LastError()
+	if b.lostErr == nil {
+		b.lostErr = errors.New("connection closed")
+	}
+	b.log.Error("NATS closed the connection for good", "err", b.lostErr)
+	close(b.lost)
+}
+
+// Lost is closed when NATS closed the connection for good without Close
+// being called (LostErr says why). It is never closed by Close.
+func (b *Backbone) Lost() <-chan struct{} { return b.lost }
+
+// LostErr is why the connection was lost; valid once Lost is closed.
+func (b *Backbone) LostErr() error {
+	select {
+	case <-b.lost:
+		return b.lostErr
+	default:
+		return nil
+	}
 }
 
 // waitForJetStream retries until JetStream answers or ctx ends: a cluster
@@ -125,9 +212,9 @@ func (b *Backbone) waitForJetStream(ctx context.Context, o Options) error {
 			return fmt.Errorf("JetStream is not available on %s: %w", b.where(o), err)
 		case <-time.After(wait):
 		}
-		if wait < 2*time.Second {
-			wait *= 2
-		}
+		// At most a second between tries: a gateway healing its
+		// connection is ready within two seconds of storage answering.
+		wait = min(2*wait, time.Second)
 	}
 }
 
@@ -149,6 +236,21 @@ func startEmbedded(o Options) (*server.Server, error) {
 		// defaults: the gateway, not NATS, holds the client connections.
 		MaxPayload: 8 << 20,
 	}
+	if o.MaxStore > 0 {
+		sopts.JetStreamMaxStore = o.MaxStore
+	}
+	// One process at a time uses a data directory (lock.go); the lock is
+	// released when the server has shut down.
+	lock, err := LockDataDir(o.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	started := false
+	defer func() {
+		if !started {
+			lock.Unlock()
+		}
+	}()
 	if o.NATSListen != "" {
 		host, port, err := splitListen("storage.nats_listen", o.NATSListen)
 		if err != nil {
@@ -196,6 +298,8 @@ func startEmbedded(o Options) (*server.Server, error) {
 		ns.Shutdown()
 		return nil, fmt.Errorf("embedded NATS server could not enable JetStream in %s", sopts.StoreDir)
 	}
+	started = true
+	go func() { ns.WaitForShutdown(); lock.Unlock() }()
 	return ns, nil
 }
 
@@ -232,6 +336,10 @@ func serverName(n string) string {
 // Embedded reports whether the NATS server runs inside this process.
 func (b *Backbone) Embedded() bool { return b.embedded != nil }
 
+// EmbeddedServer is the NATS server running inside this process, or nil
+// (tests use it to cut the gateway's connection).
+func (b *Backbone) EmbeddedServer() *server.Server { return b.embedded }
+
 // AutoReplicas is the replica count for storage.replicas 0: 3 when the
 // external NATS cluster has at least three servers (those configured plus
 // those it announced), else 1.
@@ -262,8 +370,10 @@ func (b *Backbone) Healthy(ctx context.Context) error {
 }
 
 // Close drains the connection (so pending acks arrive) and stops the
-// embedded server. Safe to call more than once.
+// embedded server when this backbone owns it (see Reopen). Safe to call
+// more than once.
 func (b *Backbone) Close() {
+	b.closing.Store(true)
 	if b.NC != nil && !b.NC.IsClosed() {
 		done := make(chan struct{})
 		b.NC.SetClosedHandler(func(*nats.Conn) { close(done) })
@@ -277,14 +387,9 @@ func (b *Backbone) Close() {
 			}
 		}
 	}
-	b.shutdownEmbedded()
-}
-
-func (b *Backbone) shutdownEmbedded() {
-	if b.embedded != nil {
+	if b.ownsServer.Swap(false) {
 		b.embedded.Shutdown()
 		b.embedded.WaitForShutdown()
-		b.embedded = nil
 	}
 }
 
