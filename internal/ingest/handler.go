@@ -101,7 +101,7 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, fam proto.Famil
 		h.Metrics.IngestEvents.WithLabelValues(string(fam), "rejected").Inc()
 		return serr
 	}
-	entries, problems := prepare(fam, owner, records)
+	entries, problems := prepare(fam, owner, records, h.Log.MaxEventBytes())
 	if len(problems) > 0 {
 		h.Metrics.IngestEvents.WithLabelValues(string(fam), "rejected").Add(float64(len(records)))
 		return rejection(problems, len(records))

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"runtime"
+	"strconv"
 	"sync"
 
 	"github.com/evtctl/evtctl/internal/store"
@@ -21,10 +22,11 @@ const parallelFrom = 256
 // problems are collected. Large batches are split over the cores: a
 // client sending one batch at a time otherwise waits for one core to
 // validate while the other is idle.
-func prepare(fam proto.Family, owner string, records [][]byte) ([]store.Entry, []proto.FieldError) {
+// maxEvent bounds the compact JSON of one event (store.Log.MaxEventBytes).
+func prepare(fam proto.Family, owner string, records [][]byte, maxEvent int) ([]store.Entry, []proto.FieldError) {
 	parts := min(runtime.GOMAXPROCS(0), len(records)/parallelFrom)
 	if parts <= 1 {
-		return prepareRange(fam, owner, records, 0)
+		return prepareRange(fam, owner, records, 0, maxEvent)
 	}
 	type result struct {
 		entries  []store.Entry
@@ -37,7 +39,7 @@ func prepare(fam proto.Family, owner string, records [][]byte) ([]store.Entry, [
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[p].entries, results[p].problems = prepareRange(fam, owner, records[lo:hi], lo)
+			results[p].entries, results[p].problems = prepareRange(fam, owner, records[lo:hi], lo, maxEvent)
 		}()
 	}
 	wg.Wait()
@@ -56,7 +58,7 @@ func prepare(fam proto.Family, owner string, records [][]byte) ([]store.Entry, [
 }
 
 // prepareRange is prepare for records numbered from base.
-func prepareRange(fam proto.Family, owner string, records [][]byte, base int) ([]store.Entry, []proto.FieldError) {
+func prepareRange(fam proto.Family, owner string, records [][]byte, base, maxEvent int) ([]store.Entry, []proto.FieldError) {
 	var problems []proto.FieldError
 	entries := make([]store.Entry, 0, len(records))
 	// Records already on one line (the common case for machine senders)
@@ -86,6 +88,11 @@ func prepareRange(fam proto.Family, owner string, records [][]byte, base int) ([
 			off := len(data)
 			data = proto.AppendCompact(data, rec)
 			payload = data[off:len(data):len(data)]
+		}
+		if len(payload) > maxEvent {
+			problems = append(problems, proto.FieldError{Index: base + i,
+				Reason: "is " + strconv.Itoa(len(payload)) + " bytes of compact JSON; one event may take at most " + strconv.Itoa(maxEvent)})
+			continue
 		}
 		entries = append(entries, store.Entry{
 			Address: store.Address{

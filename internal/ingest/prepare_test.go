@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/evtctl/evtctl/pkg/proto"
@@ -20,11 +21,11 @@ func TestPrepareLargeBatchMatchesSequential(t *testing.T) {
 	for i := range records {
 		records[i] = bytes.Replace(seed, []byte(`"evt_001"`), []byte(fmt.Sprintf(`"e-%d"`, i)), 1)
 	}
-	whole, problems := prepareRange(proto.FamilySound, "acme", records, 0)
+	whole, problems := prepareRange(proto.FamilySound, "acme", records, 0, 1<<20)
 	if len(problems) > 0 || len(whole) != len(records) {
 		t.Fatalf("sequential: %d entries, problems %v", len(whole), problems)
 	}
-	entries, problems := prepare(proto.FamilySound, "acme", records)
+	entries, problems := prepare(proto.FamilySound, "acme", records, 1<<20)
 	if len(problems) > 0 || len(entries) != len(records) {
 		t.Fatalf("parallel: %d entries, problems %v", len(entries), problems)
 	}
@@ -41,7 +42,7 @@ func TestPrepareLargeBatchMatchesSequential(t *testing.T) {
 	for _, i := range bad {
 		records[i] = []byte(`{"id":"broken"}`)
 	}
-	entries, problems = prepare(proto.FamilySound, "acme", records)
+	entries, problems = prepare(proto.FamilySound, "acme", records, 1<<20)
 	if entries != nil {
 		t.Errorf("%d entries from a failing batch", len(entries))
 	}
@@ -53,5 +54,16 @@ func TestPrepareLargeBatchMatchesSequential(t *testing.T) {
 	}
 	if fmt.Sprint(seen) != fmt.Sprint(bad) {
 		t.Errorf("problems at records %v, want %v", seen, bad)
+	}
+}
+
+// An event larger than storage's message limit is a validation problem of
+// that record, not a storage failure to retry.
+func TestPrepareRefusesOversizedEvent(t *testing.T) {
+	big := []byte(`{"id":"e1","label_id":"g","mic_id":"m","created_at":"2026-03-26T09:00:00Z","blob":"` + strings.Repeat("x", 2000) + `"}`)
+	small := []byte(`{"id":"e2","label_id":"g","mic_id":"m","created_at":"2026-03-26T09:00:00Z"}`)
+	entries, problems := prepare(proto.FamilySound, "acme", [][]byte{small, big}, 1000)
+	if entries != nil || len(problems) != 1 || problems[0].Index != 1 || !strings.Contains(problems[0].Reason, "at most 1000") {
+		t.Fatalf("entries %v, problems %+v", entries, problems)
 	}
 }

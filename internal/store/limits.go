@@ -48,6 +48,24 @@ var (
 	_ [natsMaxControlLine - controlHeadroom - len("$KV.") - 64 - MaxKeyLen]struct{}
 )
 
+// eventHeadroom is what a lone event's headers may take besides its JSON:
+// its id (owner, family and up to two routing values), and up to
+// proto.MaxWatchlists watchlists of proto.MaxIdentLen bytes.
+const eventHeadroom = 32 << 10
+
+// MaxEventBytes is the largest event (compact JSON) the log stores: the
+// NATS server's max_payload (1 MiB by default for an external server, 8 MiB
+// for the embedded one) less the headers. Ingest refuses larger events as
+// invalid, naming the limit, rather than failing to store them.
+func (l *Log) MaxEventBytes() int {
+	if nc := l.js.Conn(); nc != nil {
+		if n := int(nc.MaxPayload()) - eventHeadroom; n > 0 {
+			return n
+		}
+	}
+	return 1<<20 - eventHeadroom
+}
+
 // ErrTooLong is returned, before anything is sent to NATS, for a subject or
 // key longer than the limits above. Input checked at the edge never gets
 // here; it guards the connection against a caller that forgot to check.
