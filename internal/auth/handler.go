@@ -16,8 +16,9 @@ type keyRequest struct {
 	ExpiresAt *time.Time `json:"expires_at"`
 }
 
-// CreateHandler serves POST /api/v1/keys (admin).
-func (k *Keys) CreateHandler(maxBody int64) http.Handler {
+// CreateHandler serves POST /api/v1/keys (admin). maxPerOwner
+// (limits.keys_per_tenant, 0 = unlimited) caps the keys of one owner.
+func (k *Keys) CreateHandler(maxBody int64, maxPerOwner int) http.Handler {
 	return httpapi.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		p, _ := From(r.Context())
 		var req keyRequest
@@ -33,6 +34,15 @@ func (k *Keys) CreateHandler(maxBody int64) http.Handler {
 		}
 		if n.ExpiresAt != nil && !n.ExpiresAt.After(time.Now()) {
 			return httpapi.Invalid("expires_at", "must be in the future")
+		}
+		if maxPerOwner > 0 {
+			// Serialised on this node so that two creates cannot both take
+			// the last slot; see keyQuota.
+			k.createMu.Lock()
+			defer k.createMu.Unlock()
+			if err := k.keyQuota(n.Owner, maxPerOwner); err != nil {
+				return err
+			}
 		}
 		key, err := k.Create(r.Context(), n)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/evtctl/evtctl/internal/httpapi"
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -58,6 +59,9 @@ type Keys struct {
 	now         func() time.Time
 	mu          sync.Mutex
 	revokeFuncs []func(keyID string)
+	// createMu serialises the quota check and the write of key creates on
+	// this node (CreateHandler).
+	createMu sync.Mutex
 }
 
 // OpenKeys opens the key bucket. adminToken, when not empty, is accepted as
@@ -134,6 +138,17 @@ func (k *Keys) Valid(p Principal) bool {
 	return ok && (sk.ExpiresAt == nil || k.now().Before(*sk.ExpiresAt))
 }
 
+// ExpiresAt returns when the key id expires; ok is false for a key without
+// expiry, the static admin token and unknown keys. Streams use it to close
+// themselves when their key expires (like revocation, within a second).
+func (k *Keys) ExpiresAt(id string) (t time.Time, ok bool) {
+	sk, found := k.coll.Get(id)
+	if !found || sk.ExpiresAt == nil {
+		return time.Time{}, false
+	}
+	return *sk.ExpiresAt, true
+}
+
 // NewKey is a request to create a key.
 type NewKey struct {
 	Name      string
@@ -208,6 +223,23 @@ func (k *Keys) List(owner string) []proto.APIKey {
 // every node.
 func (k *Keys) Revoke(ctx context.Context, id string) error {
 	return k.coll.Delete(ctx, id)
+}
+
+// keyQuota refuses one more key for owner when it has limit keys. The
+// count is the node's mirror of the key bucket, which a create on this node
+// updates before it returns; creates on different nodes at the same moment
+// may exceed the limit by one per node (docs/api.md).
+func (k *Keys) keyQuota(owner string, limit int) error {
+	n := 0
+	for _, sk := range k.coll.List() {
+		if sk.Owner == owner {
+			n++
+		}
+	}
+	if n >= limit {
+		return httpapi.QuotaExceeded(fmt.Sprintf("Owner %q", owner), limit, "API keys", "limits.keys_per_tenant")
+	}
+	return nil
 }
 
 // Count returns the number of stored keys.

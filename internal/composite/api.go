@@ -2,7 +2,9 @@ package composite
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/evtctl/evtctl/internal/auth"
@@ -25,6 +27,32 @@ func (s *Service) Routes() []server.Route {
 }
 
 func (s *Service) maxBody() int64 { return s.cfg.Server.MaxBodyBytes }
+
+// ruleQuotaMu serialises the quota check and the write of rule creates (and
+// moves to another owner) in this process, so two at once cannot both take
+// an owner's last slot. Creates on different nodes at the same moment may
+// exceed limits.rules_per_tenant by one per node (docs/api.md).
+var ruleQuotaMu sync.Mutex
+
+// ruleQuota refuses one more rule for owner when it has
+// limits.rules_per_tenant; the count is the node's mirror of the rules
+// bucket, which a create on this node updates before it returns.
+func (s *Service) ruleQuota(owner string) error {
+	limit := s.cfg.Limits.RulesPerTenant
+	if limit <= 0 {
+		return nil
+	}
+	n := 0
+	for _, r := range s.rules.List() {
+		if r.Owner == owner {
+			n++
+		}
+	}
+	if n >= limit {
+		return httpapi.QuotaExceeded(fmt.Sprintf("Owner %q", owner), limit, "composite rules", "limits.rules_per_tenant")
+	}
+	return nil
+}
 
 func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
 	p, _ := auth.From(r.Context())
@@ -49,6 +77,11 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := time.Now().UTC()
 	rule.CreatedAt, rule.UpdatedAt, rule.CountingSince = now, now, now
+	ruleQuotaMu.Lock()
+	defer ruleQuotaMu.Unlock()
+	if err := s.ruleQuota(rule.Owner); err != nil {
+		return err
+	}
 	if err := s.rules.Create(r.Context(), rule.ID, rule); err != nil {
 		if errors.Is(err, store.ErrExists) {
 			return httpapi.Errorf(http.StatusConflict, proto.CodeConflict, "A rule with id %q already exists.", rule.ID)
@@ -116,6 +149,14 @@ func (s *Service) patch(w http.ResponseWriter, r *http.Request) error {
 	}
 	if !p.CanSee(rule.Owner) {
 		return httpapi.Errorf(http.StatusForbidden, proto.CodeForbidden, "Only an admin key may move rules to another owner.")
+	}
+	if rule.Owner != before.Owner {
+		// Moving a rule to another tenant counts there like a create.
+		ruleQuotaMu.Lock()
+		defer ruleQuotaMu.Unlock()
+		if err := s.ruleQuota(rule.Owner); err != nil {
+			return err
+		}
 	}
 	rule.UpdatedAt = time.Now().UTC()
 	if !sameWindows(before, rule) { // the engine drops the open windows (PutRule)

@@ -86,11 +86,18 @@ type SSE struct {
 // Limits protect the node and share it fairly.
 type Limits struct {
 	SSEPerUser     int     `yaml:"sse_per_user" doc:"Concurrent SSE streams per owner across all nodes; the next one gets 429."`
+	WSPerUser      int     `yaml:"ws_per_user" doc:"Concurrent WebSocket streams per owner across all nodes (composite and endpoint WebSockets; an endpoint's socket counts for the endpoint's owner); the next one gets 429."`
 	MaxConnections int     `yaml:"max_connections" doc:"Concurrent streams on this node; the next one gets 503; 0 = unlimited."`
 	ConnectRate    float64 `yaml:"connect_rate" doc:"New stream connections per second on this node; beyond it 503; 0 = unlimited."`
 	ConnectBurst   int     `yaml:"connect_burst" doc:"Burst of new stream connections allowed above connect_rate."`
 	QueueMessages  int     `yaml:"queue_messages" doc:"Per-connection queue in messages; a consumer past it is disconnected (slow consumer)."`
 	QueueBytes     int64   `yaml:"queue_bytes" doc:"Per-connection queue in bytes; a consumer past it is disconnected (slow consumer). Queued frames are shared between connections, so this bounds lag, not memory per connection."`
+	// Per-tenant resource quotas: a create past one answers 409
+	// quota_exceeded (see docs/api.md).
+	EndpointsPerTenant int `yaml:"endpoints_per_tenant" doc:"Endpoints one owner may have; creating one more answers 409 quota_exceeded; 0 = unlimited."`
+	FiltersPerEndpoint int `yaml:"filters_per_endpoint" doc:"Event filters one endpoint may have; creating one more answers 409 quota_exceeded; 0 = unlimited."`
+	RulesPerTenant     int `yaml:"rules_per_tenant" doc:"Composite rules one owner may have; creating one more answers 409 quota_exceeded; 0 = unlimited."`
+	KeysPerTenant      int `yaml:"keys_per_tenant" doc:"API keys one owner may have; creating one more answers 409 quota_exceeded; 0 = unlimited."`
 }
 
 // Webhooks is webhook delivery (§6).
@@ -148,11 +155,17 @@ func Default() *Config {
 		},
 		Limits: Limits{
 			SSEPerUser:     10,
+			WSPerUser:      100,
 			MaxConnections: 18000,
 			ConnectRate:    2000,
 			ConnectBurst:   2000,
 			QueueMessages:  8192,
 			QueueBytes:     16 << 20,
+
+			EndpointsPerTenant: 100,
+			FiltersPerEndpoint: 50,
+			RulesPerTenant:     100,
+			KeysPerTenant:      100,
 		},
 		Webhooks: Webhooks{
 			Timeout: 10 * time.Second,

@@ -130,6 +130,11 @@ func validate(cfg *Config) []Problem {
 	c.atLeast("limits.connect_burst", int64(lim.ConnectBurst), 1)
 	c.atLeast("limits.queue_messages", int64(lim.QueueMessages), 1)
 	c.atLeast("limits.queue_bytes", lim.QueueBytes, 1)
+	c.atLeast("limits.ws_per_user", int64(lim.WSPerUser), 1)
+	c.atLeast("limits.endpoints_per_tenant", int64(lim.EndpointsPerTenant), 0)
+	c.atLeast("limits.filters_per_endpoint", int64(lim.FiltersPerEndpoint), 0)
+	c.atLeast("limits.rules_per_tenant", int64(lim.RulesPerTenant), 0)
+	c.atLeast("limits.keys_per_tenant", int64(lim.KeysPerTenant), 0)
 
 	wh := cfg.Webhooks
 	for i, cidr := range wh.AllowCIDRs {

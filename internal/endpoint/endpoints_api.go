@@ -93,6 +93,11 @@ func (s *Service) createEndpoint(w http.ResponseWriter, r *http.Request) error {
 	if err := pr.err(); err != nil {
 		return err
 	}
+	s.createMu.Lock()
+	defer s.createMu.Unlock()
+	if err := s.endpointQuota(ep.Owner); err != nil {
+		return err
+	}
 	if err := s.st.EndpointSet.Create(r.Context(), ep.ID, ep); err != nil {
 		return err
 	}

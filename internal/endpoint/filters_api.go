@@ -80,6 +80,11 @@ func (s *Service) createFilter(w http.ResponseWriter, r *http.Request) error {
 	if err := s.applyFilter(p, &f, req, true).err(); err != nil {
 		return err
 	}
+	s.createMu.Lock()
+	defer s.createMu.Unlock()
+	if err := s.filterQuota(f.EndpointID); err != nil {
+		return err
+	}
 	if err := s.st.FilterSet.Create(r.Context(), f.ID, f); err != nil {
 		return err
 	}
@@ -136,8 +141,17 @@ func (s *Service) updateFilter(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(w, r, maxBody, &req); err != nil {
 		return err
 	}
+	moved := f.EndpointID
 	if err := s.applyFilter(p, &f, req, false).err(); err != nil {
 		return err
+	}
+	if f.EndpointID != moved {
+		// Moving a filter to another endpoint counts there like a create.
+		s.createMu.Lock()
+		defer s.createMu.Unlock()
+		if err := s.filterQuota(f.EndpointID); err != nil {
+			return err
+		}
 	}
 	f.UpdatedAt = time.Now().UTC()
 	if err := s.st.FilterSet.Put(r.Context(), f.ID, f); err != nil {

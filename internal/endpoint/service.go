@@ -2,8 +2,10 @@ package endpoint
 
 import (
 	"context"
+	"sync"
 	"time"
 
+	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/httpapi"
 	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/pkg/proto"
@@ -13,8 +15,12 @@ import (
 // start, serves the endpoints and event-filters API (CONTRACT §5), and
 // answers the stream and webhook packages' lookups from memory.
 type Service struct {
-	st    *Store
-	grace time.Duration // webhooks.secret_grace
+	st     *Store
+	grace  time.Duration // webhooks.secret_grace
+	limits config.Limits // per-tenant quotas (quota.go)
+	// createMu serialises the quota check and the write of creates on this
+	// node, so that two at once cannot both take the last slot.
+	createMu sync.Mutex
 }
 
 // NewService creates the extension.
@@ -26,6 +32,7 @@ func (s *Service) Name() string { return "endpoints" }
 // Start implements server.Extension.
 func (s *Service) Start(ctx context.Context, d *server.Deps) (err error) {
 	s.grace = d.Config.Webhooks.SecretGrace
+	s.limits = d.Config.Limits
 	s.st, err = Open(ctx, d.Backbone.JS, d.Config.Storage.Replicas)
 	return err
 }

@@ -25,6 +25,7 @@ const (
 	ReasonClientGone      = "client_closed"
 	ReasonShutdown        = "shutdown"
 	ReasonKeyRevoked      = "key_revoked"
+	ReasonKeyExpired      = "key_expired"
 	ReasonEndpointRemoved = "endpoint_removed"
 	ReasonIdle            = "idle_timeout"
 )
@@ -48,12 +49,16 @@ func (t Transport) finalFrame(reason string) []byte {
 		return nil
 	}
 	switch reason {
-	case ReasonSlowConsumer:
+	case ReasonSlowConsumer, ReasonWriteTimeout:
+		// A write that timed out is a slow consumer too: its kernel
+		// buffers filled before its queue did.
 		return WSClose(4008, "slow consumer: resume with ?after=")
 	case ReasonShutdown:
 		return WSClose(1001, "server shutting down")
 	case ReasonKeyRevoked:
 		return WSClose(1008, "API key revoked")
+	case ReasonKeyExpired:
+		return WSClose(1008, "API key expired")
 	case ReasonEndpointRemoved:
 		return WSClose(1008, "endpoint deleted or disabled")
 	case ReasonIdle:

@@ -254,3 +254,109 @@ func TestLastSeqMovesBeforeRegistrationsResume(t *testing.T) {
 		t.Fatalf("LastSeq during the dispatch of 7 = %d, want 7", seen)
 	}
 }
+
+// wsFrames parses the server frames in b: opcode and payload of each, and
+// whether b ends in the middle of a frame.
+func wsFrames(b []byte) (ops []byte, payloads [][]byte, cut bool) {
+	for len(b) > 0 {
+		if len(b) < 2 {
+			return ops, payloads, true
+		}
+		op, size, h := b[0]&0x0f, int(b[1]&0x7f), 2
+		switch size {
+		case 126:
+			if len(b) < 4 {
+				return ops, payloads, true
+			}
+			size, h = int(binary.BigEndian.Uint16(b[2:])), 4
+		case 127:
+			if len(b) < 10 {
+				return ops, payloads, true
+			}
+			size, h = int(binary.BigEndian.Uint64(b[2:])), 10
+		}
+		if len(b) < h+size {
+			return ops, payloads, true
+		}
+		ops, payloads = append(ops, op), append(payloads, b[h:h+size])
+		b = b[h+size:]
+	}
+	return ops, payloads, false
+}
+
+// Close cuts a write stuck on a client that does not read: the backlog,
+// including the rest of the batch being written, is dropped, but the frame
+// the write was in the middle of is finished before the close frame, so
+// the client can parse up to the close code.
+func TestCloseFinishesTheFrameInFlight(t *testing.T) {
+	h := testHub(roomy)
+	srv, cli := net.Pipe()
+	t.Cleanup(func() { srv.Close(); cli.Close() })
+	s := h.Register(srv, Subscription{Transport: WSComposite, Owner: "acme"}, true, nil)
+	big := func(seq uint64) store.Record {
+		r := composite(seq)
+		r.Data = bytes.Repeat([]byte{'a' + byte(seq)}, 50_000)
+		return r
+	}
+	for seq := uint64(1); seq <= 3; seq++ {
+		h.Dispatch(big(seq)) // held while "replaying"
+	}
+	s.EndReplay() // the three frames leave in one batch
+	head := make([]byte, 100)
+	_ = cli.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(cli, head); err != nil {
+		t.Fatal(err)
+	}
+	s.Close(ReasonKeyRevoked)
+	rest, err := io.ReadAll(cli) // until the server closes
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, payloads, cut := wsFrames(append(head, rest...))
+	if cut || len(ops) != 2 || ops[0] != opText || ops[1] != opClose {
+		t.Fatalf("frames %v (cut %v), want the first text frame whole, then close", ops, cut)
+	}
+	if !bytes.Equal(payloads[0], big(1).Data) {
+		t.Fatal("the frame in flight was not finished intact")
+	}
+	if code := binary.BigEndian.Uint16(payloads[1]); code != 1008 || string(payloads[1][2:]) != "API key revoked" {
+		t.Fatalf("close %d %q", code, payloads[1][2:])
+	}
+	<-s.Done()
+}
+
+// A write cut short right between two frames sends no partial rest.
+func TestUnfinished(t *testing.T) {
+	a, b, c := []byte("aaaa"), []byte("bb"), []byte("cccccc")
+	for _, tc := range []struct {
+		n    int64
+		want string
+	}{
+		{0, ""}, {1, "aaa"}, {4, ""}, {5, "b"}, {6, ""}, {7, "ccccc"}, {12, ""},
+	} {
+		bufs := net.Buffers{a, b, c}
+		var w bytes.Buffer
+		lim := &limitedWriter{w: &w, n: tc.n}
+		n, _ := bufs.WriteTo(lim)
+		if got := string(unfinished([]int{4, 2, 6}, n, bufs)); got != tc.want {
+			t.Errorf("after %d bytes: rest %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}
+
+// limitedWriter accepts n bytes, then fails.
+type limitedWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	if int64(len(p)) > l.n {
+		k := int(l.n)
+		l.n = 0
+		_, _ = l.w.Write(p[:k])
+		return k, io.ErrShortWrite
+	}
+	l.n -= int64(len(p))
+	return l.w.Write(p)
+}

@@ -203,13 +203,28 @@ func (s *Session) EndReplay() {
 	}
 }
 
-// Close ends the session for reason. The backlog is dropped; the final
-// frame of the transport (a WebSocket close frame) is still attempted for
-// up to a second. Close never blocks.
+// Close ends the session for reason. The backlog is dropped and a write in
+// progress is cut short; the transport's final frame (a WebSocket close
+// frame) is then still attempted, after the rest of the frame the cut write
+// was in the middle of, for up to closeGrace. Close never blocks.
 func (s *Session) Close(reason string) {
+	s.closeWith(reason, s.sub.Transport.finalFrame(reason))
+}
+
+// CloseWithFrame ends the session after writing frame (e.g. the echo of a
+// client's WebSocket close frame).
+func (s *Session) CloseWithFrame(reason string, frame []byte) {
+	s.closeWith(reason, frame)
+}
+
+// aLongTimeAgo is a write deadline in the past: it makes a write in
+// progress return at once with what it wrote so far.
+var aLongTimeAgo = time.Unix(1, 0)
+
+func (s *Session) closeWith(reason string, final []byte) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closing {
-		s.mu.Unlock()
 		return
 	}
 	s.closing = true
@@ -218,42 +233,25 @@ func (s *Session) Close(reason string) {
 	s.queue = s.queue[:0]
 	s.queueBytes = 0
 	s.pending = nil
-	if final := s.sub.Transport.finalFrame(reason); final != nil {
+	if final != nil {
 		s.queue = append(s.queue, final)
+		s.queueBytes = int64(len(final))
 	}
-	start := !s.writing
-	s.writing = true
-	s.mu.Unlock()
-	// Bound a write that may be in progress on a stalled client.
-	_ = s.conn.SetWriteDeadline(time.Now().Add(closeGrace))
-	if start {
-		go s.writeLoop()
-	}
-}
-
-// CloseWithFrame ends the session after writing frame (e.g. the echo of a
-// client's WebSocket close frame).
-func (s *Session) CloseWithFrame(reason string, frame []byte) {
-	s.mu.Lock()
-	if s.closing {
-		s.mu.Unlock()
+	if s.writing {
+		// Cut the write in progress short: a slow consumer's writer is
+		// stuck on a full socket, and what it was writing belongs to the
+		// dropped backlog anyway. Done under mu, so it cannot land after
+		// the writer, which reads closing under mu, set the final frame's
+		// deadline.
+		_ = s.conn.SetWriteDeadline(aLongTimeAgo)
 		return
 	}
-	s.closing = true
-	s.reason = reason
-	clear(s.queue)
-	s.queue = append(s.queue[:0], frame)
-	s.queueBytes = int64(len(frame))
-	start := !s.writing
 	s.writing = true
-	s.mu.Unlock()
-	_ = s.conn.SetWriteDeadline(time.Now().Add(closeGrace))
-	if start {
-		go s.writeLoop()
-	}
+	go s.writeLoop()
 }
 
 func (s *Session) writeLoop() {
+	var lens []int // of the frames of the current batch, reused
 	for {
 		s.mu.Lock()
 		if len(s.queue) == 0 {
@@ -265,46 +263,129 @@ func (s *Session) writeLoop() {
 			}
 			return
 		}
+		if s.closing {
+			// Close replaced the backlog with the final frame.
+			final := s.takeQueueLocked()
+			s.mu.Unlock()
+			s.writeFinal(nil, final)
+			s.endWriter()
+			return
+		}
 		batch := s.queue
 		s.queue, s.spare = s.spare[:0], nil
 		s.queueBytes = 0
-		closing := s.closing
 		s.mu.Unlock()
 
-		timeout := s.limits.WriteTimeout
-		if closing {
-			timeout = closeGrace
+		_ = s.conn.SetWriteDeadline(time.Now().Add(s.limits.WriteTimeout))
+		// A Close from here on cuts the write below short (it moves the
+		// deadline after this one); a Close that came earlier is seen now.
+		s.mu.Lock()
+		cut := s.closing
+		s.mu.Unlock()
+		lens = lens[:0]
+		for _, f := range batch {
+			lens = append(lens, len(f))
 		}
-		_ = s.conn.SetWriteDeadline(time.Now().Add(timeout))
 		bufs := net.Buffers(batch)
-		_, err := bufs.WriteTo(s.conn)
+		var n int64
+		var err error
+		if cut {
+			err = os.ErrDeadlineExceeded // nothing written
+		} else {
+			n, err = bufs.WriteTo(s.conn)
+		}
+		var rest []byte
+		if err != nil {
+			rest = unfinished(lens, n, bufs)
+		}
 		clear(batch)
 
 		s.mu.Lock()
 		if s.spare == nil {
 			s.spare = batch[:0]
 		}
-		if err != nil {
-			if !s.closing {
-				s.closing = true
-				s.reason = ReasonWriteError
-				if errors.Is(err, os.ErrDeadlineExceeded) {
-					s.reason = ReasonWriteTimeout
-				}
+		if err == nil {
+			s.mu.Unlock()
+			select {
+			case s.drained <- struct{}{}:
+			default:
 			}
+			continue
+		}
+		// A write that timed out (or was cut short by Close) leaves a
+		// socket that may still take the final frame once the client
+		// reads; any other error leaves none.
+		timedOut := errors.Is(err, os.ErrDeadlineExceeded)
+		if !s.closing {
+			s.closing = true
+			s.reason = ReasonWriteError
 			clear(s.queue)
 			s.queue = s.queue[:0]
-			s.writing = false
-			s.mu.Unlock()
-			s.finish()
-			return
+			if timedOut {
+				s.reason = ReasonWriteTimeout
+				if f := s.sub.Transport.finalFrame(ReasonWriteTimeout); f != nil {
+					s.queue = append(s.queue, f)
+				}
+			}
 		}
+		final := s.takeQueueLocked()
 		s.mu.Unlock()
-		select {
-		case s.drained <- struct{}{}:
-		default:
+		if timedOut {
+			s.writeFinal(rest, final)
 		}
+		s.endWriter()
+		return
 	}
+}
+
+// takeQueueLocked empties the queue and returns what it held.
+func (s *Session) takeQueueLocked() [][]byte {
+	q := s.queue
+	s.queue, s.queueBytes = nil, 0
+	return q
+}
+
+// unfinished returns the unwritten rest of the frame a write stopped in the
+// middle of, or nil when it stopped between two frames. lens are the
+// lengths of the frames given to the write, n what it wrote, rem what
+// net.Buffers.WriteTo left unwritten (its first element is the rest of a
+// frame it wrote in part).
+func unfinished(lens []int, n int64, rem net.Buffers) []byte {
+	for _, l := range lens {
+		if n < int64(l) {
+			if n == 0 || len(rem) == 0 {
+				return nil
+			}
+			return rem[0]
+		}
+		n -= int64(l)
+	}
+	return nil
+}
+
+// writeFinal writes the final frame of a closing session for up to
+// closeGrace, preceded by rest, the end of a frame cut in the middle, so
+// that the client can parse up to the final frame. A session with no final
+// frame (SSE) writes nothing: a client drops an unfinished SSE event.
+func (s *Session) writeFinal(rest []byte, final [][]byte) {
+	if len(final) == 0 {
+		return
+	}
+	bufs := make(net.Buffers, 0, 1+len(final))
+	if len(rest) > 0 {
+		bufs = append(bufs, rest)
+	}
+	bufs = append(bufs, final...)
+	_ = s.conn.SetWriteDeadline(time.Now().Add(closeGrace))
+	_, _ = bufs.WriteTo(s.conn)
+}
+
+// endWriter ends the writer of a closing session and the session.
+func (s *Session) endWriter() {
+	s.mu.Lock()
+	s.writing = false
+	s.mu.Unlock()
+	s.finish()
 }
 
 // finish closes the connection and unregisters the session, once.

@@ -39,7 +39,7 @@ func (s *Server) routes() []Route {
 		{Method: "GET", Pattern: "/api/v1/composite-events", Scopes: []string{proto.ScopeEventsRead}, Summary: "List composite events.", Handler: s.query.Composites()},
 		{Method: "GET", Pattern: "/api/v1/composite-events/{id}", Scopes: []string{proto.ScopeEventsRead}, Summary: "Get one composite event.", Handler: s.query.Composite()},
 
-		{Method: "POST", Pattern: "/api/v1/keys", Scopes: admin, Summary: "Create an API key (the token is shown once).", Handler: s.keys.CreateHandler(s.cfg.Server.MaxBodyBytes)},
+		{Method: "POST", Pattern: "/api/v1/keys", Scopes: admin, Summary: "Create an API key (the token is shown once).", Handler: s.keys.CreateHandler(s.cfg.Server.MaxBodyBytes, s.cfg.Limits.KeysPerTenant)},
 		{Method: "GET", Pattern: "/api/v1/keys", Scopes: admin, Summary: "List API keys.", Handler: s.keys.ListHandler()},
 		{Method: "GET", Pattern: "/api/v1/keys/{id}", Scopes: admin, Summary: "Get an API key.", Handler: s.keys.GetHandler()},
 		{Method: "DELETE", Pattern: "/api/v1/keys/{id}", Scopes: admin, Summary: "Revoke an API key; its streams close within a second.", Handler: s.keys.RevokeHandler()},

@@ -3,30 +3,34 @@ package stream
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 
 	"golang.org/x/time/rate"
 
 	"github.com/evtctl/evtctl/internal/httpapi"
+	"github.com/evtctl/evtctl/internal/hub"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
 // Admission decides whether a new stream connection may open: the
 // node-wide connection cap and connection rate (503, protecting the node)
-// and the per-owner SSE cap across the cluster (429, a user's quota).
+// and the per-owner SSE and WebSocket caps across the cluster (429, a
+// user's quota).
 type Admission struct {
 	maxConns int
 	rate     *rate.Limiter
-	quota    *Quota
+	sse, ws  *Quota
 	mu       sync.Mutex
 	open     int
 }
 
 // NewAdmission creates the admission control. Zero values disable the
-// node-wide limits; quota enforces the per-owner SSE limit.
-func NewAdmission(maxConns int, perSecond float64, burst int, quota *Quota) *Admission {
-	a := &Admission{maxConns: maxConns, quota: quota}
+// node-wide limits; sse and ws (either may be nil) enforce the per-owner
+// limits of limits.sse_per_user and limits.ws_per_user.
+func NewAdmission(maxConns int, perSecond float64, burst int, sse, ws *Quota) *Admission {
+	a := &Admission{maxConns: maxConns, sse: sse, ws: ws}
 	if perSecond > 0 {
 		if burst < 1 {
 			burst = 1
@@ -36,9 +40,9 @@ func NewAdmission(maxConns int, perSecond float64, burst int, quota *Quota) *Adm
 	return a
 }
 
-// Admit reserves a slot; release must be called when the stream ends.
-// sseOwner is the owner whose SSE quota applies ("" for WebSocket).
-func (a *Admission) Admit(ctx context.Context, sseOwner string) (release func(), err *httpapi.Error) {
+// Admit reserves a slot for a stream of transport t whose quota is owner's;
+// release must be called when the stream ends.
+func (a *Admission) Admit(ctx context.Context, t hub.Transport, owner string) (release func(), err *httpapi.Error) {
 	if a.rate != nil && !a.rate.Allow() {
 		return nil, &httpapi.Error{Status: http.StatusServiceUnavailable, Code: proto.CodeOverloaded, RetryAfter: 1,
 			Message: "Too many new stream connections on this node right now; retry shortly."}
@@ -56,14 +60,18 @@ func (a *Admission) Admit(ctx context.Context, sseOwner string) (release func(),
 		a.open--
 		a.mu.Unlock()
 	}
+	q, full := a.sse, "This user already has the maximum number of concurrent SSE streams open; close one first."
+	if t.IsWebSocket() {
+		q = a.ws
+		full = fmt.Sprintf("This user already has the maximum number of concurrent WebSocket streams open (%d, limits.ws_per_user); close one first.", a.ws.Limit())
+	}
 	releaseQuota := func() {}
-	if sseOwner != "" && a.quota != nil {
-		r, qerr := a.quota.Acquire(ctx, sseOwner)
+	if owner != "" && q != nil {
+		r, qerr := q.Acquire(ctx, owner)
 		if qerr != nil {
 			releaseNode()
 			if errors.Is(qerr, ErrQuotaExceeded) {
-				return nil, &httpapi.Error{Status: http.StatusTooManyRequests, Code: proto.CodeTooManyStreams, RetryAfter: 3,
-					Message: "This user already has the maximum number of concurrent SSE streams open; close one first."}
+				return nil, &httpapi.Error{Status: http.StatusTooManyRequests, Code: proto.CodeTooManyStreams, RetryAfter: 3, Message: full}
 			}
 			return nil, &httpapi.Error{Status: http.StatusServiceUnavailable, Code: proto.CodeUnavailable, RetryAfter: 1,
 				Message: "The stream quota could not be checked (storage unavailable); retry shortly."}

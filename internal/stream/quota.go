@@ -13,11 +13,23 @@ import (
 	"github.com/evtctl/evtctl/internal/store"
 )
 
-// QuotaBucket is the KV bucket of per-owner SSE stream counts.
+// QuotaBucket is the KV bucket of per-owner stream counts (SSE and
+// WebSocket, told apart by their keys' prefix, see QuotaKind). Its name
+// predates the WebSocket counts.
 const QuotaBucket = "evtctl_sse_streams"
 
-// Quota enforces the per-owner SSE stream limit across every node sharing
-// the JetStream backbone (CONTRACT §4: "across all nodes").
+// QuotaKind is what a Quota counts; it prefixes the owners' keys in
+// QuotaBucket.
+type QuotaKind string
+
+// The kinds of stream quotas.
+const (
+	QuotaSSE QuotaKind = "o_" // limits.sse_per_user
+	QuotaWS  QuotaKind = "w_" // limits.ws_per_user
+)
+
+// Quota enforces a per-owner stream limit (SSE or WebSocket) across every
+// node sharing the JetStream backbone (CONTRACT §4: "across all nodes").
 //
 // Each owner has one KV entry holding, per node, that node's open streams
 // and when it last confirmed them. Nodes change the entry with
@@ -27,6 +39,7 @@ const QuotaBucket = "evtctl_sse_streams"
 // stops counting once its confirmation is older than ttl.
 type Quota struct {
 	kv     jetstream.KeyValue
+	kind   QuotaKind
 	limit  int
 	node   string
 	ttl    time.Duration
@@ -45,8 +58,9 @@ type nodeCount struct {
 	At int64 `json:"at"` // unix ms of the last confirmation
 }
 
-// OpenQuota opens the bucket. node must be unique per running process.
-func OpenQuota(ctx context.Context, js jetstream.JetStream, replicas, limit int, node string, ttl time.Duration) (*Quota, error) {
+// OpenQuota opens the bucket for one kind of stream. node must be unique
+// per running process.
+func OpenQuota(ctx context.Context, js jetstream.JetStream, kind QuotaKind, replicas, limit int, node string, ttl time.Duration) (*Quota, error) {
 	if replicas < 1 {
 		replicas = 1
 	}
@@ -54,16 +68,21 @@ func OpenQuota(ctx context.Context, js jetstream.JetStream, replicas, limit int,
 	if err != nil {
 		return nil, err
 	}
-	return &Quota{kv: kv, limit: limit, node: node, ttl: ttl, now: time.Now, counts: map[string]int{}, locks: map[string]*sync.Mutex{}}, nil
+	return &Quota{kv: kv, kind: kind, limit: limit, node: node, ttl: ttl, now: time.Now, counts: map[string]int{}, locks: map[string]*sync.Mutex{}}, nil
 }
 
 var keyEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // key maps any owner string to a valid KV key.
-func key(owner string) string { return "o_" + keyEncoding.EncodeToString([]byte(owner)) }
+func (q *Quota) key(owner string) string {
+	return string(q.kind) + keyEncoding.EncodeToString([]byte(owner))
+}
+
+// Limit is the number of streams an owner may hold.
+func (q *Quota) Limit() int { return q.limit }
 
 // ErrQuotaExceeded is returned by Acquire when the owner is at the limit.
-var ErrQuotaExceeded = errors.New("sse stream limit reached")
+var ErrQuotaExceeded = errors.New("stream limit reached")
 
 // Acquire takes one slot of owner's quota; the returned release gives it
 // back (once).
@@ -154,7 +173,7 @@ func (q *Quota) update(ctx context.Context, owner string, change func(*quotaEntr
 	l := q.ownerLock(owner)
 	l.Lock()
 	defer l.Unlock()
-	k := key(owner)
+	k := q.key(owner)
 	for {
 		var e quotaEntry
 		var rev uint64

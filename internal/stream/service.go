@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -49,7 +50,8 @@ type Service struct {
 	keys     *auth.Keys
 	hub      *hub.Hub
 	admit    *Admission
-	quota    *Quota
+	quota    *Quota // SSE streams per owner
+	wsQuota  *Quota // WebSocket streams per owner
 	upgrader websocket.Upgrader
 
 	stopFollow func()
@@ -82,11 +84,16 @@ func (s *Service) Start(ctx context.Context, d *server.Deps) (err error) {
 		Transform:    redactor(d.Config.Redact.Fields),
 		Metrics:      d.Metrics,
 	})
-	s.quota, err = OpenQuota(ctx, d.Backbone.JS, d.Config.Storage.Replicas, d.Config.Limits.SSEPerUser, d.Config.Server.Name+"-"+auth.NewID(8), quotaTTL)
+	node := d.Config.Server.Name + "-" + auth.NewID(8)
+	s.quota, err = OpenQuota(ctx, d.Backbone.JS, QuotaSSE, d.Config.Storage.Replicas, d.Config.Limits.SSEPerUser, node, quotaTTL)
 	if err != nil {
 		return err
 	}
-	s.admit = NewAdmission(d.Config.Limits.MaxConnections, d.Config.Limits.ConnectRate, d.Config.Limits.ConnectBurst, s.quota)
+	s.wsQuota, err = OpenQuota(ctx, d.Backbone.JS, QuotaWS, d.Config.Storage.Replicas, d.Config.Limits.WSPerUser, node, quotaTTL)
+	if err != nil {
+		return err
+	}
+	s.admit = NewAdmission(d.Config.Limits.MaxConnections, d.Config.Limits.ConnectRate, d.Config.Limits.ConnectBurst, s.quota, s.wsQuota)
 	s.upgrader = websocket.Upgrader{
 		// Small read buffers: clients send nothing but control frames. The
 		// write side never uses gorilla's buffer (see hub.wsFrame).
@@ -122,7 +129,7 @@ func (s *Service) Start(ctx context.Context, d *server.Deps) (err error) {
 	}
 	tctx, cancel := context.WithCancel(context.Background())
 	s.stopTick = cancel
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go func() {
 		defer s.wg.Done()
 		s.hub.Run(tctx)
@@ -130,6 +137,10 @@ func (s *Service) Start(ctx context.Context, d *server.Deps) (err error) {
 	go func() {
 		defer s.wg.Done()
 		s.quota.Run(tctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.wsQuota.Run(tctx)
 	}()
 	return nil
 }
@@ -177,7 +188,26 @@ func (s *Service) Routes() []server.Route {
 // after its cursor when it resumes, or else whatever the hub dispatched
 // between the request's arrival (mark) and the registration.
 func (s *Service) start(conn net.Conn, sub hub.Subscription, opening [][]byte, resume bool, after, mark uint64, filters []string, keep func(store.Record) bool, frame func(store.Record) []byte, release func()) *hub.Session {
+	expires, hasExpiry := time.Time{}, false
+	if sub.KeyID != "" {
+		expires, hasExpiry = s.keys.ExpiresAt(sub.KeyID)
+	}
+	var expiry atomic.Pointer[time.Timer]
+	if hasExpiry {
+		inner := release
+		release = func() {
+			if t := expiry.Load(); t != nil {
+				t.Stop()
+			}
+			if inner != nil {
+				inner()
+			}
+		}
+	}
 	sess := s.hub.Register(conn, sub, true, release)
+	if sub.KeyID != "" {
+		s.watchKey(sess, sub.KeyID, expires, hasExpiry, &expiry)
+	}
 	for _, f := range opening {
 		sess.SendControl(f)
 	}
@@ -190,6 +220,32 @@ func (s *Service) start(conn net.Conn, sub hub.Subscription, opening [][]byte, r
 	}
 	go s.replay(sess, filters, after, keep, frame)
 	return sess
+}
+
+// watchKey closes a session when its key expires (a timer per session of
+// an expiring key: no goroutine, and no later than the timer fires), and
+// at once when the key expired or was revoked between the request's
+// authentication and the session's registration, which the revocation
+// listener (hub.CloseKey) and the timer would otherwise both miss.
+func (s *Service) watchKey(sess *hub.Session, keyID string, expires time.Time, hasExpiry bool, timer *atomic.Pointer[time.Timer]) {
+	if !s.keys.Valid(auth.Principal{KeyID: keyID}) {
+		reason := hub.ReasonKeyRevoked
+		if hasExpiry && !time.Now().Before(expires) {
+			reason = hub.ReasonKeyExpired
+		}
+		sess.Close(reason)
+		return
+	}
+	if !hasExpiry {
+		return
+	}
+	t := time.AfterFunc(time.Until(expires), func() { sess.Close(hub.ReasonKeyExpired) })
+	timer.Store(t)
+	select {
+	case <-sess.Done(): // ended before the timer was stored: release missed it
+		t.Stop()
+	default:
+	}
 }
 
 // replay sends the history after cursor to a session registered in replay

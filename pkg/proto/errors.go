@@ -41,6 +41,7 @@ const (
 	CodeBadRequest           = "bad_request"
 	CodeInvalidCursor        = "invalid_cursor"
 	CodeConflict             = "conflict"
+	CodeQuotaExceeded        = "quota_exceeded"
 	CodeInternal             = "internal"
 	CodeUnavailable          = "unavailable"
 	CodeMethodNotAllowed     = "method_not_allowed"
