@@ -129,5 +129,28 @@ func streamCases() []Case {
 	add("unknown route, 100000 chars", stream(plain, roleRead, "/api/v1/"+long(100000)), codes(400, 404, 414))
 	add("method TRACE", static(Req{Method: "TRACE", Target: "/api/v1/events", Role: roleRead, CLen: -1}), codes(405))
 	add("method of 4100 chars", static(Req{Method: strings.ToUpper(long(4100)), Target: "/api/v1/events", Role: roleRead, CLen: -1}), Want{Codes: []int{400, 405}, Protocol: true})
+
+	// Last, as what it breaks lasts: many short-lived streams from one
+	// ordinary key; each open reads the log, and what it leaves behind
+	// must not exhaust storage for everyone.
+	cs = append(cs, Case{Name: "SSE of an unknown device opened and closed 1000 times, then a query", R: dev("device-globex"), Want: codes(200), Post: burst(1000)})
 	return cs
+}
+
+// burst opens and closes n SSE streams of the reader, then queries: no
+// answer may be a 5xx.
+func burst(n int) func(*env, *Resp) []string {
+	return func(e *env, _ *Resp) []string {
+		r := Req{Method: "GET", Target: "/api/v1/devices/never-seen/analysis/stream", Role: roleRead, CLen: -1, Stream: sse}
+		for i := range n {
+			if a := e.send(r); a.Status == 0 || a.Status >= 500 {
+				return []string{fmt.Sprintf("stream %d of %d: %s", i+1, n, answer(a))}
+			}
+		}
+		a := e.send(Req{Method: "GET", Target: "/api/v1/events?limit=1", Role: roleRead, CLen: -1})
+		if a.Status != 200 {
+			return []string{fmt.Sprintf("query after %d streams: %s", n, answer(a))}
+		}
+		return nil
+	}
 }
