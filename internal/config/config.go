@@ -66,6 +66,7 @@ type Storage struct {
 	Replicas    int           `yaml:"replicas" doc:"JetStream replicas of every stream and bucket: 1, 3 or 5; 0 = automatic: 3 on an external NATS cluster of three or more servers, else 1."`
 	MaxAge      time.Duration `yaml:"max_age" doc:"How long recorded events are kept (resume, query, replay); 0 = forever."`
 	MaxBytes    int64         `yaml:"max_bytes" doc:"Size cap of the event log in bytes, oldest dropped first; -1 = unlimited."`
+	MaxStore    int64         `yaml:"max_store" doc:"Cap in bytes of everything the embedded NATS server stores (events, keys, webhook records); past it ingest answers 507 until room is freed; 0 = 75% of the disk space free at start (NATS's default). Ignored with nats_url."`
 	DedupWindow time.Duration `yaml:"dedup_window" doc:"How long an event id is remembered to acknowledge re-sent events as duplicates; every id of the window is kept in memory (about 75 bytes each)."`
 }
 

@@ -112,6 +112,9 @@ func validate(cfg *Config) []Problem {
 	if st.MaxBytes != -1 && st.MaxBytes < 1 {
 		c.add("storage.max_bytes", "must be -1 (unlimited) or a positive number of bytes, got %d", st.MaxBytes)
 	}
+	if st.MaxStore < 0 {
+		c.add("storage.max_store", "must be 0 (automatic) or a positive number of bytes, got %d", st.MaxStore)
+	}
 	c.positiveDuration("storage.dedup_window", st.DedupWindow)
 
 	c.positiveDuration("ws.keepalive", cfg.WS.Keepalive)

@@ -26,6 +26,9 @@ type Handler struct {
 	Log     *store.Log
 	MaxBody int64
 	Metrics *metrics.Metrics
+	// Full, when set, learns the outcome of every append: a store out of
+	// room is a state /readyz and a metric show (store.FullState).
+	Full *store.FullState
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -108,6 +111,14 @@ func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, fam proto.Famil
 	}
 
 	res, err := h.Log.Append(r.Context(), entries)
+	h.Full.Observe(err)
+	if fe := store.AsFull(err); fe != nil {
+		reuse = false
+		httpapi.LoggerFrom(r.Context()).Warn("ingest refused: storage is full", "family", fam, "events", len(entries), "err", err)
+		return &httpapi.Error{Status: http.StatusInsufficientStorage, Code: proto.CodeStorageFull, RetryAfter: 30,
+			Message: "Storage is full: " + fe.Reason + "; nothing more can be stored until room is freed (retention, a larger storage.max_store or storage.max_bytes, disk space). " +
+				"Retry later; events already stored are recognised as duplicates."}
+	}
 	if err != nil {
 		reuse = false
 		httpapi.LoggerFrom(r.Context()).Warn("ingest not confirmed by storage", "family", fam, "events", len(entries), "err", err)

@@ -24,6 +24,9 @@ type Metrics struct {
 
 	JetStreamUp prometheus.Gauge
 
+	StorageLostMessages *prometheus.GaugeVec // stream: messages lost to damage, not acknowledged yet
+	StorageFull         prometheus.Gauge     // 1 while storage refuses writes for lack of room
+
 	EdgeSourceRestarts *prometheus.CounterVec // edge
 }
 
@@ -66,13 +69,19 @@ func New() *Metrics {
 		JetStreamUp: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "evtctl_jetstream_up", Help: "1 when JetStream answered the last health check, else 0.",
 		}),
+		StorageLostMessages: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "evtctl_storage_lost_messages", Help: "JetStream messages found lost to damaged storage files, by stream, until acknowledged with `evtctl data check --ack`.",
+		}, []string{"stream"}),
+		StorageFull: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "evtctl_storage_full", Help: "1 while storage refuses to store events for lack of room (ingest answers 507), else 0.",
+		}),
 	}
 	r.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.IngestEvents, m.IngestRequests, m.IngestLatency,
 		m.StreamConnections, m.StreamOpened, m.StreamRejected, m.StreamDisconnects, m.StreamMessages, m.QueueOverflows,
-		m.JetStreamUp,
+		m.JetStreamUp, m.StorageLostMessages, m.StorageFull,
 		m.EdgeSourceRestarts,
 	)
 	return m

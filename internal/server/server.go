@@ -70,6 +70,8 @@ type Server struct {
 	// prints it once. It is never logged.
 	Bootstrap *proto.APIKey
 
+	storage storageHealth // lost data, full store (health.go)
+
 	stopHealth   context.CancelFunc
 	wg           sync.WaitGroup
 	shutdownOnce sync.Once
@@ -99,6 +101,7 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		NATSListen:  s.cfg.Storage.NATSListen,
 		LeafListen:  s.cfg.Storage.LeafListen,
 		LeafRemotes: s.cfg.Storage.LeafRemotes,
+		MaxStore:    s.cfg.Storage.MaxStore,
 		Logger:      s.log,
 	})
 	if err != nil {
@@ -130,7 +133,7 @@ func (s *Server) Start(ctx context.Context) (err error) {
 	} else if created {
 		s.Bootstrap = &key
 	}
-	s.ingest = &ingest.Handler{Log: s.events, MaxBody: s.cfg.Server.MaxBodyBytes, Metrics: s.metrics}
+	s.ingest = &ingest.Handler{Log: s.events, MaxBody: s.cfg.Server.MaxBodyBytes, Metrics: s.metrics, Full: s.fullState()}
 	s.query = &query.Handler{Log: s.events}
 	s.metrics.Registry.MustRegister(newLogCollector(s.events))
 
@@ -182,6 +185,7 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		defer s.wg.Done()
 		s.watchHealth(hctx)
 	}()
+	s.wg.Go(func() { s.watchStorage(hctx) })
 	close(s.ready)
 	s.log.Info("evtctl serving", "addr", s.Addr(), "storage", s.storageDesc())
 	return nil
@@ -294,6 +298,12 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.backbone.Healthy(r.Context()); err != nil {
 		httpapi.WriteError(w, httpapi.Errorf(http.StatusServiceUnavailable, proto.CodeUnavailable, "Storage is not available: %v.", err))
+		return
+	}
+	// Lost data or a full store: still 200 (the node serves what it has;
+	// out of rotation it would restore nothing), but said (health.go).
+	if p := s.storageProblems(); p != nil {
+		httpapi.WriteJSON(w, http.StatusOK, map[string]any{"status": "degraded", "storage": p})
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})

@@ -69,6 +69,14 @@ func NewChecker(js jetstream.JetStream, dataDir string) *Checker {
 	return c
 }
 
+// SetJetStream points the checker at a new connection (the gateway
+// rebuilds its connection after NATS closed it for good).
+func (c *Checker) SetJetStream(js jetstream.JetStream) {
+	c.mu.Lock()
+	c.js = js
+	c.mu.Unlock()
+}
+
 // CheckResult is the outcome of one check.
 type CheckResult struct {
 	Streams []StreamReport
@@ -83,7 +91,10 @@ type CheckResult struct {
 // watermarks. The file is rewritten only when a loss is found or at most
 // every saveEvery, so a check every few seconds costs no disk write.
 func (c *Checker) Check(ctx context.Context) (CheckResult, error) {
-	reps, err := CheckStreams(ctx, c.js)
+	c.mu.Lock()
+	js := c.js
+	c.mu.Unlock()
+	reps, err := CheckStreams(ctx, js)
 	if err != nil {
 		return CheckResult{}, err
 	}

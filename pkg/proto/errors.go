@@ -44,5 +44,6 @@ const (
 	CodeQuotaExceeded        = "quota_exceeded"
 	CodeInternal             = "internal"
 	CodeUnavailable          = "unavailable"
+	CodeStorageFull          = "storage_full"
 	CodeMethodNotAllowed     = "method_not_allowed"
 )

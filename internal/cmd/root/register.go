@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	configcmd "github.com/evtctl/evtctl/internal/cmd/config"
+	datacmd "github.com/evtctl/evtctl/internal/cmd/data"
 	"github.com/evtctl/evtctl/internal/cmd/endpoints"
 	"github.com/evtctl/evtctl/internal/cmd/events"
 	"github.com/evtctl/evtctl/internal/cmd/filters"
@@ -21,6 +22,7 @@ import (
 func init() {
 	subcommands = append(subcommands,
 		configcmd.NewCmdConfig,
+		datacmd.NewCmdData,
 		endpoints.NewCmdEndpoints,
 		events.NewCmdEvents,
 		filters.NewCmdFilters,

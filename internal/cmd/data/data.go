@@ -1,0 +1,22 @@
+// Package data implements the `evtctl data` command group: offline work on
+// a gateway's data directory.
+package data
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/evtctl/evtctl/internal/cmd/data/check"
+	"github.com/evtctl/evtctl/internal/cmdutil"
+)
+
+// NewCmdData builds `evtctl data`.
+func NewCmdData(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "data <command>",
+		Short: "Check a gateway's data directory offline",
+		Long: "Work on the data directory of a stopped gateway (evtctl serve --data DIR):\n" +
+			"the embedded NATS JetStream store of events, keys, endpoints and webhook records.",
+	}
+	cmd.AddCommand(check.NewCmdCheck(f, nil))
+	return cmd
+}
