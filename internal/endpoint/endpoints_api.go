@@ -7,6 +7,7 @@ import (
 
 	"github.com/evtctl/evtctl/internal/auth"
 	"github.com/evtctl/evtctl/internal/httpapi"
+	"github.com/evtctl/evtctl/internal/webhook/ssrf"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
@@ -25,6 +26,7 @@ type endpointRequest struct {
 // which only the creating, rotating and /secret responses carry.
 func view(ep proto.Endpoint) proto.Endpoint {
 	ep.Secret = ""
+	ep.URL = ssrf.RedactURL(ep.URL) // credentials stored before they were refused
 	return ep
 }
 
@@ -71,7 +73,7 @@ func (s *Service) createEndpoint(w http.ResponseWriter, r *http.Request) error {
 	case proto.EndpointWebhook:
 		ep.Type = t
 		ep.URL = deref(req.URL)
-		pr.webhookURL(ep.URL)
+		pr.webhookURL(ep.URL, s.ssrf)
 		ep.Secret = NewSecret()
 		if req.Secret != nil {
 			ep.Secret = *req.Secret
@@ -173,7 +175,7 @@ func (s *Service) updateEndpoint(w http.ResponseWriter, r *http.Request) error {
 			pr.add("url", "is only for webhook endpoints")
 		} else {
 			ep.URL = *req.URL
-			pr.webhookURL(ep.URL)
+			pr.webhookURL(ep.URL, s.ssrf)
 		}
 	}
 	if req.Secret != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/httpapi"
 	"github.com/evtctl/evtctl/internal/server"
+	"github.com/evtctl/evtctl/internal/webhook/ssrf"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
@@ -17,6 +18,7 @@ import (
 type Service struct {
 	st     *Store
 	grace  time.Duration // webhooks.secret_grace
+	ssrf   *ssrf.Guard   // webhooks.allow_cidrs, for the webhook URL check
 	limits config.Limits // per-tenant quotas (quota.go)
 	// createMu serialises the quota check and the write of creates on this
 	// node, so that two at once cannot both take the last slot.
@@ -32,6 +34,9 @@ func (s *Service) Name() string { return "endpoints" }
 // Start implements server.Extension.
 func (s *Service) Start(ctx context.Context, d *server.Deps) (err error) {
 	s.grace = d.Config.Webhooks.SecretGrace
+	if s.ssrf, err = ssrf.New(d.Config.Webhooks.AllowCIDRs); err != nil {
+		return err
+	}
 	s.limits = d.Config.Limits
 	s.st, err = Open(ctx, d.Backbone.JS, d.Config.Storage.Replicas)
 	return err

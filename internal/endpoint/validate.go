@@ -3,10 +3,10 @@ package endpoint
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/evtctl/evtctl/internal/httpapi"
+	"github.com/evtctl/evtctl/internal/webhook/ssrf"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
@@ -51,11 +51,15 @@ func (p *problems) name(v string) {
 	}
 }
 
-// webhookURL accepts absolute http(s) URLs with a host. Whether the host
-// may be reached is decided at connect time, after DNS resolution, by the
-// dispatcher's dialer (webhooks.allow_cidrs): checking the name here would
-// be both too early and too weak.
-func (p *problems) webhookURL(v string) {
+// webhookURL accepts absolute http(s) URLs with a host and without
+// credentials, and refuses the hosts that are wrong whatever DNS says: IP
+// literals in a refused range (in every spelling: zoned, IPv4-mapped or
+// -compatible, NAT64, 6to4, Teredo, numeric forms such as 2130706433 or
+// 0x7f.1) and the localhost names, unless webhooks.allow_cidrs (g) allows
+// them. Other names are checked when connecting, on the resolved address,
+// by the dispatcher's dialer (package ssrf): checking them here would be
+// both too early and too weak.
+func (p *problems) webhookURL(v string, g *ssrf.Guard) {
 	if v == "" {
 		p.add("url", "is required for webhook endpoints")
 		return
@@ -64,13 +68,8 @@ func (p *problems) webhookURL(v string) {
 		p.add("url", "must be at most %d bytes", maxURL)
 		return
 	}
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
-		p.add("url", "must be an absolute http:// or https:// URL")
-		return
-	}
-	if u.Fragment != "" {
-		p.add("url", "must not have a #fragment")
+	if reason := g.CheckURL(v); reason != "" {
+		p.add("url", "%s", reason)
 	}
 }
 

@@ -104,8 +104,11 @@ var userAgent = "evtctl-webhooks/" + buildinfo.Version
 func post(ctx context.Context, c *http.Client, target, webhookID, signature string, ts int64, body []byte) result {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return result{err: err}
+		return result{err: unwrapURLError(err)}
 	}
+	// Credentials in the URL are refused since the endpoints API checks
+	// for them; an endpoint stored with some before never sends them.
+	req.URL.User = nil
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", userAgent)
 	req.Header.Set(HeaderID, webhookID)

@@ -435,6 +435,8 @@ func TestRotationWithoutGraceSignsOnce(t *testing.T) {
 	}
 }
 
+// Targets the create-time check refuses are also refused when connecting:
+// these endpoints are stored as an older gateway would have accepted them.
 func TestSSRFTargetsRefused(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -454,7 +456,10 @@ func TestSSRFTargetsRefused(t *testing.T) {
 				cfg.Webhooks.RetrySchedule = nil
 			})
 			rc := newReceiver(t)
-			ep := e.createWebhook(t, c.url(rc))
+			if r := e.Do("POST", "/api/v1/endpoints", servertest.AdminToken, "", map[string]any{"name": "hook", "type": "webhook", "url": c.url(rc)}); r.Status != 400 || !strings.Contains(string(r.Body), `"field":"url"`) {
+				t.Fatalf("create: %d %s", r.Status, r.Body)
+			}
+			ep := e.storeWebhook(t, c.url(rc))
 			e.ingestSound(t, "s", 1)
 			waitFor(t, 30*time.Second, "failed record", func() bool { return len(e.deliveries(t, ep.ID, "&status=failed")) == 1 })
 			d := e.deliveries(t, ep.ID, "")[0]
