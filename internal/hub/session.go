@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"crypto/tls"
 	"errors"
 	"net"
 	"os"
@@ -242,8 +243,13 @@ func (s *Session) closeWith(reason string, final []byte) {
 		// stuck on a full socket, and what it was writing belongs to the
 		// dropped backlog anyway. Done under mu, so it cannot land after
 		// the writer, which reads closing under mu, set the final frame's
-		// deadline.
-		_ = s.conn.SetWriteDeadline(aLongTimeAgo)
+		// deadline. TLS cannot write again after a write timed out, so
+		// there the write in progress gets closeGrace to finish instead.
+		if _, isTLS := s.conn.(*tls.Conn); isTLS {
+			_ = s.conn.SetWriteDeadline(time.Now().Add(closeGrace))
+		} else {
+			_ = s.conn.SetWriteDeadline(aLongTimeAgo)
+		}
 		return
 	}
 	s.writing = true
