@@ -22,7 +22,8 @@ type Metrics struct {
 	StreamMessages    *prometheus.CounterVec // transport
 	QueueOverflows    *prometheus.CounterVec // transport
 
-	JetStreamUp prometheus.Gauge
+	JetStreamUp       prometheus.Gauge
+	StorageReconnects *prometheus.CounterVec // how: resumed|rebuilt
 
 	StorageLostMessages *prometheus.GaugeVec // stream: messages lost to damage, not acknowledged yet
 	StorageFull         prometheus.Gauge     // 1 while storage refuses writes for lack of room
@@ -69,6 +70,10 @@ func New() *Metrics {
 		JetStreamUp: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "evtctl_jetstream_up", Help: "1 when JetStream answered the last health check, else 0.",
 		}),
+		StorageReconnects: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "evtctl_storage_reconnects_total",
+			Help: "Connections to NATS re-established: resumed (NATS reconnected the same connection) or rebuilt (NATS closed it for good, and the gateway rebuilt its storage components on a new one).",
+		}, []string{"how"}),
 		StorageLostMessages: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "evtctl_storage_lost_messages", Help: "JetStream messages found lost to damaged storage files, by stream, until acknowledged with `evtctl data check --ack`.",
 		}, []string{"stream"}),
@@ -81,7 +86,7 @@ func New() *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.IngestEvents, m.IngestRequests, m.IngestLatency,
 		m.StreamConnections, m.StreamOpened, m.StreamRejected, m.StreamDisconnects, m.StreamMessages, m.QueueOverflows,
-		m.JetStreamUp, m.StorageLostMessages, m.StorageFull,
+		m.JetStreamUp, m.StorageReconnects, m.StorageLostMessages, m.StorageFull,
 		m.EdgeSourceRestarts,
 	)
 	return m

@@ -11,7 +11,8 @@ import (
 // store.SourceRestarter), so that a cloud copies an edge within a second
 // or two of it becoming reachable instead of after NATS's retry backoff.
 func (s *Server) watchEdgeSources(ctx context.Context) {
-	r := store.NewSourceRestarter(s.events)
+	var r *store.SourceRestarter
+	var rlog *store.Log
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
@@ -19,6 +20,13 @@ func (s *Server) watchEdgeSources(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		l := s.Log()
+		if l == nil {
+			continue // a rebuild is under way
+		}
+		if l != rlog { // a new generation: a new log handle
+			r, rlog = store.NewSourceRestarter(l), l
 		}
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		restarted, err := r.Check(cctx, s.cfg.Storage.EdgeSources)

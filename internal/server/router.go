@@ -10,12 +10,12 @@ import (
 
 // router builds the HTTP handler from the route table: authentication and
 // scopes per route, JSON 404/405 for everything else, and access logs.
-func (s *Server) router() (http.Handler, error) {
+func (s *Server) router(g *generation) (http.Handler, error) {
 	mux := http.NewServeMux()
-	for _, rt := range s.routes() {
+	for _, rt := range s.routes(g) {
 		h := rt.Handler
 		if !rt.Public {
-			h = s.keys.Require(rt.QueryToken, rt.Scopes...)(h)
+			h = g.keys.Require(rt.QueryToken, rt.Scopes...)(h)
 		}
 		if err := register(mux, rt.Method+" "+rt.Pattern, h); err != nil {
 			return nil, err
@@ -33,7 +33,7 @@ func (s *Server) router() (http.Handler, error) {
 		httpapi.WriteError(w, httpapi.Errorf(http.StatusNotFound, proto.CodeNotFound, "No route for %s %s.", r.Method, r.URL.Path))
 	}
 	mux.HandleFunc("/", fallback)
-	return httpapi.AccessLog(s.log, mux), nil
+	return httpapi.AccessLog(s.log, httpapi.Strict(mux)), nil
 }
 
 func register(mux *http.ServeMux, pattern string, h http.Handler) (err error) {

@@ -13,17 +13,18 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/evtctl/evtctl/internal/auth"
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/httpapi"
-	"github.com/evtctl/evtctl/internal/ingest"
 	"github.com/evtctl/evtctl/internal/metrics"
-	"github.com/evtctl/evtctl/internal/query"
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -48,23 +49,25 @@ type Deps struct {
 	Keys     *auth.Keys
 }
 
+// Builder makes a fresh set of extensions. The server calls it for every
+// generation (generation.go): once at Start, and again each time it
+// rebuilds its storage components on a new NATS connection.
+type Builder func() []Extension
+
 // Server is one gateway node.
 type Server struct {
-	cfg        *config.Config
-	log        *slog.Logger
-	metrics    *metrics.Metrics
-	extensions []Extension
+	cfg     *config.Config
+	log     *slog.Logger
+	metrics *metrics.Metrics
+	build   Builder
 
-	backbone *store.Backbone
-	events   *store.Log
-	keys     *auth.Keys
-	ingest   *ingest.Handler
-	query    *query.Handler
+	// gen is what serves requests; nil while a lost connection is being
+	// replaced (heal.go).
+	gen atomic.Pointer[generation]
 
 	httpSrv  *http.Server
 	listener net.Listener
 	ready    chan struct{}
-	started  []Extension
 
 	// Bootstrap is the admin key created on first start, if any; the caller
 	// prints it once. It is never logged.
@@ -74,16 +77,40 @@ type Server struct {
 
 	stopHealth   context.CancelFunc
 	wg           sync.WaitGroup
+	healWG       sync.WaitGroup // the heal loop, stopped first
 	shutdownOnce sync.Once
 	shutdownErr  error
 }
 
-// New prepares a server; nothing is opened until Start.
-func New(cfg *config.Config, log *slog.Logger, exts ...Extension) *Server {
+// NewWith prepares a server whose extensions build makes; nothing is
+// opened until Start. This is how the gateway is built: after losing its
+// NATS connection for good it rebuilds every extension on a new one.
+func NewWith(cfg *config.Config, log *slog.Logger, build Builder) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Server{cfg: cfg, log: log, metrics: metrics.New(), extensions: exts, ready: make(chan struct{})}
+	if build == nil {
+		build = func() []Extension { return nil }
+	}
+	return &Server{cfg: cfg, log: log, metrics: metrics.New(), build: build, ready: make(chan struct{})}
+}
+
+// New prepares a server with these extension instances (tests and tools
+// that hold on to them). Instances cannot be started twice, so a server
+// made by New that rebuilds after losing its connection serves without
+// them from then on; the gateway itself is built with NewWith.
+func New(cfg *config.Config, log *slog.Logger, exts ...Extension) *Server {
+	used := false
+	return NewWith(cfg, log, func() []Extension {
+		if used {
+			if len(exts) > 0 && log != nil {
+				log.Error("extensions given as instances cannot be rebuilt; serving without them")
+			}
+			return nil
+		}
+		used = true
+		return exts
+	})
 }
 
 // Start opens storage, starts the extensions, binds the listener and serves
@@ -94,7 +121,7 @@ func (s *Server) Start(ctx context.Context) (err error) {
 			s.closeAll(context.Background())
 		}
 	}()
-	s.backbone, err = store.Open(ctx, store.Options{
+	bb, err := store.Open(ctx, store.Options{
 		Name:        s.cfg.Server.Name,
 		DataDir:     s.cfg.Storage.DataDir,
 		NATSURL:     s.cfg.Storage.NATSURL,
@@ -103,59 +130,29 @@ func (s *Server) Start(ctx context.Context) (err error) {
 		LeafRemotes: s.cfg.Storage.LeafRemotes,
 		MaxStore:    s.cfg.Storage.MaxStore,
 		Logger:      s.log,
+		OnReconnect: func() { s.metrics.StorageReconnects.WithLabelValues("resumed").Inc() },
 	})
 	if err != nil {
 		return err
 	}
 	if s.cfg.Storage.Replicas == 0 {
-		s.cfg.Storage.Replicas = s.backbone.AutoReplicas()
+		s.cfg.Storage.Replicas = bb.AutoReplicas()
 		s.log.Info("storage replicas chosen automatically", "replicas", s.cfg.Storage.Replicas)
 	}
-	s.events, err = store.OpenLog(ctx, s.backbone.JS, store.LogOptions{
-		Replicas:    s.cfg.Storage.Replicas,
-		MaxAge:      s.cfg.Storage.MaxAge,
-		MaxBytes:    s.cfg.Storage.MaxBytes,
-		DedupWindow: s.cfg.Storage.DedupWindow,
-		EdgeSources: s.cfg.Storage.EdgeSources,
-		// Nobody else can reach an embedded server without a listener,
-		// and a log copying no edge has no other writer.
-		SoleWriter: s.backbone.Embedded() && s.backbone.ClientURL() == "" && len(s.cfg.Storage.EdgeSources) == 0,
-	})
+	g, err := s.openGeneration(ctx, bb, 1, true)
 	if err != nil {
+		bb.Close()
 		return err
 	}
-	s.keys, err = auth.OpenKeys(ctx, s.backbone.JS, s.cfg.Storage.Replicas, s.cfg.Server.AdminToken)
-	if err != nil {
-		return err
-	}
-	if key, created, err := s.keys.Bootstrap(ctx); err != nil {
-		return fmt.Errorf("create bootstrap admin key: %w", err)
-	} else if created {
-		s.Bootstrap = &key
-	}
-	s.ingest = &ingest.Handler{Log: s.events, MaxBody: s.cfg.Server.MaxBodyBytes, Metrics: s.metrics, Full: s.fullState()}
-	s.query = &query.Handler{Log: s.events}
-	s.metrics.Registry.MustRegister(newLogCollector(s.events))
+	s.gen.Store(g)
 
-	deps := &Deps{Config: s.cfg, Logger: s.log, Metrics: s.metrics, Backbone: s.backbone, Log: s.events, Keys: s.keys}
-	for _, ext := range s.extensions {
-		if err := ext.Start(ctx, deps); err != nil {
-			return fmt.Errorf("start %s: %w", ext.Name(), err)
-		}
-		s.started = append(s.started, ext)
-	}
-
-	handler, err := s.router()
-	if err != nil {
-		return err
-	}
 	s.listener, err = net.Listen("tcp", s.cfg.Server.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Server.Listen, err)
 	}
 	s.listener = &fdLimitListener{Listener: s.listener, log: s.log}
 	s.httpSrv = &http.Server{
-		Handler:           handler,
+		Handler:           s.serveCurrent(),
 		ReadHeaderTimeout: s.cfg.Server.ReadHeaderTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
@@ -174,25 +171,21 @@ func (s *Server) Start(ctx context.Context) (err error) {
 	if len(s.cfg.Storage.EdgeSources) > 0 {
 		s.wg.Go(func() { s.watchEdgeSources(hctx) })
 	}
-	s.wg.Add(2)
-	go func() {
-		defer s.wg.Done()
+	s.wg.Go(func() {
 		if err := s.httpSrv.Serve(s.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("HTTP server stopped", "err", err)
 		}
-	}()
-	go func() {
-		defer s.wg.Done()
-		s.watchHealth(hctx)
-	}()
+	})
+	s.wg.Go(func() { s.watchHealth(hctx) })
 	s.wg.Go(func() { s.watchStorage(hctx) })
+	s.healWG.Go(func() { s.heal(hctx) })
 	close(s.ready)
 	s.log.Info("evtctl serving", "addr", s.Addr(), "storage", s.storageDesc())
 	return nil
 }
 
 func (s *Server) storageDesc() string {
-	if s.backbone.Embedded() {
+	if g := s.gen.Load(); g != nil && g.backbone.Embedded() {
 		return "embedded NATS JetStream in " + s.cfg.Storage.DataDir
 	}
 	return "external NATS JetStream"
@@ -221,14 +214,39 @@ func (s *Server) URL() string {
 // Metrics returns the server's metrics.
 func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
 
-// Log returns the event log (tests and in-process tools).
-func (s *Server) Log() *store.Log { return s.events }
+// Log returns the event log of the current generation (tests and
+// in-process tools), nil while a rebuild is under way.
+func (s *Server) Log() *store.Log {
+	if g := s.gen.Load(); g != nil {
+		return g.events
+	}
+	return nil
+}
 
-// Keys returns the key store.
-func (s *Server) Keys() *auth.Keys { return s.keys }
+// Keys returns the key store of the current generation.
+func (s *Server) Keys() *auth.Keys {
+	if g := s.gen.Load(); g != nil {
+		return g.keys
+	}
+	return nil
+}
 
-// Backbone returns the NATS connection.
-func (s *Server) Backbone() *store.Backbone { return s.backbone }
+// Backbone returns the current NATS connection.
+func (s *Server) Backbone() *store.Backbone {
+	if g := s.gen.Load(); g != nil {
+		return g.backbone
+	}
+	return nil
+}
+
+// Generation counts the storage stacks built: 1 after Start, one more for
+// each rebuild after a lost connection (0 while a rebuild is under way).
+func (s *Server) Generation() int {
+	if g := s.gen.Load(); g != nil {
+		return g.n
+	}
+	return 0
+}
 
 // Shutdown stops accepting connections, lets in-flight requests (ingests)
 // finish, stops the extensions (closing streams cleanly), then closes
@@ -239,37 +257,29 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 func (s *Server) closeAll(ctx context.Context) error {
+	// No rebuild may start or finish while the generation is torn down.
+	if s.stopHealth != nil {
+		s.stopHealth()
+	}
+	s.healWG.Wait()
+	g := s.gen.Load()
 	var err error
 	if s.httpSrv != nil {
 		// Extensions close their streams (hijacked WebSockets and
 		// long-lived SSE responses are not drained by http.Server).
 		done := make(chan error, 1)
 		go func() { done <- s.httpSrv.Shutdown(ctx) }()
-		for i := len(s.started) - 1; i >= 0; i-- {
-			s.started[i].Stop(ctx)
+		if g != nil {
+			g.stopExtensions(ctx)
 		}
-		s.started = nil
 		if err = <-done; err != nil {
 			_ = s.httpSrv.Close()
 		}
 	}
-	// Start may have failed before the HTTP server existed.
-	for i := len(s.started) - 1; i >= 0; i-- {
-		s.started[i].Stop(ctx)
-	}
-	s.started = nil
-	if s.stopHealth != nil {
-		s.stopHealth()
-	}
 	s.wg.Wait()
-	if s.events != nil {
-		s.events.Close()
-	}
-	if s.keys != nil {
-		s.keys.Close()
-	}
-	if s.backbone != nil {
-		s.backbone.Close()
+	if g != nil {
+		g.stop(ctx)
+		g.backbone.Close()
 	}
 	return err
 }
@@ -279,7 +289,7 @@ func (s *Server) watchHealth(ctx context.Context) {
 	defer t.Stop()
 	for {
 		up := 0.0
-		if s.backbone.Healthy(ctx) == nil {
+		if g := s.gen.Load(); g != nil && g.backbone.Healthy(ctx) == nil {
 			up = 1
 		}
 		s.metrics.JetStreamUp.Set(up)
@@ -296,7 +306,12 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	if err := s.backbone.Healthy(r.Context()); err != nil {
+	g := s.gen.Load()
+	if g == nil {
+		httpapi.WriteError(w, httpapi.Errorf(http.StatusServiceUnavailable, proto.CodeUnavailable, "Storage is not available: the connection to NATS is being re-established."))
+		return
+	}
+	if err := g.backbone.Healthy(r.Context()); err != nil {
 		httpapi.WriteError(w, httpapi.Errorf(http.StatusServiceUnavailable, proto.CodeUnavailable, "Storage is not available: %v.", err))
 		return
 	}
@@ -309,8 +324,17 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
+// metricsHandler serves the server's metrics and those the current
+// generation's components registered.
 func (s *Server) metricsHandler() http.Handler {
-	return promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{Registry: s.metrics.Registry})
+	gather := prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		gs := prometheus.Gatherers{s.metrics.Registry}
+		if g := s.gen.Load(); g != nil {
+			gs = append(gs, g.registry)
+		}
+		return gs.Gather()
+	})
+	return promhttp.HandlerFor(gather, promhttp.HandlerOpts{Registry: s.metrics.Registry})
 }
 
 // fdLimitListener keeps accepting after running out of file descriptors:

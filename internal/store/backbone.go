@@ -119,6 +119,9 @@ func connect(ctx context.Context, o Options, embedded *server.Server) (*Backbone
 	common := []nats.Option{
 		nats.Name(o.Name),
 		nats.MaxReconnects(-1),
+		// Also for the in-process connection, which the embedded server
+		// may drop (nats.go's default waits 2 s before each attempt).
+		nats.ReconnectWait(250 * time.Millisecond),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil && !b.closing.Load() {
 				o.Logger.Warn("disconnected from NATS; reconnecting", "err", err)
@@ -136,10 +139,7 @@ func connect(ctx context.Context, o Options, embedded *server.Server) (*Backbone
 	if embedded != nil {
 		b.NC, err = nats.Connect("", append(common, nats.InProcessServer(embedded))...)
 	} else {
-		b.NC, err = nats.Connect(o.NATSURL, append(common,
-			nats.ReconnectWait(250*time.Millisecond),
-			nats.RetryOnFailedConnect(false),
-		)...)
+		b.NC, err = nats.Connect(o.NATSURL, append(common, nats.RetryOnFailedConnect(false))...)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("connect to NATS: %w", err)

@@ -30,6 +30,9 @@ type Collection[T any] struct {
 	subs  []func(Change[T])
 
 	watcher jetstream.KeyWatcher
+	// unwatch cancels the watch's context: nats.go keeps a goroutine
+	// waiting on it, which a background context would leak at every Close.
+	unwatch context.CancelFunc
 	done    chan struct{}
 	notify  sync.Mutex // serialises listener calls
 }
@@ -60,16 +63,19 @@ func OpenCollection[T any](ctx context.Context, js jetstream.JetStream, bucket s
 		return nil, fmt.Errorf("open bucket %s: %w", bucket, err)
 	}
 	c := &Collection[T]{kv: kv, items: map[string]versioned[T]{}, done: make(chan struct{})}
-	w, err := kv.WatchAll(context.Background())
+	wctx, unwatch := context.WithCancel(context.Background())
+	w, err := kv.WatchAll(wctx)
 	if err != nil {
+		unwatch()
 		return nil, fmt.Errorf("watch bucket %s: %w", bucket, err)
 	}
-	c.watcher = w
+	c.watcher, c.unwatch = w, unwatch
 	// The watcher first replays current values, then a nil marker.
 	for {
 		select {
 		case e, ok := <-w.Updates():
 			if !ok {
+				unwatch()
 				return nil, fmt.Errorf("watch bucket %s: closed", bucket)
 			}
 			if e == nil {
@@ -79,6 +85,7 @@ func OpenCollection[T any](ctx context.Context, js jetstream.JetStream, bucket s
 			c.apply(e.Key(), e.Revision(), e.Value(), e.Operation() != jetstream.KeyValuePut)
 		case <-ctx.Done():
 			_ = w.Stop()
+			unwatch()
 			return nil, ctx.Err()
 		}
 	}
@@ -243,6 +250,7 @@ func (c *Collection[T]) Close() {
 	if c.watcher != nil {
 		_ = c.watcher.Stop()
 		<-c.done
+		c.unwatch()
 		c.watcher = nil
 	}
 }

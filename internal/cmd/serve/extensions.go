@@ -11,6 +11,8 @@ import (
 
 // Extensions lists the components the gateway runs besides ingest and
 // query, in start order (a component may use those started before it).
+// Each call returns new instances: the server asks again for every
+// generation of its storage stack.
 func Extensions(cfg *config.Config) []server.Extension {
 	endpoints := endpoint.NewService()
 	return []server.Extension{

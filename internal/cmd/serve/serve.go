@@ -114,7 +114,16 @@ func serveRun(cmd *cobra.Command, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	srv := server.New(cfg, logger, Extensions(cfg)...)
+	// Every generation of the server gets fresh extensions (see
+	// server.Builder): the storage stack is rebuilt on a new connection
+	// when NATS closes the old one for good.
+	srv := server.NewWith(cfg, logger, func() []server.Extension {
+		exts := Extensions(cfg)
+		if opts.Demo {
+			exts = append(exts, &demoFeed{rate: opts.DemoRate})
+		}
+		return exts
+	})
 	ctx := cmd.Context()
 	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	err = srv.Start(startCtx)
@@ -130,8 +139,6 @@ func serveRun(cmd *cobra.Command, opts *Options) error {
 	fmt.Fprintf(ios.ErrOut, "evtctl is listening on %s\n", srv.URL())
 
 	if opts.Demo {
-		gen := demo.New(srv.Log(), cfg.Server.Name, opts.DemoRate, logger)
-		go gen.Run(ctx)
 		fmt.Fprintf(ios.ErrOut, "demo: feeding about %.0f events/s of every family (owner %q)\n", opts.DemoRate, demo.Owner)
 	}
 

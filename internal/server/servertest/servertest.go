@@ -29,9 +29,24 @@ type Harness struct {
 type Option func(*config.Config)
 
 // Run starts a server on 127.0.0.1:0 with a fresh data directory, and
-// shuts it down when the test ends.
+// shuts it down when the test ends. The extension instances serve the
+// first generation only (see server.New); tests that cut the storage
+// connection use RunWith.
 func Run(t testing.TB, exts []server.Extension, opts ...Option) *Harness {
 	t.Helper()
+	return Start(t, Config(t, opts...), exts)
+}
+
+// RunWith is Run with a builder of fresh extensions for every generation
+// (as `evtctl serve` has), for tests in which the server rebuilds.
+func RunWith(t testing.TB, build server.Builder, opts ...Option) *Harness {
+	t.Helper()
+	return StartWith(t, Config(t, opts...), build)
+}
+
+// Config is the configuration Run uses: loopback port 0, a fresh data
+// directory, the static admin token, then opts.
+func Config(t testing.TB, opts ...Option) *config.Config {
 	cfg := config.Default()
 	cfg.Server.Listen = "127.0.0.1:0"
 	cfg.Server.Name = "edge-01"
@@ -41,13 +56,23 @@ func Run(t testing.TB, exts []server.Extension, opts ...Option) *Harness {
 	for _, o := range opts {
 		o(cfg)
 	}
-	return Start(t, cfg, exts)
+	return cfg
 }
 
 // Start starts a server with exactly cfg.
 func Start(t testing.TB, cfg *config.Config, exts []server.Extension) *Harness {
 	t.Helper()
-	srv := server.New(cfg, nil, exts...)
+	return start(t, cfg, server.New(cfg, nil, exts...))
+}
+
+// StartWith starts a server with exactly cfg and a builder of extensions.
+func StartWith(t testing.TB, cfg *config.Config, build server.Builder) *Harness {
+	t.Helper()
+	return start(t, cfg, server.NewWith(cfg, nil, build))
+}
+
+func start(t testing.TB, cfg *config.Config, srv *server.Server) *Harness {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := srv.Start(ctx); err != nil {
