@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -10,10 +12,29 @@ import (
 
 // keyRequest is the body of POST /api/v1/keys.
 type keyRequest struct {
-	Name      string     `json:"name"`
-	Owner     string     `json:"owner"`
-	Scopes    []string   `json:"scopes"`
-	ExpiresAt *time.Time `json:"expires_at"`
+	Name   string   `json:"name"`
+	Owner  string   `json:"owner"`
+	Scopes []string `json:"scopes"`
+	// ExpiresAt is read by hand so that a malformed time is a 400 naming
+	// the field (encoding/json reports time errors without one).
+	ExpiresAt json.RawMessage `json:"expires_at"`
+}
+
+// expiry parses expires_at: absent or null for none, else an RFC 3339 time.
+func (req keyRequest) expiry() (*time.Time, *httpapi.Error) {
+	raw := bytes.TrimSpace(req.ExpiresAt)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil || len(s) > proto.MaxTimeLen {
+		return nil, httpapi.Invalid("expires_at", "must be an RFC 3339 time such as 2027-01-01T00:00:00Z")
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return nil, httpapi.Invalid("expires_at", "must be an RFC 3339 time such as 2027-01-01T00:00:00Z")
+	}
+	return &t, nil
 }
 
 // CreateHandler serves POST /api/v1/keys (admin). maxPerOwner
@@ -28,7 +49,11 @@ func (k *Keys) CreateHandler(maxBody int64, maxPerOwner int) http.Handler {
 		if req.Owner == "" {
 			req.Owner = p.Owner
 		}
-		n := NewKey{Name: req.Name, Owner: req.Owner, Scopes: req.Scopes, ExpiresAt: req.ExpiresAt}
+		expires, eerr := req.expiry()
+		if eerr != nil {
+			return eerr
+		}
+		n := NewKey{Name: req.Name, Owner: req.Owner, Scopes: req.Scopes, ExpiresAt: expires}
 		if f, reason := n.Validate(); f != "" {
 			return httpapi.Invalid(f, reason)
 		}

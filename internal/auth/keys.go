@@ -49,6 +49,9 @@ var (
 	ErrNoToken      = errors.New("no token")
 	ErrInvalidToken = errors.New("invalid token")
 	ErrExpiredToken = errors.New("expired token")
+	// ErrInvalidOwner: a key stored before owners were checked whose owner
+	// could not name a tenant's subjects (too long, control characters).
+	ErrInvalidOwner = errors.New("key owner not valid")
 )
 
 // Keys authenticates tokens against the stored keys.
@@ -125,6 +128,9 @@ func (k *Keys) Authenticate(token string) (Principal, error) {
 	if sk.ExpiresAt != nil && !k.now().Before(*sk.ExpiresAt) {
 		return Principal{}, ErrExpiredToken
 	}
+	if proto.CheckOwner(sk.Owner) != "" {
+		return Principal{}, ErrInvalidOwner
+	}
 	return Principal{KeyID: sk.ID, Name: sk.Name, Owner: sk.Owner, Scopes: sk.Scopes}, nil
 }
 
@@ -157,8 +163,12 @@ type NewKey struct {
 	ExpiresAt *time.Time
 }
 
+// maxKeyName bounds a key's name.
+const maxKeyName = 200
+
 // Validate checks a NewKey; it returns the field and reason of the first
-// problem.
+// problem. The owner becomes a token of every subject of the tenant's
+// events, so it is held to proto.CheckOwner.
 func (n NewKey) Validate() (field, reason string) {
 	switch {
 	case strings.TrimSpace(n.Name) == "":
@@ -167,6 +177,14 @@ func (n NewKey) Validate() (field, reason string) {
 		return "owner", "is required"
 	case len(n.Scopes) == 0:
 		return "scopes", "must name at least one scope (" + strings.Join(proto.Scopes(), ", ") + ")"
+	case len(n.Scopes) > len(proto.Scopes()):
+		return "scopes", "must name each scope at most once"
+	}
+	if reason := proto.CheckText(n.Name, maxKeyName); reason != "" {
+		return "name", reason
+	}
+	if reason := proto.CheckOwner(n.Owner); reason != "" {
+		return "owner", reason
 	}
 	for i, s := range n.Scopes {
 		if !slices.Contains(proto.Scopes(), s) {

@@ -79,8 +79,8 @@ func validate(r *proto.Rule) []proto.FieldError {
 	if !ruleIDPattern.MatchString(r.ID) {
 		add("id", "must be 1 to 64 letters, digits, '_' or '-'")
 	}
-	if r.Owner == "" {
-		add("owner", "must not be empty")
+	if reason := proto.CheckOwner(r.Owner); reason != "" {
+		add("owner", reason)
 	}
 	switch n := utf8.RuneCountInString(r.Name); {
 	case n == 0:

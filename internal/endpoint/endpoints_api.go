@@ -63,8 +63,8 @@ func (s *Service) createEndpoint(w http.ResponseWriter, r *http.Request) error {
 		}
 		ep.Owner = *req.Owner
 	}
-	if ep.Owner == "" {
-		pr.add("owner", "must not be empty")
+	if reason := proto.CheckOwner(ep.Owner); reason != "" {
+		pr.add("owner", "%s", reason)
 	}
 	if req.Enabled != nil {
 		ep.Enabled = *req.Enabled

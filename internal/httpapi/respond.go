@@ -3,12 +3,14 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -75,7 +77,20 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) erro
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return Errorf(http.StatusUnsupportedMediaType, proto.CodeUnsupportedMediaType, "Content-Type must be application/json, not %q.", ct)
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	// The body is read whole first: encoding/json would turn invalid UTF-8
+	// into U+FFFD silently, storing something the client did not send.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return Errorf(http.StatusRequestEntityTooLarge, proto.CodeBodyTooLarge, "The request body is larger than %d bytes.", limit)
+		}
+		return Errorf(http.StatusBadRequest, proto.CodeBadRequest, "The request body could not be read: %s.", Clip(err.Error()))
+	}
+	if !utf8.Valid(body) {
+		return Errorf(http.StatusBadRequest, proto.CodeInvalidJSON, "The request body is not valid UTF-8 (at byte %d).", invalidUTF8At(body))
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
@@ -104,6 +119,19 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) erro
 		return Errorf(http.StatusBadRequest, proto.CodeInvalidJSON, "The request body holds more than one JSON value.")
 	}
 	return nil
+}
+
+// invalidUTF8At returns the offset of the first byte of b that does not
+// start a valid UTF-8 sequence.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
 }
 
 // Invalid builds a 400 validation error for one field.

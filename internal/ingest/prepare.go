@@ -94,14 +94,20 @@ func prepareRange(fam proto.Family, owner string, records [][]byte, base, maxEve
 				Reason: "is " + strconv.Itoa(len(payload)) + " bytes of compact JSON; one event may take at most " + strconv.Itoa(maxEvent)})
 			continue
 		}
+		addr := store.Address{
+			Family:    string(fam),
+			Owner:     owner,
+			DeviceID:  rt.DeviceID,
+			AgentID:   rt.AgentID,
+			EventType: rt.EventType,
+		}
+		if fam == proto.FamilyComposite {
+			// A relayed composite is filed like one derived here, so that
+			// it can be fetched and resumed after by its id.
+			addr = store.CompositeAddress(owner, rt.ID)
+		}
 		entries = append(entries, store.Entry{
-			Address: store.Address{
-				Family:    string(fam),
-				Owner:     owner,
-				DeviceID:  rt.DeviceID,
-				AgentID:   rt.AgentID,
-				EventType: rt.EventType,
-			},
+			Address: addr,
 			ID:         rt.ID,
 			Watchlists: rt.Watchlists,
 			Data:       payload,

@@ -5,6 +5,7 @@ package query
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -83,7 +84,7 @@ func parseParams(q url.Values, p auth.Principal) (params, error) {
 		return out, httpapi.Invalid("until", "must not be before since")
 	}
 	if a := q.Get("after"); a != "" {
-		out.after, err = ParseCursor(a)
+		out.after, err = ParseCursor("after", a)
 		if err != nil {
 			return out, err
 		}
@@ -111,11 +112,13 @@ func parseTime(q url.Values, name string) (time.Time, error) {
 	return t, nil
 }
 
-// ParseCursor parses an event cursor (a log sequence number).
-func ParseCursor(s string) (uint64, error) {
+// ParseCursor parses an event cursor (a log position) given in field.
+func ParseCursor(field, s string) (uint64, error) {
 	n, err := strconv.ParseUint(s, 10, 64)
 	if err != nil || n == 0 {
-		return 0, httpapi.Errorf(http.StatusBadRequest, proto.CodeInvalidCursor, "%q is not a cursor; use the cursor value of an event from this API or a stream.", httpapi.Clip(s))
+		return 0, &httpapi.Error{Status: http.StatusBadRequest, Code: proto.CodeInvalidCursor,
+			Message: fmt.Sprintf("%s %q is not a cursor; use the cursor value of an event from this API or a stream.", field, httpapi.Clip(s)),
+			Details: []proto.FieldError{{Field: field, Reason: "must be a cursor (a decimal position)"}}}
 	}
 	return n, nil
 }

@@ -43,6 +43,8 @@ type Log struct {
 	stream  jetstream.Stream
 	dedup   *dedupIndex
 	stopIDs func()
+	// readSlots bounds concurrent reads (read.go).
+	readSlots chan struct{}
 }
 
 // OpenLog creates or updates the event stream with the given retention.
@@ -75,7 +77,7 @@ func OpenLog(ctx context.Context, js jetstream.JetStream, o LogOptions) (*Log, e
 	if err != nil {
 		return nil, fmt.Errorf("create event stream: %w", err)
 	}
-	l := &Log{js: js, stream: s, dedup: newDedupIndex(o.DedupWindow)}
+	l := &Log{js: js, stream: s, dedup: newDedupIndex(o.DedupWindow), readSlots: make(chan struct{}, maxReads)}
 	if l.stopIDs, err = l.followIDs(ctx, !o.SoleWriter); err != nil {
 		return nil, fmt.Errorf("read the event ids of the de-duplication window: %w", err)
 	}

@@ -44,10 +44,23 @@ func (l *Log) Read(ctx context.Context, o ReadOptions, fn func(Record) bool) err
 		cfg.DeliverPolicy = jetstream.DeliverByStartTimePolicy
 		cfg.OptStartTime = &t
 	}
+	// Every read is a consumer on the server. A burst of reads (a client
+	// opening and closing streams in a loop) must neither pile up
+	// consumers until JetStream refuses new ones, for every tenant, nor
+	// leave them behind: reads wait for one of a bounded number of slots,
+	// and each deletes its consumer when done instead of leaving it to
+	// the inactivity threshold.
+	select {
+	case l.readSlots <- struct{}{}:
+		defer func() { <-l.readSlots }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	cons, err := l.stream.OrderedConsumer(ctx, cfg)
 	if err != nil {
 		return err
 	}
+	defer l.deleteConsumer(cons)
 	info, err := cons.Info(ctx)
 	if err != nil {
 		return err
@@ -97,4 +110,20 @@ func (l *Log) Read(ctx context.Context, o ReadOptions, fn func(Record) bool) err
 			return nil
 		}
 	}
+}
+
+// maxReads bounds the reads of one node in progress at once (see Read).
+const maxReads = 128
+
+// deleteConsumer removes a finished read's consumer from the server.
+func (l *Log) deleteConsumer(cons jetstream.Consumer) {
+	info := cons.CachedInfo()
+	if info == nil || info.Name == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	// Best effort: a consumer that could not be deleted goes after its
+	// inactivity threshold.
+	_ = l.stream.DeleteConsumer(ctx, info.Name)
 }

@@ -41,12 +41,12 @@ func (s *Service) serveAnalysis(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var after uint64
-	cursor := r.Header.Get("Last-Event-ID")
+	cursor, field := r.Header.Get("Last-Event-ID"), "Last-Event-ID"
 	if cursor == "" {
-		cursor = r.URL.Query().Get("last_event_id")
+		cursor, field = r.URL.Query().Get("last_event_id"), "last_event_id"
 	}
 	if cursor = strings.TrimSpace(cursor); cursor != "" {
-		n, err := query.ParseCursor(cursor)
+		n, err := query.ParseCursor(field, cursor)
 		if err != nil {
 			var e *httpapi.Error
 			errors.As(err, &e)
