@@ -14,7 +14,8 @@
 //
 // The table is our own, cross-checked against the maintained list of the
 // code.dny.dev/ssrf module (docs/dependencies.md says why it is not a
-// dependency): every prefix of its v0.3.0 lists is refused here as well,
+// dependency): every prefix of its v0.3.0 lists is refused here as well
+// (but NAT64 to a public IPv4 address, allowed on purpose),
 // and like it, any IPv6 address outside global unicast (2000::/3) is
 // refused whatever its range.
 package ssrf
