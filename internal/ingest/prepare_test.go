@@ -62,8 +62,8 @@ func TestPrepareLargeBatchMatchesSequential(t *testing.T) {
 func TestPrepareRefusesOversizedEvent(t *testing.T) {
 	big := []byte(`{"id":"e1","label_id":"g","mic_id":"m","created_at":"2026-03-26T09:00:00Z","blob":"` + strings.Repeat("x", 2000) + `"}`)
 	small := []byte(`{"id":"e2","label_id":"g","mic_id":"m","created_at":"2026-03-26T09:00:00Z"}`)
-	entries, problems := prepare(proto.FamilySound, "acme", [][]byte{small, big}, 1000)
-	if entries != nil || len(problems) != 1 || problems[0].Index != 1 || !strings.Contains(problems[0].Reason, "at most 1000") {
-		t.Fatalf("entries %v, problems %+v", entries, problems)
+	_, problems := prepare(proto.FamilySound, "acme", [][]byte{small, big}, 1000)
+	if len(problems) != 1 || problems[0].Index != 1 || !strings.Contains(problems[0].Reason, "at most 1000") {
+		t.Fatalf("problems %+v", problems)
 	}
 }
