@@ -375,6 +375,45 @@ func (rc *receiver) waitFor(t *testing.T, want string, d time.Duration) {
 	}
 }
 
+// An external server comes back refusing the gateway's credentials: NATS
+// closes the connection for good after the second refusal, the gateway
+// keeps trying a new connection (storage unreachable for it), and is
+// ready within 2 s of the server taking its credentials again.
+func TestHealsAfterExternalServerRefusedConnection(t *testing.T) {
+	port, dir := testnet.Port(t), t.TempDir()
+	ns := startNATSAuth(t, port, dir, "pw-1")
+	h := runGateway(t, func(c *config.Config) { c.Storage.NATSURL = fmt.Sprintf("nats://evt:pw-1@127.0.0.1:%d", port) })
+	tok := h.NewKey("acme", proto.ScopeEventsWrite, proto.ScopeEventsRead, proto.ScopeAnalyticsRead)
+	ingestAnalysis(t, h, tok, "cam-1", "before")
+	bb := h.Server.Backbone()
+
+	ns.stop()
+	ns = startNATSAuth(t, port, dir, "pw-2")
+	select {
+	case <-bb.Lost():
+		t.Logf("connection lost: %v", bb.LostErr())
+	case <-time.After(10 * time.Second):
+		t.Fatal("NATS did not give up the connection")
+	}
+	time.Sleep(1500 * time.Millisecond) // the gateway retries meanwhile
+	if r := h.Do("GET", "/readyz", "", "", nil); r.Status != http.StatusServiceUnavailable {
+		t.Fatalf("readyz while refused: %d %s", r.Status, r.Body)
+	}
+	ns.stop()
+	ns = startNATSAuth(t, port, dir, "pw-1")
+	t.Cleanup(ns.stop)
+	took := waitReady(t, h, healBudget)
+	t.Logf("ready %s after NATS took the credentials again", took)
+	ingestAnalysis(t, h, tok, "cam-1", "after")
+	if got := queryIDs(t, h, tok, "cam-1"); got != "before,after" {
+		t.Fatalf("query: %s", got)
+	}
+	if got := reconnects(t, h, "rebuilt"); got != "1" {
+		t.Fatalf("evtctl_storage_reconnects_total{how=rebuilt} = %s, want 1", got)
+	}
+	shutdown(t, h)
+}
+
 // natsServer is an external NATS server with JetStream on a loopback port.
 type natsServer struct {
 	ns  *natsserver.Server
@@ -383,14 +422,29 @@ type natsServer struct {
 
 func startNATS(t *testing.T, port int, dir string) *natsServer {
 	t.Helper()
-	ns, err := natsserver.NewServer(&natsserver.Options{
+	return startNATSWith(t, port, dir, nil)
+}
+
+// startNATSAuth starts a server accepting user evt with password.
+func startNATSAuth(t *testing.T, port int, dir, password string) *natsServer {
+	t.Helper()
+	return startNATSWith(t, port, dir, func(o *natsserver.Options) { o.Username, o.Password = "evt", password })
+}
+
+func startNATSWith(t *testing.T, port int, dir string, opt func(*natsserver.Options)) *natsServer {
+	t.Helper()
+	o := &natsserver.Options{
 		Host:      "127.0.0.1",
 		Port:      port,
 		JetStream: true,
 		StoreDir:  filepath.Join(dir, "jetstream"),
 		NoSigs:    true,
 		NoLog:     true,
-	})
+	}
+	if opt != nil {
+		opt(o)
+	}
+	ns, err := natsserver.NewServer(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -134,6 +134,15 @@ func connect(ctx context.Context, o Options, embedded *server.Server) (*Backbone
 			}
 		}),
 		nats.ClosedHandler(b.closed),
+		// Asynchronous errors (a protocol error, a consumer that stopped
+		// answering) go to the log; nats.go would print them to stderr.
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			if sub != nil {
+				o.Logger.Warn("NATS error", "err", err, "subject", sub.Subject)
+			} else {
+				o.Logger.Warn("NATS error", "err", err)
+			}
+		}),
 	}
 	var err error
 	if embedded != nil {
