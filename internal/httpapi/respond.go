@@ -88,6 +88,12 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any) erro
 		return Errorf(http.StatusBadRequest, proto.CodeBadRequest, "The request body could not be read: %s.", Clip(err.Error()))
 	}
 	if !utf8.Valid(body) {
+		if json.Valid(body) {
+			if ps := proto.StrictProblems(body); len(ps) > 0 {
+				return &Error{Status: http.StatusBadRequest, Code: proto.CodeValidationFailed,
+					Message: fmt.Sprintf("Field %q %s.", ps[0].Field, ps[0].Reason), Details: ps}
+			}
+		}
 		return Errorf(http.StatusBadRequest, proto.CodeInvalidJSON, "The request body is not valid UTF-8 (at byte %d).", invalidUTF8At(body))
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))

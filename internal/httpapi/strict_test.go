@@ -71,3 +71,24 @@ func TestClip(t *testing.T) {
 		t.Errorf("Clip = %q", got)
 	}
 }
+
+// A management body with invalid UTF-8 is refused naming the field, not
+// stored with U+FFFD in its place.
+func TestDecodeJSONRefusesInvalidUTF8(t *testing.T) {
+	for _, tc := range []struct{ body, field string }{
+		{"{\"name\":\"a\xffb\"}", "name"},
+		{"{\"ids\":[\"ok\",\"\xed\xa0\x80\"]}", "ids[1]"},
+		{"{\"name\":\"a\xff", ""}, // not JSON either: no field to name
+	} {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(tc.body))
+		var v map[string]any
+		err := DecodeJSON(httptest.NewRecorder(), r, 1<<20, &v)
+		e, ok := err.(*Error)
+		if !ok || e.Status != http.StatusBadRequest {
+			t.Fatalf("%q: %v", tc.body, err)
+		}
+		if tc.field != "" && (len(e.Details) != 1 || e.Details[0].Field != tc.field) {
+			t.Errorf("%q: details %+v, want field %s", tc.body, e.Details, tc.field)
+		}
+	}
+}

@@ -51,7 +51,7 @@ func Extract(f Family, data []byte) (Routing, []FieldError) {
 		return Routing{}, []FieldError{{Reason: x.r.syntaxError()}}
 	}
 	if x.r.suspect {
-		x.addStrict(strictProblems(data))
+		x.addStrict(StrictProblems(data))
 	}
 	if len(x.errs) > 0 {
 		return Routing{}, x.errs

@@ -229,7 +229,7 @@ func (r *reader) num() {
 	}
 	// float64 holds any 15-digit number exactly and none needs an
 	// exponent to overflow unless it is this long; anything else is
-	// looked at again by strictProblems.
+	// looked at again by StrictProblems.
 	if i-r.pos > 16 || hasExp(d[r.pos:i]) {
 		r.suspect = true
 	}

@@ -10,16 +10,17 @@ const (
 	reasonFloat = "is a number out of the range of a 64-bit float"
 )
 
-// strictProblems names every string of data (keys included) that is not
+// StrictProblems names every string of data (keys included) that is not
 // valid UTF-8 and every number that does not fit a float64. Both are valid
 // JSON text, and encoding/json reads them, but the gateway would store
 // them and serve them back to strict parsers (browsers' TextDecoder with
 // fatal, WebSocket text frames, Python's json with parse_float checks)
 // that refuse them, so ingest refuses them first, naming the field.
 //
-// data has been validated as JSON by the reader already; this second,
-// slower walk runs only when the reader flagged something suspect.
-func strictProblems(data []byte) []FieldError {
+// data must be valid JSON (json.Valid). Extract runs this second, slower
+// walk only when its reader flagged something suspect; the management API
+// runs it on bodies that are not valid UTF-8, to name the fields.
+func StrictProblems(data []byte) []FieldError {
 	w := strictWalker{r: reader{data: data}}
 	w.walk("")
 	return w.errs
