@@ -107,7 +107,7 @@ func prepareRange(fam proto.Family, owner string, records [][]byte, base, maxEve
 			addr = store.CompositeAddress(owner, rt.ID)
 		}
 		entries = append(entries, store.Entry{
-			Address: addr,
+			Address:    addr,
 			ID:         rt.ID,
 			Watchlists: rt.Watchlists,
 			Data:       payload,
