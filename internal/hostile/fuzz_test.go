@@ -10,6 +10,7 @@ import (
 
 	"github.com/evtctl/evtctl/internal/cmd/serve"
 	"github.com/evtctl/evtctl/internal/config"
+	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -33,7 +34,7 @@ type fuzzEnv struct {
 }
 
 func startFuzz(f *testing.F) *fuzzEnv {
-	h := servertest.Run(f, serve.Extensions(config.Default()), gatewayConfig)
+	h := servertest.RunWith(f, func() []server.Extension { return serve.Extensions(config.Default()) }, gatewayConfig)
 	fe := &fuzzEnv{addr: strings.TrimPrefix(h.URL, "http://"), keys: map[string]string{
 		roleAdmin: servertest.AdminToken,
 		roleWrite: h.NewKey(ownerA, proto.ScopeEventsWrite),

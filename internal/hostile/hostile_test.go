@@ -42,6 +42,7 @@ import (
 
 	"github.com/evtctl/evtctl/internal/cmd/serve"
 	"github.com/evtctl/evtctl/internal/config"
+	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -175,7 +176,7 @@ func gatewayConfig(c *config.Config) {
 func (e *env) start() {
 	t := e.t
 	t.Helper()
-	e.h = servertest.Run(t, serve.Extensions(config.Default()), gatewayConfig)
+	e.h = servertest.RunWith(t, func() []server.Extension { return serve.Extensions(config.Default()) }, gatewayConfig)
 	e.addr = strings.TrimPrefix(e.h.URL, "http://")
 	e.keys = map[string]string{
 		roleAdmin: servertest.AdminToken,

@@ -131,9 +131,8 @@ func queryCases() []Case {
 		// A path-length guard may answer before the route (no field then).
 		add(fmt.Sprintf("composite get id of %d chars", n), cg(roleRead, long(n)), codes(400, 414))
 	}
-	// 200 would be right (CONTRACT §3), but a composite relayed through
-	// ingest is not filed under its id today: see the report.
-	add("composite get own id", cg(roleRead, "composite_evt_globex"), codes(200, 404))
+	// A composite relayed through ingest is filed under its id (CONTRACT §3).
+	add("composite get own id", cg(roleRead, "composite_evt_globex"), codes(200))
 	add("composite get another tenant's id", cg(roleRead, "composite_evt_acme"), codes(404))
 	for name, v := range map[string]string{
 		"star": "*", "gt": ">", "%2A": "%2A", "%3E": "%3E", "dot": "composite_evt_globex.x", "prefix star": "composite_evt_*",
