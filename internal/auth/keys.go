@@ -248,16 +248,8 @@ func (k *Keys) Revoke(ctx context.Context, id string) error {
 // updates before it returns; creates on different nodes at the same moment
 // may exceed the limit by one per node (docs/api.md).
 func (k *Keys) keyQuota(owner string, limit int) error {
-	n := 0
-	for _, sk := range k.coll.List() {
-		if sk.Owner == owner {
-			n++
-		}
-	}
-	if n >= limit {
-		return httpapi.QuotaExceeded(fmt.Sprintf("Owner %q", owner), limit, "API keys", "limits.keys_per_tenant")
-	}
-	return nil
+	n := k.coll.Count(func(sk storedKey) bool { return sk.Owner == owner })
+	return httpapi.Quota(n, limit, fmt.Sprintf("Owner %q", owner), "API keys", "limits.keys_per_tenant")
 }
 
 // Count returns the number of stored keys.

@@ -38,20 +38,8 @@ var ruleQuotaMu sync.Mutex
 // limits.rules_per_tenant; the count is the node's mirror of the rules
 // bucket, which a create on this node updates before it returns.
 func (s *Service) ruleQuota(owner string) error {
-	limit := s.cfg.Limits.RulesPerTenant
-	if limit <= 0 {
-		return nil
-	}
-	n := 0
-	for _, r := range s.rules.List() {
-		if r.Owner == owner {
-			n++
-		}
-	}
-	if n >= limit {
-		return httpapi.QuotaExceeded(fmt.Sprintf("Owner %q", owner), limit, "composite rules", "limits.rules_per_tenant")
-	}
-	return nil
+	n := s.rules.Count(func(r proto.Rule) bool { return r.Owner == owner })
+	return httpapi.Quota(n, s.cfg.Limits.RulesPerTenant, fmt.Sprintf("Owner %q", owner), "composite rules", "limits.rules_per_tenant")
 }
 
 func (s *Service) create(w http.ResponseWriter, r *http.Request) error {

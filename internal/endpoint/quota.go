@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/evtctl/evtctl/internal/httpapi"
+	"github.com/evtctl/evtctl/pkg/proto"
 )
 
 // Per-tenant quotas (limits.endpoints_per_tenant, limits.filters_per_endpoint).
@@ -18,31 +19,12 @@ import (
 // endpointQuota refuses a new endpoint of owner when it has its maximum.
 // Callers hold createMu.
 func (s *Service) endpointQuota(owner string) error {
-	limit := s.limits.EndpointsPerTenant
-	if limit <= 0 {
-		return nil
-	}
-	n := 0
-	for _, ep := range s.st.EndpointSet.List() {
-		if ep.Owner == owner {
-			n++
-		}
-	}
-	if n >= limit {
-		return httpapi.QuotaExceeded(fmt.Sprintf("Owner %q", owner), limit, "endpoints", "limits.endpoints_per_tenant")
-	}
-	return nil
+	n := s.st.EndpointSet.Count(func(ep proto.Endpoint) bool { return ep.Owner == owner })
+	return httpapi.Quota(n, s.limits.EndpointsPerTenant, fmt.Sprintf("Owner %q", owner), "endpoints", "limits.endpoints_per_tenant")
 }
 
 // filterQuota refuses one more filter on an endpoint at its maximum.
 // Callers hold createMu.
 func (s *Service) filterQuota(endpointID string) error {
-	limit := s.limits.FiltersPerEndpoint
-	if limit <= 0 {
-		return nil
-	}
-	if n := len(s.st.Filters(endpointID)); n >= limit {
-		return httpapi.QuotaExceeded(fmt.Sprintf("Endpoint %q", endpointID), limit, "event filters", "limits.filters_per_endpoint")
-	}
-	return nil
+	return httpapi.Quota(len(s.st.Filters(endpointID)), s.limits.FiltersPerEndpoint, fmt.Sprintf("Endpoint %q", endpointID), "event filters", "limits.filters_per_endpoint")
 }

@@ -19,3 +19,12 @@ func QuotaExceeded(holder string, limit int, things, configKey string) *Error {
 	return Errorf(http.StatusConflict, proto.CodeQuotaExceeded,
 		"%s already has %d %s, the maximum (%s); delete one first or raise the limit.", holder, limit, things, configKey)
 }
+
+// Quota returns QuotaExceeded when n, the holder's count of things, has
+// reached limit; a limit of 0 or less is no limit.
+func Quota(n, limit int, holder, things, configKey string) error {
+	if limit > 0 && n >= limit {
+		return QuotaExceeded(holder, limit, things, configKey)
+	}
+	return nil
+}

@@ -168,6 +168,20 @@ func (c *Collection[T]) List() []T {
 	return out
 }
 
+// Count returns the number of items for which keep is true (a tenant's
+// items, for its quota), without sorting or copying them.
+func (c *Collection[T]) Count(keep func(T) bool) int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	n := 0
+	for _, v := range c.items {
+		if !v.deleted && keep(v.value) {
+			n++
+		}
+	}
+	return n
+}
+
 // Len returns the number of items.
 func (c *Collection[T]) Len() int {
 	c.mu.RLock()
