@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/hub"
@@ -55,10 +56,14 @@ func testSlowConsumerClose(t *testing.T, reason string, opt func(*config.Config)
 			}
 			mine := func(s *hub.Session) bool { return s.Subscription().Transport == transport }
 			waitFor(t, func() bool { return len(e.svc.Hub().Sessions(mine)) == 1 })
+			disconnects := func() float64 {
+				return testutil.ToFloat64(e.Server.Metrics().StreamDisconnects.WithLabelValues(string(transport), reason))
+			}
+			before := disconnects()
 			dropped := func() bool {
 				ss := e.svc.Hub().Sessions(mine)
 				if len(ss) == 0 {
-					t.Fatal("the session ended before the test saw why")
+					return true // it ended between two looks: the metric says why, below
 				}
 				switch r := ss[0].Reason(); r {
 				case "":
@@ -108,6 +113,7 @@ func testSlowConsumerClose(t *testing.T, reason string, opt func(*config.Config)
 				}
 				break
 			}
+			waitFor(t, func() bool { return disconnects() > before })
 			// More than the queue holds: the socket buffers were full
 			// when the gateway gave up, and the close frame still came.
 			if n < 256 {
