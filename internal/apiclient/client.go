@@ -1,7 +1,8 @@
 // Package apiclient is the HTTP client of the gateway's management and
 // ingest API, shared by every evtctl command that talks to a server. It turns
 // the gateway's error bodies into errors whose text is fit for stderr and
-// whose type decides the exit code (see cmdutil.ExitCode).
+// which carry the HTTP status (*APIError); it knows nothing of the command
+// line, whose exit codes are decided by the caller.
 package apiclient
 
 import (
@@ -17,8 +18,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
 // DefaultTimeout bounds a whole non-streaming call, body included.
@@ -52,8 +51,8 @@ func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = 
 
 // New returns a client for the gateway at server (e.g. http://localhost:8100;
 // a bare host:port means http) sending token as a bearer token when not
-// empty. An invalid server is reported by every call; FromFactory reports it
-// up front as a usage error.
+// empty. An invalid server is reported by every call; check it up front with
+// ParseServer.
 func New(server, token string, opts ...Option) *Client {
 	c := &Client{
 		token:     token,
@@ -74,23 +73,6 @@ func defaultTransport() http.RoundTripper {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
 	return t
-}
-
-// FromFactory builds the client from --server/--token, the environment and
-// the config file. A malformed server URL is a usage error that names it.
-func FromFactory(f *cmdutil.Factory) (*Client, error) {
-	s, err := f.Settings()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := ParseServer(s.Server); err != nil {
-		return nil, &cmdutil.FlagError{Err: err}
-	}
-	version := f.Version
-	if version == "" {
-		version = "dev"
-	}
-	return New(s.Server, s.Token, WithUserAgent("evtctl/"+version)), nil
 }
 
 // ParseServer validates a gateway address: an http or https URL with a host,
@@ -130,8 +112,7 @@ func (c *Client) Token() string { return c.token }
 // encoded as JSON. out is nil (answer discarded), an io.Writer (answer copied
 // as is, e.g. to keep event payloads byte-exact), or a pointer for
 // json.Unmarshal; an empty answer (204) leaves it untouched. Non-2xx answers
-// become *APIError, *cmdutil.AuthError or *cmdutil.NotFoundError, transport
-// failures *ConnectError; the call is bounded by the client's timeout (30 s).
+// become *APIError, transport failures *ConnectError; the call is bounded by the client's timeout (30 s).
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body, out any) error {
 	return c.DoWithContentType(ctx, method, path, query, "", body, out)
 }

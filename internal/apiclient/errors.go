@@ -9,14 +9,11 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
-// APIError is a non-2xx answer of the gateway. 401/403 arrive wrapped in a
-// *cmdutil.AuthError and 404 in a *cmdutil.NotFoundError (so the exit code
-// follows), the rest bare (exit code 1); errors.As finds the *APIError in
-// every case.
+// APIError is a non-2xx answer of the gateway. It carries the HTTP status
+// and knows nothing of the command line: the CLI maps the status to its exit
+// code (401/403: unauthorized, 404: not found, the rest: failure).
 type APIError struct {
 	Status  int    // HTTP status code
 	Code    string // the gateway's snake_case code; "" when the body was not the error JSON
@@ -105,16 +102,8 @@ func (c *Client) statusError(resp *http.Response, body []byte) error {
 			e.Message += ": " + text
 		}
 	}
-	switch resp.StatusCode {
-	case http.StatusUnauthorized:
-		if c.token == "" {
-			e.Hint = "No token was sent: set EVTCTL_TOKEN or pass --token."
-		}
-		return &cmdutil.AuthError{Err: e}
-	case http.StatusForbidden:
-		return &cmdutil.AuthError{Err: e}
-	case http.StatusNotFound:
-		return &cmdutil.NotFoundError{Err: e}
+	if resp.StatusCode == http.StatusUnauthorized && c.token == "" {
+		e.Hint = "No token was sent: set EVTCTL_TOKEN or pass --token."
 	}
 	return e
 }

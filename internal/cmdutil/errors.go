@@ -6,6 +6,9 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+	"net/http"
+
+	"github.com/evtctl/evtctl/internal/apiclient"
 )
 
 // Exit codes of the contract (§7).
@@ -45,11 +48,14 @@ func (e *AuthError) Unwrap() error { return e.Err }
 var ErrSilent = errors.New("silent error")
 
 // ExitCode maps an error returned by a command to the process exit code.
+// The gateway's refusals (*apiclient.APIError) map by their HTTP status:
+// 401 and 403 are ExitUnauthorized, 404 ExitNotFound, the rest ExitFailure.
 func ExitCode(err error) int {
 	var fe *FlagError
 	var nf *NotFoundError
 	var ae *AuthError
 	var ee *ExitError
+	var api *apiclient.APIError
 	switch {
 	case err == nil:
 		return ExitOK
@@ -61,6 +67,14 @@ func ExitCode(err error) int {
 		return ExitNotFound
 	case errors.As(err, &ae):
 		return ExitUnauthorized
+	case errors.As(err, &api):
+		switch api.Status {
+		case http.StatusUnauthorized, http.StatusForbidden:
+			return ExitUnauthorized
+		case http.StatusNotFound:
+			return ExitNotFound
+		}
+		return ExitFailure
 	default:
 		return ExitFailure
 	}

@@ -7,6 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/iostreams"
 )
 
@@ -84,6 +85,24 @@ func (f *Factory) Settings() (ClientSettings, error) {
 		s.Server = DefaultServer
 	}
 	return s, nil
+}
+
+// APIClient builds the gateway client from --server/--token, the
+// environment and the config file (see Settings). A malformed server URL is
+// a usage error that names it.
+func (f *Factory) APIClient() (*apiclient.Client, error) {
+	s, err := f.Settings()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := apiclient.ParseServer(s.Server); err != nil {
+		return nil, &FlagError{Err: err}
+	}
+	version := f.Version
+	if version == "" {
+		version = "dev"
+	}
+	return apiclient.New(s.Server, s.Token, apiclient.WithUserAgent("evtctl/"+version)), nil
 }
 
 func defaultUserConfigPath() string {

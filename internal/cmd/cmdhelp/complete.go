@@ -83,7 +83,7 @@ type named struct {
 }
 
 func listIDs(f *cmdutil.Factory, path string) []string {
-	c, err := apiclient.FromFactory(f)
+	c, err := f.APIClient()
 	if err != nil {
 		return nil
 	}

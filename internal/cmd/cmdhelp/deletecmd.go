@@ -30,7 +30,7 @@ type DeleteCmd struct {
 
 // New builds the command. runF replaces the real run in tests.
 func (d DeleteCmd) New(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Command {
-	opts := &DeleteOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
+	opts := &DeleteOptions{Factory: f, Client: f.APIClient}
 	aliases := d.Aliases
 	if aliases == nil {
 		aliases = []string{"rm"}

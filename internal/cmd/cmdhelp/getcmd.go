@@ -26,7 +26,7 @@ type GetCmd[T any] struct {
 
 // New builds the command. runF replaces the real run in tests.
 func (g GetCmd[T]) New(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command {
-	opts := &GetOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
+	opts := &GetOptions{Factory: f, Client: f.APIClient}
 	return &cobra.Command{
 		Use:               "get ID",
 		Short:             g.Short,

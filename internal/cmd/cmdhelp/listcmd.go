@@ -45,7 +45,7 @@ type ListCmd[T any] struct {
 
 // New builds the command. runF replaces the real run in tests.
 func (l ListCmd[T]) New(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
+	opts := &ListOptions{Factory: f, Client: f.APIClient}
 	narrow := make([]string, len(l.Flags))
 	use := l.Use
 	if use == "" {

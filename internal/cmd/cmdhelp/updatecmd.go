@@ -34,7 +34,7 @@ type UpdateCmd[T any] struct {
 
 // New builds the command. runF replaces the real run in tests.
 func (u UpdateCmd[T]) New(f *cmdutil.Factory, runF func(*UpdateOptions) error) *cobra.Command {
-	opts := &UpdateOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
+	opts := &UpdateOptions{Factory: f, Client: f.APIClient}
 	cmd := &cobra.Command{
 		Use:               "update ID [flags]",
 		Short:             u.Short,

@@ -40,7 +40,7 @@ type Options struct {
 
 // NewCmdReplay builds `evtctl replay`. runF replaces the real run in tests.
 func NewCmdReplay(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
+	opts := &Options{IO: f.IOStreams, Client: f.APIClient}
 	cmd := &cobra.Command{
 		Use:   "replay FILE...",
 		Short: "Re-ingest recorded events, keeping their relative timing",

@@ -26,7 +26,7 @@ var fields = append(append([]cmdhelp.Field(nil), shared.Fields...), cmdhelp.Fiel
 
 // NewCmdCreate builds `evtctl endpoints create`. runF replaces the real run in tests.
 func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
-	opts := &CreateOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
+	opts := &CreateOptions{Factory: f, Client: f.APIClient}
 	cmd := &cobra.Command{
 		Use:   "create --name NAME --type websocket|webhook [--url URL] [flags]",
 		Short: "Create an endpoint",

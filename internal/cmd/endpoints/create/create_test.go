@@ -72,7 +72,7 @@ func TestCreateRun(t *testing.T) {
 		t.Run(tt.output, func(t *testing.T) {
 			f, s := cmdtest.Factory(fake.URL, "tok")
 			f.Globals.Output = tt.output
-			opts := &CreateOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) },
+			opts := &CreateOptions{Factory: f, Client: f.APIClient,
 				Body: cmdhelp.Body{"name": "alerts", "type": "webhook", "url": "https://x.example/h"}}
 			if err := createRun(context.Background(), opts); err != nil {
 				t.Fatal(err)
@@ -113,7 +113,7 @@ func TestCreateRunErrors(t *testing.T) {
 		{"reader", 4, "This key lacks the admin scope."},
 	} {
 		f, s := cmdtest.Factory(fake.URL, tt.token)
-		opts := &CreateOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) },
+		opts := &CreateOptions{Factory: f, Client: f.APIClient,
 			Body: cmdhelp.Body{"name": "a", "type": "webhook", "url": "ftp://x"}}
 		err := createRun(context.Background(), opts)
 		// One sentence: the single detail would only repeat the message.
@@ -127,7 +127,7 @@ func TestCreateRunErrors(t *testing.T) {
 
 	// Nobody listening: exit 1, a sentence naming the server.
 	f, _ := cmdtest.Factory("http://127.0.0.1:1", "tok")
-	err := createRun(context.Background(), &CreateOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }})
+	err := createRun(context.Background(), &CreateOptions{Factory: f, Client: f.APIClient})
 	var ce *apiclient.ConnectError
 	if !errors.As(err, &ce) || cmdutil.ExitCode(err) != 1 || !strings.Contains(err.Error(), "cannot reach the gateway at http://127.0.0.1:1") {
 		t.Errorf("err = %v", err)

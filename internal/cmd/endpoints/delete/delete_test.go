@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
@@ -38,7 +37,7 @@ func TestDeleteRun(t *testing.T) {
 		s.IO.SetStdoutTTY(tty)
 		s.IO.SetStderrTTY(tty)
 		s.In.WriteString(answer)
-		opts := &DeleteOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }, IDs: ids, Yes: yes}
+		opts := &DeleteOptions{Factory: f, Client: f.APIClient, IDs: ids, Yes: yes}
 		return s, deleteRun(context.Background(), opts)
 	}
 	deletes := func() int {

@@ -27,7 +27,7 @@ type DeliveriesOptions struct {
 
 // NewCmdDeliveries builds `evtctl endpoints deliveries`. runF replaces the real run in tests.
 func NewCmdDeliveries(f *cmdutil.Factory, runF func(*DeliveriesOptions) error) *cobra.Command {
-	opts := &DeliveriesOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
+	opts := &DeliveriesOptions{Factory: f, Client: f.APIClient}
 	var since string
 	cmd := &cobra.Command{
 		Use:   "deliveries ID [flags]",

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
@@ -41,7 +40,7 @@ func TestGetRun(t *testing.T) {
 
 	f, s := cmdtest.Factory(fake.URL, "tok")
 	f.Globals.Output = "yaml"
-	opts := &GetOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }, ID: "ep_1"}
+	opts := &GetOptions{Factory: f, Client: f.APIClient, ID: "ep_1"}
 	if err := getRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +52,7 @@ func TestGetRun(t *testing.T) {
 	// On a terminal: one aligned line per field.
 	f, s = cmdtest.Factory(fake.URL, "tok")
 	s.IO.SetStdoutTTY(true)
-	opts = &GetOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }, ID: "ep_1"}
+	opts = &GetOptions{Factory: f, Client: f.APIClient, ID: "ep_1"}
 	if err := getRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
@@ -48,7 +47,7 @@ func TestListRun(t *testing.T) {
 		cmdtest.Reply(w, 200, `{"items":[{"id":"ep_2","name":"b","type":"websocket","enabled":false,"created_at":"2026-11-23T11:00:00Z"}]}`)
 	})
 	f, s := cmdtest.Factory(fake.URL, "tok")
-	opts := &ListOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) },
+	opts := &ListOptions{Factory: f, Client: f.APIClient,
 		IDs: []string{"ep_1", "ep_2"}, Narrow: map[string]string{"type": "webhook"}, Sort: "-created_at"}
 	if err := listRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
@@ -67,7 +66,7 @@ func TestListRun(t *testing.T) {
 	// -q: ids only; --limit stops early.
 	f, s = cmdtest.Factory(fake.URL, "tok")
 	f.Globals.Quiet = true
-	opts = &ListOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }, Limit: 1}
+	opts = &ListOptions{Factory: f, Client: f.APIClient, Limit: 1}
 	if err := listRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ var columns = []cmdutil.Column[Result]{
 
 // NewCmdReplay builds `evtctl endpoints replay`. runF replaces the real run in tests.
 func NewCmdReplay(f *cmdutil.Factory, runF func(*ReplayOptions) error) *cobra.Command {
-	opts := &ReplayOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
+	opts := &ReplayOptions{Factory: f, Client: f.APIClient}
 	var since, until string
 	cmd := &cobra.Command{
 		Use:   "replay ID --since TIME [--until TIME]",

@@ -24,7 +24,7 @@ type RetryOptions struct {
 
 // NewCmdRetry builds `evtctl endpoints retry`. runF replaces the real run in tests.
 func NewCmdRetry(f *cmdutil.Factory, runF func(*RetryOptions) error) *cobra.Command {
-	opts := &RetryOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
+	opts := &RetryOptions{Factory: f, Client: f.APIClient}
 	cmd := &cobra.Command{
 		Use:   "retry ID DELIVERY_ID",
 		Short: "Deliver a finished webhook delivery again",

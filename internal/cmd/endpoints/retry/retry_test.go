@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
@@ -33,7 +32,7 @@ func TestRetryRun(t *testing.T) {
 		`{"error":{"code":"conflict","message":"Delivery 8 is still pending; it is retried on its schedule."}}`)
 
 	f, s := cmdtest.Factory(fake.URL, "tok")
-	opts := &RetryOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }, ID: "ep_1", DeliveryID: "7"}
+	opts := &RetryOptions{Factory: f, Client: f.APIClient, ID: "ep_1", DeliveryID: "7"}
 	if err := retryRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ var columns = []cmdutil.Column[secretBody]{
 
 // NewCmdSecret builds `evtctl endpoints secret`. runF replaces the real run in tests.
 func NewCmdSecret(f *cmdutil.Factory, runF func(*SecretOptions) error) *cobra.Command {
-	opts := &SecretOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
+	opts := &SecretOptions{Factory: f, Client: f.APIClient}
 	cmd := &cobra.Command{
 		Use:   "secret ID [--rotate | --set whsec_…]",
 		Short: "Show or rotate a webhook endpoint's signing secret",

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
@@ -53,7 +52,7 @@ func TestUpdateRun(t *testing.T) {
 
 	f, s := cmdtest.Factory(fake.URL, "tok")
 	f.Globals.Output = "id"
-	opts := &UpdateOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) },
+	opts := &UpdateOptions{Factory: f, Client: f.APIClient,
 		ID: "ep_1", Body: cmdhelp.Body{"enabled": false}}
 	if err := updateRun(context.Background(), opts); err != nil {
 		t.Fatal(err)

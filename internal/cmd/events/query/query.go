@@ -40,7 +40,7 @@ type Record = cmdhelp.Raw[proto.EventRecord]
 
 // NewCmdQuery builds `evtctl events query`. runF replaces the real run in tests.
 func NewCmdQuery(f *cmdutil.Factory, runF func(*QueryOptions) error) *cobra.Command {
-	opts := &QueryOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
+	opts := &QueryOptions{Factory: f, Client: f.APIClient}
 	var since, until string
 	cmd := &cobra.Command{
 		Use:   "query [flags]",

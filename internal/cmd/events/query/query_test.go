@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
@@ -73,7 +72,7 @@ func run(t *testing.T, fake *cmdtest.Fake, output string, tty bool, o QueryOptio
 	s.IO.SetStdoutTTY(tty)
 	s.IO.SetStderrTTY(tty)
 	o.Factory = f
-	o.Client = func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }
+	o.Client = f.APIClient
 	return s, queryRun(context.Background(), &o)
 }
 

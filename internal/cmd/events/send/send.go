@@ -39,7 +39,7 @@ type SendOptions struct {
 
 // NewCmdSend builds `evtctl events send`. runF replaces the real run in tests.
 func NewCmdSend(f *cmdutil.Factory, runF func(*SendOptions) error) *cobra.Command {
-	opts := &SendOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
+	opts := &SendOptions{Factory: f, Client: f.APIClient}
 	cmd := &cobra.Command{
 		Use:   "send FAMILY [FILE|-]",
 		Short: "Ingest events from a file or standard input",

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
@@ -79,7 +78,7 @@ func ingestFake(t *testing.T) *cmdtest.Fake {
 }
 
 func sendOpts(f *cmdutil.Factory, file string, batch int) *SendOptions {
-	return &SendOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) },
+	return &SendOptions{Factory: f, Client: f.APIClient,
 		Family: "sound", File: file, Batch: batch}
 }
 

@@ -22,7 +22,7 @@ type CreateOptions struct {
 
 // NewCmdCreate builds `evtctl filters create`. runF replaces the real run in tests.
 func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
-	opts := &CreateOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
+	opts := &CreateOptions{Factory: f, Client: f.APIClient}
 	cmd := &cobra.Command{
 		Use:   "create --endpoint ID [--device-id ID]... [--event-type TYPE]... [flags]",
 		Short: "Create an event filter for an endpoint",

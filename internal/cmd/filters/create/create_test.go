@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
@@ -51,7 +50,7 @@ func TestCreateRun(t *testing.T) {
 	fake := cmdtest.NewFake(t)
 	fake.Handle("POST /api/v1/event-filters", 201, `{"id":"flt_1","owner":"acme","name":"lobby","endpoint_id":"ep_1","device_ids":["cam-1","cam-2"],"agent_ids":[],"watchlist_ids":[],"event_types":["glass_break"],"created_at":"2026-11-23T10:00:00Z","updated_at":"2026-11-23T10:00:00Z"}`)
 	f, s := cmdtest.Factory(fake.URL, "tok")
-	opts := &CreateOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) },
+	opts := &CreateOptions{Factory: f, Client: f.APIClient,
 		Body: cmdhelp.Body{"endpoint_id": "ep_1", "device_ids": []string{"cam-1", "cam-2"}}}
 	if err := createRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
@@ -68,7 +67,7 @@ func TestCreateRun(t *testing.T) {
 	fake2 := cmdtest.NewFake(t)
 	fake2.Handle("POST /api/v1/event-filters", 400, `{"error":{"code":"validation_failed","message":"The filter is invalid.","details":[{"index":0,"field":"endpoint_id","reason":"names no endpoint"},{"index":0,"field":"device_ids[1]","reason":"is empty"}]}}`)
 	f, _ = cmdtest.Factory(fake2.URL, "tok")
-	opts.Client = func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }
+	opts.Client = f.APIClient
 	err := createRun(context.Background(), opts)
 	if want := "The filter is invalid.\nendpoint_id: names no endpoint\ndevice_ids[1]: is empty"; err == nil || err.Error() != want {
 		t.Errorf("err = %q, want %q", err, want)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
@@ -25,7 +24,7 @@ func TestGetRun(t *testing.T) {
 	fake.Handle("GET /api/v1/event-filters/flt_1", 200, `{"id":"flt_1","name":"lobby","endpoint_id":"ep_1","device_ids":["cam-1"]}`)
 	fake.Handle("GET /api/v1/event-filters/{id}", 404, `{"error":{"code":"not_found","message":"No event filter with id \"x\"."}}`)
 	f, s := cmdtest.Factory(fake.URL, "tok")
-	opts := &GetOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }, ID: "flt_1"}
+	opts := &GetOptions{Factory: f, Client: f.APIClient, ID: "flt_1"}
 	if err := getRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
@@ -29,7 +28,7 @@ func TestListRun(t *testing.T) {
 	fake.Handle("GET /api/v1/event-filters", 200, `{"items":[{"id":"flt_1","endpoint_id":"ep_1"},{"id":"flt_2","endpoint_id":"ep_1"}]}`)
 	f, s := cmdtest.Factory(fake.URL, "tok")
 	f.Globals.Output = "id"
-	opts := &ListOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }, Sort: "created_at", Narrow: map[string]string{"endpoint_id": "ep_1"}, Owner: "acme"}
+	opts := &ListOptions{Factory: f, Client: f.APIClient, Sort: "created_at", Narrow: map[string]string{"endpoint_id": "ep_1"}, Owner: "acme"}
 	if err := listRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
@@ -49,7 +48,7 @@ func TestUpdateRun(t *testing.T) {
 	fake.Handle("PATCH /api/v1/event-filters/flt_1", 200, `{"id":"flt_1","endpoint_id":"ep_1","event_types":[]}`)
 	f, s := cmdtest.Factory(fake.URL, "tok")
 	f.Globals.Output = "json"
-	opts := &UpdateOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) },
+	opts := &UpdateOptions{Factory: f, Client: f.APIClient,
 		ID: "flt_1", Body: cmdhelp.Body{"event_types": []string{}}}
 	if err := updateRun(context.Background(), opts); err != nil {
 		t.Fatal(err)

@@ -34,7 +34,7 @@ var fields = []cmdhelp.Field{
 
 // NewCmdCreate builds `evtctl keys create`. runF replaces the real run in tests.
 func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
-	opts := &CreateOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }, Now: time.Now}
+	opts := &CreateOptions{Factory: f, Client: f.APIClient, Now: time.Now}
 	var expiresIn, expiresAt string
 	cmd := &cobra.Command{
 		Use:   "create --name NAME --scope SCOPE... [--owner TENANT] [--expires-in 720h | --expires-at TIME]",

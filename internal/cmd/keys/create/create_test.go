@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
@@ -62,7 +61,7 @@ func TestCreateRun(t *testing.T) {
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
 	f, s := cmdtest.Factory(fake.URL, "tok")
-	opts := &CreateOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) },
+	opts := &CreateOptions{Factory: f, Client: f.APIClient,
 		Body: cmdhelp.Body{"name": "edge", "scopes": []string{"events:write"}}, ExpiresIn: 30 * 24 * time.Hour, Now: func() time.Time { return now }}
 	if err := createRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
@@ -78,7 +77,7 @@ func TestCreateRun(t *testing.T) {
 	// A terminal: aligned fields and the warning that the token is shown once.
 	f, s = cmdtest.Factory(fake.URL, "tok")
 	s.IO.SetStdoutTTY(true)
-	opts = &CreateOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) },
+	opts = &CreateOptions{Factory: f, Client: f.APIClient,
 		Body: cmdhelp.Body{"name": "edge"}, ExpiresAt: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), Now: time.Now}
 	if err := createRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
@@ -93,7 +92,7 @@ func TestCreateRun(t *testing.T) {
 	// -o json: the answer as is, token included.
 	f, s = cmdtest.Factory(fake.URL, "tok")
 	f.Globals.Output = "json"
-	opts.Factory, opts.Client = f, func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }
+	opts.Factory, opts.Client = f, f.APIClient
 	if err := createRun(context.Background(), opts); err != nil || !strings.Contains(s.Out.String(), `"token": "evt_k1_secret"`) {
 		t.Errorf("err %v, stdout %s", err, s.Out)
 	}

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
@@ -40,7 +39,7 @@ func TestGetRun(t *testing.T) {
 	fake.Handle("GET /api/v1/keys/{id}", 404, `{"error":{"code":"not_found","message":"No API key with id \"nope\"."}}`)
 
 	f, s := cmdtest.Factory(fake.URL, "tok")
-	opts := &GetOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }, ID: "k1"}
+	opts := &GetOptions{Factory: f, Client: f.APIClient, ID: "k1"}
 	if err := getRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}

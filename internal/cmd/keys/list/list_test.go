@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
@@ -24,7 +23,7 @@ func TestListRun(t *testing.T) {
 	fake := cmdtest.NewFake(t)
 	fake.Handle("GET /api/v1/keys", 200, `{"items":[{"id":"k1","name":"a","owner":"acme","scopes":["admin"],"created_at":"2026-11-23T10:00:00Z"},{"id":"k2","name":"b","owner":"acme","scopes":[],"created_at":"2026-11-23T10:00:00Z"}]}`)
 	f, s := cmdtest.Factory(fake.URL, "tok")
-	opts := &ListOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }, Owner: "acme"}
+	opts := &ListOptions{Factory: f, Client: f.APIClient, Owner: "acme"}
 	if err := listRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +37,7 @@ func TestListRun(t *testing.T) {
 	empty.Handle("GET /api/v1/keys", 200, `{"items":[]}`)
 	f, s = cmdtest.Factory(empty.URL, "tok")
 	s.IO.SetStdoutTTY(true)
-	opts = &ListOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
+	opts = &ListOptions{Factory: f, Client: f.APIClient}
 	if err := listRun(context.Background(), opts); err != nil || s.Out.Len() != 0 || s.ErrOut.String() != "No results.\n" {
 		t.Errorf("err %v, stdout %q, stderr %q", err, s.Out, s.ErrOut)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
@@ -35,7 +34,7 @@ func TestRevoke(t *testing.T) {
 	deny := cmdtest.NewFake(t)
 	deny.Handle("DELETE /api/v1/keys/{id}", 403, `{"error":{"code":"forbidden","message":"This key lacks the admin scope."}}`)
 	f, _ = cmdtest.Factory(deny.URL, "tok")
-	opts := &RevokeOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }, IDs: []string{"k1"}}
+	opts := &RevokeOptions{Factory: f, Client: f.APIClient, IDs: []string{"k1"}}
 	if err := revokeRun(context.Background(), opts); cmdutil.ExitCode(err) != cmdutil.ExitUnauthorized {
 		t.Errorf("err = %v", err)
 	}

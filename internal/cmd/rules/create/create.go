@@ -25,7 +25,7 @@ var fields = append(append([]cmdhelp.Field(nil), shared.Fields...), cmdhelp.Owne
 
 // NewCmdCreate builds `evtctl rules create`. runF replaces the real run in tests.
 func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
-	opts := &CreateOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }}
+	opts := &CreateOptions{Factory: f, Client: f.APIClient}
 	cmd := &cobra.Command{
 		Use:   "create --name NAME --window-seconds N --min-events N [flags]",
 		Short: "Create a composite rule",

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
@@ -54,7 +53,7 @@ func TestCreateRun(t *testing.T) {
 	fake := cmdtest.NewFake(t)
 	fake.Handle("POST /api/v1/rules", 201, `{"id":"rule_1","owner":"acme","name":"screams","description":"","window_seconds":30,"min_events":3,"enabled":true,"group_by":"label_id","include_label_ids":["scream"],"include_mic_ids":[],"created_at":"2026-11-23T10:00:00Z","updated_at":"2026-11-23T10:00:00Z"}`)
 	f, s := cmdtest.Factory(fake.URL, "tok")
-	opts := &CreateOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) },
+	opts := &CreateOptions{Factory: f, Client: f.APIClient,
 		Body: cmdhelp.Body{"name": "screams", "window_seconds": 30, "min_events": 3, "include_label_ids": []string{"scream"}}}
 	if err := createRun(context.Background(), opts); err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
@@ -24,7 +23,7 @@ func TestDelete(t *testing.T) {
 		t.Errorf("request %s %s, stdout %q", r.Method, r.Path, s.Out)
 	}
 	got.IDs = []string{"rule_2"}
-	got.Client = func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }
+	got.Client = f.APIClient
 	if err := deleteRun(context.Background(), got); cmdutil.ExitCode(err) != cmdutil.ExitNotFound {
 		t.Errorf("missing: err = %v", err)
 	}

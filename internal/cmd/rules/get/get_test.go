@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
@@ -25,7 +24,7 @@ func TestGetRun(t *testing.T) {
 	fake.Handle("GET /api/v1/rules/rule_1", 200, `{"id":"rule_1","name":"lobby","window_seconds":30,"min_events":3,"enabled":true,"group_by":"mic_id","include_mic_ids":["m1","m2"],"cooldown_seconds":10}`)
 	fake.Handle("GET /api/v1/rules/{id}", 404, `{"error":{"code":"not_found","message":"No rule with id \"x\"."}}`)
 	f, s := cmdtest.Factory(fake.URL, "tok")
-	opts := &GetOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) }, ID: "rule_1"}
+	opts := &GetOptions{Factory: f, Client: f.APIClient, ID: "rule_1"}
 	if err := getRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
 	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
@@ -49,7 +48,7 @@ func TestUpdateRun(t *testing.T) {
 	fake.Handle("PATCH /api/v1/rules/{id}", 404, `{"error":{"code":"not_found","message":"No rule with id \"r\"."}}`)
 	f, s := cmdtest.Factory(fake.URL, "tok")
 	f.Globals.Quiet = true
-	opts := &UpdateOptions{Factory: f, Client: func() (*apiclient.Client, error) { return apiclient.FromFactory(f) },
+	opts := &UpdateOptions{Factory: f, Client: f.APIClient,
 		ID: "rule_1", Body: cmdhelp.Body{"enabled": false}}
 	if err := updateRun(context.Background(), opts); err != nil || s.Out.String() != "rule_1\n" {
 		t.Fatalf("err %v, stdout %q", err, s.Out)
