@@ -84,15 +84,18 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	p, _ := auth.From(r.Context())
-	lq, err := parseList(r.URL.Query())
+	lq, err := listSpec.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	visible := s.rules.List()
 	if !p.Admin() { // the route needs admin; kept so the rule holds if that changes
-		lq.owner = p.Owner
+		lq.Owner = p.Owner
 	}
-	httpapi.WriteJSON(w, http.StatusOK, lq.page(visible))
+	out, err := page(s.rules.List(), lq)
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -2,11 +2,11 @@ package endpoint
 
 import (
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/evtctl/evtctl/internal/auth"
 	"github.com/evtctl/evtctl/internal/httpapi"
+	"github.com/evtctl/evtctl/internal/listing"
 	"github.com/evtctl/evtctl/internal/webhook/ssrf"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -111,7 +111,7 @@ func (s *Service) createEndpoint(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) listEndpoints(w http.ResponseWriter, r *http.Request) error {
 	p, _ := auth.From(r.Context())
 	q := r.URL.Query()
-	lq, err := parseList(q, []string{"created_at", "-created_at", "updated_at", "-updated_at"}, "type", "owner")
+	lq, err := endpointList.Parse(q)
 	if err != nil {
 		return err
 	}
@@ -119,20 +119,19 @@ func (s *Service) listEndpoints(w http.ResponseWriter, r *http.Request) error {
 	if typ != "" && typ != proto.EndpointWebhook && typ != proto.EndpointWebSocket {
 		return httpapi.Invalid("type", `must be "websocket" or "webhook"`)
 	}
-	owner := q.Get("owner")
 	var items []proto.Endpoint
 	for _, ep := range s.st.EndpointSet.List() {
-		if !p.CanSee(ep.Owner) || (owner != "" && ep.Owner != owner) ||
-			(typ != "" && ep.Type != typ) || (len(lq.ids) > 0 && !slices.Contains(lq.ids, ep.ID)) {
+		if !p.CanSee(ep.Owner) || (lq.Owner != "" && ep.Owner != lq.Owner) ||
+			(typ != "" && ep.Type != typ) || !lq.Wants(ep.ID) {
 			continue
 		}
 		items = append(items, view(ep))
 	}
-	page, next, err := paginate(items, lq, func(ep proto.Endpoint, field string) sortKey {
+	page, next, err := listing.Page(items, lq, func(ep proto.Endpoint, field string) listing.Key {
 		if field == "updated_at" {
-			return sortKey{ep.UpdatedAt, ep.ID}
+			return listing.Key{T: ep.UpdatedAt, ID: ep.ID}
 		}
-		return sortKey{ep.CreatedAt, ep.ID}
+		return listing.Key{T: ep.CreatedAt, ID: ep.ID}
 	})
 	if err != nil {
 		return err

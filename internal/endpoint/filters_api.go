@@ -7,6 +7,7 @@ import (
 
 	"github.com/evtctl/evtctl/internal/auth"
 	"github.com/evtctl/evtctl/internal/httpapi"
+	"github.com/evtctl/evtctl/internal/listing"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
@@ -96,25 +97,24 @@ func (s *Service) createFilter(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) listFilters(w http.ResponseWriter, r *http.Request) error {
 	p, _ := auth.From(r.Context())
 	q := r.URL.Query()
-	lq, err := parseList(q, []string{"created_at", "-created_at", "updated_at", "-updated_at"}, "endpoint_id", "owner")
+	lq, err := filterList.Parse(q)
 	if err != nil {
 		return err
 	}
-	eps := multi(q, "endpoint_id")
-	owner := q.Get("owner")
+	eps := listing.Multi(q, "endpoint_id")
 	var items []proto.EventFilter
 	for _, f := range s.st.FilterSet.List() {
-		if !p.CanSee(f.Owner) || (owner != "" && f.Owner != owner) ||
-			(len(eps) > 0 && !slices.Contains(eps, f.EndpointID)) || (len(lq.ids) > 0 && !slices.Contains(lq.ids, f.ID)) {
+		if !p.CanSee(f.Owner) || (lq.Owner != "" && f.Owner != lq.Owner) ||
+			(len(eps) > 0 && !slices.Contains(eps, f.EndpointID)) || !lq.Wants(f.ID) {
 			continue
 		}
 		items = append(items, f)
 	}
-	page, next, err := paginate(items, lq, func(f proto.EventFilter, field string) sortKey {
+	page, next, err := listing.Page(items, lq, func(f proto.EventFilter, field string) listing.Key {
 		if field == "updated_at" {
-			return sortKey{f.UpdatedAt, f.ID}
+			return listing.Key{T: f.UpdatedAt, ID: f.ID}
 		}
-		return sortKey{f.CreatedAt, f.ID}
+		return listing.Key{T: f.CreatedAt, ID: f.ID}
 	})
 	if err != nil {
 		return err

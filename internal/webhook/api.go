@@ -12,6 +12,7 @@ import (
 	"github.com/evtctl/evtctl/internal/auth"
 	"github.com/evtctl/evtctl/internal/filter"
 	"github.com/evtctl/evtctl/internal/httpapi"
+	"github.com/evtctl/evtctl/internal/listing"
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -36,28 +37,23 @@ func (s *Service) webhookEndpoint(r *http.Request) (proto.Endpoint, error) {
 	return ep, nil
 }
 
+// deliveryList is the parameters of an endpoint's deliveries, listed in
+// the order they were recorded; page tokens are record positions.
+var deliveryList = listing.Spec{Params: []string{"status", "since"}}
+
 func (s *Service) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 	ep, err := s.webhookEndpoint(r)
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
-	for k := range q {
-		if !slices.Contains([]string{"status", "since", "limit", "page_token"}, k) {
-			return httpapi.Invalid(k, "is not a known parameter")
-		}
+	lq, err := deliveryList.Parse(q)
+	if err != nil {
+		return err
 	}
 	status := q.Get("status")
 	if status != "" && !slices.Contains([]string{proto.DeliveryPending, proto.DeliverySucceeded, proto.DeliveryFailed}, status) {
 		return httpapi.Invalid("status", "must be pending, succeeded or failed")
-	}
-	limit := 100
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			return httpapi.Invalid("limit", "must be an integer from 1 to 1000")
-		}
-		limit = n
 	}
 	// since: only records that changed at or after this time (either time
 	// form of CONTRACT §1): how an operator sees the recent deliveries of
@@ -68,22 +64,17 @@ func (s *Service) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 			return httpapi.Invalid("since", "is not a valid time (want RFC 3339, e.g. 2026-03-26T09:00:00Z)")
 		}
 	}
-	var after uint64
-	if t := q.Get("page_token"); t != "" {
-		if after, err = strconv.ParseUint(t, 10, 64); err != nil {
-			return httpapi.Invalid("page_token", "is not a page token of this list")
-		}
-	}
-	recs, next, err := s.recs.list(r.Context(), ep.ID, after, since, status, limit)
+	after, err := listing.Position(lq)
 	if err != nil {
 		return err
 	}
-	out := proto.List[proto.Delivery]{Items: make([]proto.Delivery, len(recs))}
+	recs, next, err := s.recs.list(r.Context(), ep.ID, after, since, status, lq.Limit)
+	if err != nil {
+		return err
+	}
+	out := proto.List[proto.Delivery]{Items: make([]proto.Delivery, len(recs)), NextPageToken: listing.PositionToken(next)}
 	for i, rec := range recs {
 		out.Items[i] = rec.Delivery
-	}
-	if next > 0 {
-		out.NextPageToken = strconv.FormatUint(next, 10)
 	}
 	httpapi.WriteJSON(w, http.StatusOK, out)
 	return nil

@@ -57,6 +57,13 @@ func TestDeliversSignedEventsOfEveryFamily(t *testing.T) {
 	if r := e.Do("GET", "/api/v1/endpoints/"+ep.ID+"/deliveries?status=nope", servertest.AdminToken, "", nil); r.Status != 400 {
 		t.Fatalf("bad status filter: %d", r.Status)
 	}
+	// The errors of every list: a page token that is not the list's own,
+	// an unknown parameter.
+	for q, code := range map[string]string{"page_token=abc": proto.CodeInvalidCursor, "sort=created_at": proto.CodeValidationFailed} {
+		if r := e.Do("GET", "/api/v1/endpoints/"+ep.ID+"/deliveries?"+q, servertest.AdminToken, "", nil); r.Status != 400 || !strings.Contains(string(r.Body), `"code":"`+code+`"`) {
+			t.Fatalf("%s: %d %s", q, r.Status, r.Body)
+		}
+	}
 
 	// ?since= lists only the records that changed from then on.
 	mark := time.Now().UTC()
