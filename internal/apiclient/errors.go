@@ -79,7 +79,7 @@ func sentence(s string) string {
 	return s + "."
 }
 
-// errorBody is the gateway's error envelope (CONTRACT §2).
+// errorBody is the gateway's error envelope (docs/contract.md#errors).
 type errorBody struct {
 	Error *struct {
 		Code    string   `json:"code"`

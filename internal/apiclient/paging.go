@@ -7,7 +7,7 @@ import (
 	"strconv"
 )
 
-// Page is one page of a list answer (CONTRACT §5):
+// Page is one page of a list answer (docs/contract.md#paging):
 // {"items":[…],"next_page_token":"…"}; an empty token means the last page.
 type Page[T any] struct {
 	Items         []T    `json:"items"`

@@ -11,7 +11,7 @@ import (
 	"github.com/evtctl/evtctl/internal/apiclient"
 )
 
-// Exit codes of the contract (§7).
+// Exit codes of docs/contract.md#exit-codes.
 const (
 	ExitOK           = 0
 	ExitFailure      = 1

@@ -15,7 +15,7 @@ import (
 	"github.com/evtctl/evtctl/internal/iostreams"
 )
 
-// Output formats of the contract (§7): -o table|json|yaml|id, -q = -o id.
+// Output formats of docs/contract.md#cli-globals: -o table|json|yaml|id, -q = -o id.
 const (
 	OutputTable = "table"
 	OutputJSON  = "json"

@@ -14,7 +14,7 @@ import (
 // DefaultServer is the gateway address used when nothing else is configured.
 const DefaultServer = "http://localhost:8100"
 
-// Globals are the global flags of the contract (§7), bound by the root command.
+// Globals are the global flags of docs/contract.md#cli-globals, bound by the root command.
 type Globals struct {
 	Server  string
 	Token   string

@@ -68,7 +68,7 @@ func BenchmarkEngine10Rules1000Groups(b *testing.B) {
 }
 
 // BenchmarkFromRecord is the service's per-event decoding (validating scan
-// of document 000's 1.2 KB sound event), paid before rule evaluation.
+// of the 1.2 KB seed sound event), paid before rule evaluation.
 func BenchmarkFromRecord(b *testing.B) {
 	rec := store.Record{Data: SeedSound(b, "evt_001", t0)}
 	b.SetBytes(int64(len(rec.Data)))
@@ -80,7 +80,7 @@ func BenchmarkFromRecord(b *testing.B) {
 	}
 }
 
-// BenchmarkPayload renders a three-event composite of document 000's event.
+// BenchmarkPayload renders a three-event composite of the seed sound event.
 func BenchmarkPayload(b *testing.B) {
 	var em Emission
 	e := NewEngine(Config{EdgeName: "edge-01", AllowedLateness: 5 * time.Second})

@@ -1,5 +1,6 @@
-// Package composite turns sound events (document 000's events) into
-// composite events with the rules of CONTRACT §5.
+// Package composite turns sound events into composite events
+// (docs/sources.md#composite-websocket) with the rules of
+// docs/contract.md#rules.
 //
 // The package has three layers:
 //
@@ -9,8 +10,9 @@
 //     replaying the same events at any speed yields the same composites,
 //     with the same ids (id.go). Windows, lateness and cooldowns are all in
 //     event time (created_at).
-//   - Payload (payload.go) renders an Emission as document 000's composite
-//     payload, embedding the sound events exactly as ingested.
+//   - Payload (payload.go) renders an Emission as the composite
+//     payload of docs/sources.md#composite-payload, embedding the sound
+//     events exactly as ingested.
 //   - Service (service.go, rebuild.go, api.go) is the server extension:
 //     the rules resource on a KV collection, the /api/v1/rules routes, and a
 //     follower of the event log that feeds the engine and appends the

@@ -6,7 +6,7 @@ import (
 	"encoding/hex"
 )
 
-// IDPrefix starts every composite id this engine derives (document 000's
+// IDPrefix starts every composite id this engine derives (the edge audio box's
 // example id is "composite_evt_123").
 const IDPrefix = "composite_evt_"
 

@@ -20,7 +20,8 @@ var micFields = []string{
 	"reported_at", "connected", "edge_id",
 }
 
-// Payload renders an emission as document 000's composite payload: id,
+// Payload renders an emission as the composite payload of
+// docs/sources.md#composite-payload: id,
 // group_key, rule, events (as stored, in time order), mics (distinct
 // microphones with edge_status), labels (distinct labels), started_at.
 func Payload(em *Emission) ([]byte, error) {
@@ -82,8 +83,8 @@ func Payload(em *Emission) ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// snapshot is the rule as embedded in a composite: document 000's rule
-// object, plus cooldown_seconds when the rule has one.
+// snapshot is the rule as embedded in a composite: the rule object of
+// docs/sources.md#rule-object, plus cooldown_seconds when the rule has one.
 func snapshot(r proto.Rule) proto.CompositeRule {
 	cr := proto.CompositeRule{
 		ID: r.ID, Name: r.Name, Description: r.Description,
@@ -97,7 +98,7 @@ func snapshot(r proto.Rule) proto.CompositeRule {
 }
 
 // micEntry builds one mics[] entry from the raw microphone object (nil when
-// the events had none): document 000's members in its order, copied raw,
+// the events had none): the source's members in its order, copied raw,
 // then edge_status — the microphone's status when it is a non-empty
 // string, else "active".
 func micEntry(id string, raw json.RawMessage) (json.RawMessage, error) {

@@ -13,7 +13,7 @@ import (
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
-// Seeds are document 000's examples (testdata/seeds/README.md).
+// Seeds are the edge audio box's examples (testdata/seeds/README.md).
 func seed(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("../../testdata/seeds/" + name)
@@ -23,7 +23,7 @@ func seed(t testing.TB, name string) []byte {
 	return b
 }
 
-// SeedSound returns document 000's sound event with another id and
+// SeedSound returns the seed sound event with another id and
 // created_at, compacted as the log stores it.
 func SeedSound(t testing.TB, id string, created time.Time) []byte {
 	t.Helper()
@@ -33,7 +33,7 @@ func SeedSound(t testing.TB, id string, created time.Time) []byte {
 	return proto.AppendCompact(nil, []byte(s))
 }
 
-// docRule is document 000's rule.
+// docRule is the rule of the seed composite.
 func docRule() proto.Rule {
 	return proto.Rule{ID: "rule_001", Owner: "acme", Name: "Repeated Speech Cluster",
 		Description: "Groups repeated speech events within the same window", WindowSeconds: 30, MinEvents: 3,
@@ -45,8 +45,8 @@ func docRule() proto.Rule {
 // example and a composite of other events: ids and times.
 var docVariable = map[string]bool{"id": true, "started_at": true, "events[].id": true, "events[].created_at": true}
 
-// CompareWithDocument checks that payload has the shape of document 000's
-// example composite: same members in the same order at every level, same
+// CompareWithDocument checks that payload has the shape of the seed
+// composite (docs/sources.md#composite-payload): same members in the same order at every level, same
 // values except ids and times; every element of events, mics and labels is
 // compared with the example's first.
 func CompareWithDocument(t testing.TB, payload []byte) {
@@ -132,8 +132,8 @@ func names(m objMembers) []string {
 	return out
 }
 
-// Document 000's sound event, three times within 30 s, through document
-// 000's rule gives document 000's composite, field by field.
+// The seed sound event, three times within 30 s, through the seed rule
+// gives the seed composite, field by field.
 func TestPayloadMatchesDocument000(t *testing.T) {
 	e := NewEngine(Config{EdgeName: "edge-01", AllowedLateness: 5 * time.Second})
 	e.PutRule(docRule())

@@ -137,9 +137,9 @@ func payloadID(t *testing.T, payload []byte) string {
 	return c.ID
 }
 
-// Document 000 end to end: its sound event ingested three times within
-// 30 s reaches the composite WebSocket and the get-one API as document
-// 000's composite, field by field.
+// The edge audio box end to end: the seed sound event ingested three times
+// within 30 s reaches the composite WebSocket and the get-one API as the
+// seed composite, field by field.
 func TestEndToEndDocument000(t *testing.T) {
 	h := gateway(t, testConfig(t))
 	createRule(t, h, docRuleBody("acme"))

@@ -70,14 +70,14 @@ type Storage struct {
 	DedupWindow time.Duration `yaml:"dedup_window" doc:"How long an event id is remembered to acknowledge re-sent events as duplicates; every id of the window is kept in memory (about 75 bytes each)."`
 }
 
-// WS is the WebSocket streams (§4).
+// WS is the WebSocket streams (docs/contract.md#streams).
 type WS struct {
 	Keepalive             time.Duration `yaml:"keepalive" doc:"Interval of the empty keep-alive text message on WebSocket streams."`
 	WriteTimeout          time.Duration `yaml:"write_timeout" doc:"Time allowed for one WebSocket write before the connection is dropped."`
 	EndpointRequiresToken bool          `yaml:"endpoint_requires_token" doc:"Also require a bearer token on /event-service/ws, not only the endpoint_id."`
 }
 
-// SSE is the Server-Sent Events streams (§4).
+// SSE is the Server-Sent Events streams (docs/contract.md#analysis-sse).
 type SSE struct {
 	Heartbeat   time.Duration `yaml:"heartbeat" doc:"Interval of the ': keep-alive' comment on SSE streams."`
 	IdleTimeout time.Duration `yaml:"idle_timeout" doc:"An SSE stream without a data event for this long is closed."`
@@ -101,7 +101,7 @@ type Limits struct {
 	KeysPerTenant      int `yaml:"keys_per_tenant" doc:"API keys one owner may have; creating one more answers 409 quota_exceeded; 0 = unlimited."`
 }
 
-// Webhooks is webhook delivery (§6).
+// Webhooks is webhook delivery (docs/contract.md#webhooks).
 type Webhooks struct {
 	AllowCIDRs      []string        `yaml:"allow_cidrs" doc:"CIDRs webhook targets may use although loopback, private, link-local or metadata."`
 	Timeout         time.Duration   `yaml:"timeout" doc:"Time allowed for one webhook request, connection included."`

@@ -1,5 +1,5 @@
-// Package endpoint keeps the endpoints and event filters of document 002
-// (CONTRACT §5): two KV collections watched into memory on every node,
+// Package endpoint keeps the endpoints and event filters
+// (docs/sources.md#identification-endpoints, docs/contract.md#management): two KV collections watched into memory on every node,
 // with an index of filters by endpoint for the hot path.
 package endpoint
 

@@ -1,4 +1,4 @@
-// Package filter holds the event-filter semantics of CONTRACT §5: within a
+// Package filter holds the event-filter semantics of docs/contract.md#filters: within a
 // field any listed value matches, across fields all must match, an empty
 // field does not constrain; an endpoint with several filters receives an
 // event if any filter passes it, and with none it receives every event of

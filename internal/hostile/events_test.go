@@ -110,7 +110,7 @@ var builders = map[string]func(fields) []byte{
 }
 
 // routing lists the routing attributes (and ids) of each family, by their
-// field paths in ingest errors (CONTRACT §1).
+// field paths in ingest errors (docs/contract.md#families).
 var routing = []struct{ family, field string }{
 	{"sound", "id"}, {"sound", "mic_id"}, {"sound", "label_id"}, {"sound", "microphone.edge_id"},
 	{"analysis", "deviceId"}, {"analysis", "analysisId"},

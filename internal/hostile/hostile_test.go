@@ -1,4 +1,4 @@
-// Package hostile is the attack of issue 13 kept as a test: every class of
+// Package hostile is an attack on the gateway kept as a test: every class of
 // hostile value (long, escaped, non-UTF-8, control characters, NATS
 // wildcards, huge numbers, bad encodings) fired at every route and stream
 // of a real gateway, with the invariants that must hold for each answer and
@@ -609,7 +609,7 @@ func runGroup(t *testing.T, cases []Case, total *tally) {
 		probs := e.check(c, req, r)
 		if ok, why := e.ready(); !ok {
 			// The case broke the gateway. Storage may heal by itself
-			// (issue 13 asks for ready within 2 s): wait that long, then
+			// (docs/operations.md promises ready within 2 s): wait that long, then
 			// start a fresh gateway so the next cases are judged alone.
 			healed := false
 			for start := time.Now(); time.Since(start) < 3*time.Second; time.Sleep(100 * time.Millisecond) {

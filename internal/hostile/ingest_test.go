@@ -21,7 +21,7 @@ func ingestAs(role, target, ctype string, body []byte, fam string) func(*env) Re
 }
 
 // Hostile string values for identifiers, by class. long values must be
-// refused naming the field (issue 13); the others may be refused or
+// refused naming the field (docs/api.md#input-limits); the others may be refused or
 // accepted, but accepted ones must be stored and found again.
 var (
 	longLens = []int{4100, 5000, 100000}

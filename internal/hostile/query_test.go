@@ -131,7 +131,7 @@ func queryCases() []Case {
 		// A path-length guard may answer before the route (no field then).
 		add(fmt.Sprintf("composite get id of %d chars", n), cg(roleRead, long(n)), codes(400, 414))
 	}
-	// A composite relayed through ingest is filed under its id (CONTRACT §3).
+	// A composite relayed through ingest is filed under its id (docs/architecture.md#the-event-log-internalstoreloggo).
 	add("composite get own id", cg(roleRead, "composite_evt_globex"), codes(200))
 	add("composite get another tenant's id", cg(roleRead, "composite_evt_acme"), codes(404))
 	for name, v := range map[string]string{

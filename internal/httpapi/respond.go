@@ -20,7 +20,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
-	// Payloads must reach clients as ingested (CONTRACT §1): no \u003c for <.
+	// Payloads must reach clients as ingested (docs/contract.md#as-ingested): no \u003c for <.
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
 }

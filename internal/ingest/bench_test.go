@@ -18,7 +18,7 @@ import (
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
-// soundTmpl is document 000's sound event (≈1.1 KB compact, with its
+// soundTmpl is the seed sound event (testdata/seeds/sound_event.json, ≈1.1 KB compact, with its
 // embedded label and microphone) as one NDJSON line split around its id, so
 // that benchmarks build lines by concatenation: marshalling a map per line
 // made garbage that the timed part then paid for in GC.

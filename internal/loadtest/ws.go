@@ -73,7 +73,7 @@ func (f *localFleet) runWS(g int, answered func()) {
 		switch {
 		case typ != websocket.TextMessage:
 		case buf.Len() == 0:
-			f.st.keepAlives.Add(1) // document 000's keep-alive
+			f.st.keepAlives.Add(1) // the empty keep-alive of docs/sources.md#composite-ws-protocol
 		default:
 			// "hello" and other messages without ts_ns are not deliveries.
 			if bad := scanTimestamps(buf.Bytes(), func(ts int64) { f.st.delivered(g, now, ts) }); bad > 0 {

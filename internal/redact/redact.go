@@ -1,6 +1,6 @@
 // Package redact blanks chosen fields of JSON payloads before delivery
 // (configuration redact.fields), e.g. the device console passwords that
-// document 000's sound events carry.
+// sound events of the edge audio box carry (docs/sources.md#sound-event).
 //
 // A path is a dotted list of object keys; "[]" after a key visits every
 // element of that array: "microphone.console.password",

@@ -28,7 +28,7 @@ import (
 )
 
 // healBudget is how soon after storage answers again the gateway must be
-// ready (issue 13).
+// ready (docs/operations.md#losing-the-connection-to-storage promises 2 s).
 const healBudget = 2 * time.Second
 
 // runGateway starts a gateway with every extension, rebuilt for each

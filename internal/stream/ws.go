@@ -14,7 +14,8 @@ import (
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
-// helloFrame is document 000's greeting, sent once on accept.
+// helloFrame is the composite WebSocket's greeting, sent once on accept
+// (docs/sources.md#composite-ws-protocol).
 var helloFrame = hub.WSText([]byte("hello"))
 
 func writeError(w http.ResponseWriter, status int, msg string) {

@@ -31,7 +31,8 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// TestWscatFromDocument000 runs the exact client command of document 000,
+// TestWscatFromDocument000 runs the exact client command the edge audio box
+// documents (docs/sources.md#composite-ws-protocol),
 // `wscat -c ws://…/api/v1/ws/composite-events -H "Authorization: Bearer …"`,
 // in a pseudo-terminal (wscat is interactive) and checks that it shows the
 // hello and a composite event.

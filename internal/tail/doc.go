@@ -1,8 +1,7 @@
 // Package tail follows live event streams of the gateway (or any server
 // speaking the same protocols) for `evtctl tail`: WebSocket sources
-// (document 000's composite stream, document 002's endpoint stream, any
-// ws:// URL) and SSE sources (document 001's analysis streams, any http://
-// URL), several at once, merged into one sequence of Items.
+// (the composite stream, the endpoint stream, any ws:// URL) and SSE
+// sources (the analysis streams, any http:// URL; docs/sources.md), several at once, merged into one sequence of Items.
 //
 // Every source reconnects on its own with exponential backoff and jitter
 // and resumes where it stopped: SSE sources send Last-Event-ID (go-sse

@@ -53,10 +53,10 @@ func newItem(source string, family proto.Family, cursor string, data []byte, at 
 // InferFamily tells the family of a payload from its top-level fields, for
 // sources that mix families (the endpoint WebSocket) or are unknown URLs:
 //
-//	"type":"identification"         → identification (document 002)
-//	"deviceId" and "analysisId"     → analysis (document 001)
-//	"group_key" and "rule"          → composite (document 000)
-//	"label_id" and "mic_id"         → sound (document 000)
+//	"type":"identification"         → identification (docs/sources.md#identification-event)
+//	"deviceId" and "analysisId"     → analysis (docs/sources.md#analysis-result)
+//	"group_key" and "rule"          → composite (docs/sources.md#composite-payload)
+//	"label_id" and "mic_id"         → sound (docs/sources.md#sound-event)
 //
 // It returns "" when none matches or the payload is not a JSON object.
 func InferFamily(data []byte) proto.Family {

@@ -18,7 +18,7 @@ const (
 	SSE                   // http:// or https://
 )
 
-// Paths of the gateway's streams (CONTRACT §4).
+// Paths of the gateway's streams (docs/contract.md#streams).
 const (
 	compositePath   = "/api/v1/ws/composite-events"
 	endpointPath    = "/event-service/ws"

@@ -12,7 +12,7 @@ type StatusKind int
 const (
 	Connecting   StatusKind = iota // dialling (first time or again)
 	Connected                      // handshake done (HTTP 200 / WebSocket upgrade)
-	Hello                          // document 000's "hello" greeting arrived
+	Hello                          // the composite WebSocket's "hello" arrived
 	KeepAlive                      // an empty WebSocket message or an SSE comment
 	Disconnected                   // the connection ended; a retry follows after RetryIn
 	Gap                            // the server could not resume exactly (Note says why)

@@ -13,7 +13,7 @@ import (
 )
 
 // CloseSlowConsumer is the close code of a stream the server dropped
-// because the client fell behind (CONTRACT §4).
+// because the client fell behind (docs/contract.md#slow-consumers).
 const CloseSlowConsumer = 4008
 
 // runWS follows one WebSocket source until ctx ends or a permanent error.

@@ -56,7 +56,7 @@ func (s *Service) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 		return httpapi.Invalid("status", "must be pending, succeeded or failed")
 	}
 	// since: only records that changed at or after this time (either time
-	// form of CONTRACT §1): how an operator sees the recent deliveries of
+	// form of docs/contract.md#times): how an operator sees the recent deliveries of
 	// an endpoint with a long history without paging through it.
 	var since time.Time
 	if v := q.Get("since"); v != "" {

@@ -12,7 +12,7 @@ import (
 // not park a delivery for months.
 const maxRetryAfter = 24 * time.Hour
 
-// schedule is the retry schedule of CONTRACT §6: after the n-th failed
+// schedule is the retry schedule of docs/contract.md#webhooks: after the n-th failed
 // attempt of a run the next one waits delays[n-1], spread by ±jitter; after
 // len(delays)+1 attempts the delivery has failed.
 type schedule struct {

@@ -2,8 +2,8 @@ package proto
 
 import "encoding/json"
 
-// AnalysisResult is one video analysis result of document 001 (the data line of an SSE
-// analysis_result event). Its member names are camelCase, as in the document.
+// AnalysisResult is one video analysis result (docs/sources.md#analysis-result:the data line of an SSE
+// analysis_result event). Its member names are camelCase, as in the source.
 type AnalysisResult struct {
 	DeviceID   string      `json:"deviceId"`
 	AnalysisID string      `json:"analysisId"`

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Composite is a composite event of document 000: a group of sound events matched by a
+// Composite is a composite event (docs/sources.md#composite-payload): a group of sound events matched by a
 // rule within one window. It is the payload of GET /api/v1/composite-events/{id} and of
 // each WebSocket message. Events, mics and labels stay raw: the composite engine copies
 // them from the ingested sound events, which must reach consumers as ingested.

@@ -1,6 +1,6 @@
 package proto
 
-// ErrorBody is the body of every error response (CONTRACT §2):
+// ErrorBody is the body of every error response (docs/contract.md#errors):
 //
 //	{"error":{"code":"validation_failed","message":"…","details":[…]}}
 type ErrorBody struct {

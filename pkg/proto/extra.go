@@ -12,7 +12,7 @@ import (
 
 // Unknown-field preservation for the event types.
 //
-// The gateway's rule is that payloads travel as ingested (CONTRACT §1). Clients and the
+// The gateway's rule is that payloads travel as ingested (docs/contract.md#as-ingested). Clients and the
 // composite engine that decode an event into the typed structs and encode it again must
 // not drop what they did not understand, so every event object type has
 //

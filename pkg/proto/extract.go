@@ -12,7 +12,7 @@ import (
 //
 // It reads the input once and builds no typed structs, so it is cheap enough for the
 // ingest path (see BenchmarkExtractSound). It validates the whole input as JSON, but only
-// the members routing depends on (CONTRACT §1) beyond that: payloads are forwarded as
+// the members routing depends on (docs/contract.md#families) beyond that: payloads are forwarded as
 // ingested, and rejecting unknown or extra fields would break senders for nothing.
 //
 // Optional members that are null count as absent, since many senders write null for "no
@@ -186,7 +186,7 @@ func (x *extractor) optStringOrNull(field string, v val) string {
 // soundNumbers are the optional numeric members of a sound event.
 var soundNumbers = [...]string{"confidence", "confidence_threshold", "sound_level", "sound_level_threshold"}
 
-// sound reads a sound event (document 000, events[]).
+// sound reads a sound event (docs/sources.md#sound-event).
 func (x *extractor) sound() Routing {
 	r := &x.r
 	var id, label, mic, created, micro, edge val
@@ -241,7 +241,7 @@ func (x *extractor) sound() Routing {
 	return rt
 }
 
-// analysis reads an analysis result (document 001).
+// analysis reads an analysis result (docs/sources.md#analysis-result).
 func (x *extractor) analysis() Routing {
 	r := &x.r
 	var dev, ana, scene, ts, det val
@@ -333,7 +333,7 @@ func (x *extractor) detection(errs []FieldError, i int, typ, conf val) []FieldEr
 	return errs
 }
 
-// identification reads a face identification event (document 002).
+// identification reads a face identification event (docs/sources.md#identification-event).
 func (x *extractor) identification() Routing {
 	r := &x.r
 	var typ, cam, camID, agent, cands, ev, evID, date val
@@ -499,7 +499,7 @@ func addDistinct(wl []string, r *reader, v val) []string {
 	return append(wl, s)
 }
 
-// composite reads a composite event (document 000's WebSocket payload).
+// composite reads a composite event (docs/sources.md#composite-payload).
 func (x *extractor) composite() Routing {
 	r := &x.r
 	var id, group, started, rule, events val

@@ -6,12 +6,12 @@ import "fmt"
 // (POST /api/v1/events/{family}), in query filters and in every recorded event.
 type Family string
 
-// The event families of CONTRACT §1.
+// The event families of docs/contract.md#families.
 const (
-	FamilySound          Family = "sound"          // document 000: one edge audio event
-	FamilyAnalysis       Family = "analysis"       // document 001: one video analysis result
-	FamilyIdentification Family = "identification" // document 002: one face identification
-	FamilyComposite      Family = "composite"      // document 000: derived by composite rules
+	FamilySound          Family = "sound"          // one edge audio event (docs/sources.md#sound-event)
+	FamilyAnalysis       Family = "analysis"       // one video analysis result (docs/sources.md#analysis-result)
+	FamilyIdentification Family = "identification" // one face identification (docs/sources.md#identification-event)
+	FamilyComposite      Family = "composite"      // derived by composite rules (docs/sources.md#composite-payload)
 )
 
 // Families returns every family in a fixed order, for help texts and validation messages.

@@ -2,7 +2,7 @@ package proto
 
 import "encoding/json"
 
-// Identification is one face identification event of document 002, as pushed to websocket
+// Identification is one face identification event (docs/sources.md#identification-event), as pushed to websocket
 // and webhook endpoints. Candidates' profile groups are the watchlists event filters
 // select on.
 type Identification struct {

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Management resources of CONTRACT §5. They are plain structs: the server owns their shape,
+// Management resources of docs/contract.md#management. They are plain structs: the server owns their shape,
 // so unlike the event types they do not keep unknown fields. List-valued fields marshal as
 // [] rather than null, so clients in any language can iterate them without a nil check.
 
@@ -15,7 +15,7 @@ const (
 	EndpointWebhook   = "webhook"   // each event POSTed to URL, signed with Secret
 )
 
-// Endpoint is a push destination for events (document 002).
+// Endpoint is a push destination for events (docs/sources.md#identification-endpoints).
 type Endpoint struct {
 	ID             string    `json:"id"`
 	Owner          string    `json:"owner"`
@@ -63,7 +63,7 @@ const (
 	GroupByEdge  = "edge_id"
 )
 
-// Rule is a composite rule (document 000's rule object plus ownership and timestamps).
+// Rule is a composite rule (docs/sources.md#rule-object, plus ownership and timestamps).
 type Rule struct {
 	ID              string   `json:"id"`
 	Owner           string   `json:"owner"`
@@ -76,7 +76,7 @@ type Rule struct {
 	IncludeLabelIDs []string `json:"include_label_ids"`
 	IncludeMicIDs   []string `json:"include_mic_ids"`
 	// CooldownSeconds suppresses a new composite of the same group for this long after one
-	// was emitted; 0 means none. Not in document 000, hence omitted when unset.
+	// was emitted; 0 means none. Not in the source's rule object, hence omitted when unset.
 	CooldownSeconds int       `json:"cooldown_seconds,omitempty"`
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
@@ -97,7 +97,7 @@ func (r Rule) MarshalJSON() ([]byte, error) {
 	return json.Marshal(p)
 }
 
-// API key scopes (CONTRACT §2). ScopeAdmin implies all others.
+// API key scopes (docs/contract.md#auth). ScopeAdmin implies all others.
 const (
 	ScopeAdmin         = "admin"
 	ScopeEventsWrite   = "events:write"

@@ -2,7 +2,7 @@ package proto
 
 import "time"
 
-// Routing holds the routing attributes of CONTRACT §1 for one event: what the gateway needs
+// Routing holds the routing attributes of docs/contract.md#families for one event: what the gateway needs
 // to de-duplicate, file, filter and order it without looking at the rest of the payload.
 type Routing struct {
 	Family Family
@@ -28,6 +28,6 @@ type Routing struct {
 
 // Event types that are not taken from the payload.
 const (
-	EventTypeAnalysis  = "analysis_result" // also the SSE event name of document 001
+	EventTypeAnalysis  = "analysis_result" // also the SSE event name (docs/sources.md#analysis-sse)
 	EventTypeComposite = "composite"
 )

@@ -2,8 +2,8 @@ package proto
 
 import "encoding/json"
 
-// Typed sound events of document 000 (the elements of a composite's events[], also ingested
-// on their own as family "sound"). Field order and names are the document's. Times are
+// Typed sound events (docs/sources.md#sound-event; the elements of a composite's events[], also ingested
+// on their own as family "sound"). Field order and names are the source's. Times are
 // strings: payloads travel as written, and ParseTime reads them when needed.
 
 // SoundEvent is one edge audio detection.

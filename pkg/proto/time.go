@@ -6,14 +6,14 @@ import (
 )
 
 // timeReason is the FieldError reason for an unparsable time. It names both accepted forms
-// because senders of document 002's form otherwise assume only RFC 3339 works.
+// because senders of the identification form otherwise assume only RFC 3339 works.
 const timeReason = "is not a valid time (want RFC 3339 or 2006-01-02 15:04:05.000000+00:00)"
 
 var errTime = errors.New("proto: time " + timeReason)
 
 // ParseTime accepts RFC 3339 with or without fractional seconds ("2026-03-26T09:00:00Z",
 // "2026-03-26T09:00:00.5+09:00") and the form "2006-01-02 15:04:05[.fraction]±hh:mm" (also
-// with Z) that document 002 uses. A time without a zone is an error: guessing one would
+// with Z) that face identifications use (docs/contract.md#times). A time without a zone is an error: guessing one would
 // silently shift events by hours. Fractions beyond nanoseconds are truncated.
 //
 // The result is in UTC; the original spelling travels with the payload, so no zone
