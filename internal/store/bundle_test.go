@@ -10,6 +10,7 @@ import (
 
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/internal/store/storetest"
+	"github.com/evtctl/evtctl/internal/testkit"
 )
 
 // batch returns n events of one microphone, then n/2 alternating between
@@ -102,7 +103,7 @@ func TestBundlesReadBackAsEvents(t *testing.T) {
 	if _, err := l.Append(ctx, batch("later", 10)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(followed) == len(in)-100+15 })
+	testkit.Eventually(t, 10*time.Second, "the follower to see every new event", func() bool { mu.Lock(); defer mu.Unlock(); return len(followed) == len(in)-100+15 })
 	mu.Lock()
 	if followed[0] != recs[100].Seq || !slices.IsSorted(followed) {
 		t.Errorf("follow from event 100 started at %d", followed[0])
@@ -140,7 +141,7 @@ func TestBundledEventsAreDeduplicated(t *testing.T) {
 	// And learns what the first one stores from now on.
 	fresh := batch("n", 50)
 	check("new on one node", l, fresh, len(fresh))
-	waitFor(t, func() bool { return other.Remembers(fresh[len(fresh)-1]) })
+	testkit.Eventually(t, 10*time.Second, "the other log to learn the fresh ids", func() bool { return other.Remembers(fresh[len(fresh)-1]) })
 	check("new seen by the other", other, fresh, 0)
 
 	if n := len(readAll(t, l, 0)); n != len(in)+1+len(fresh) {
@@ -178,15 +179,6 @@ func TestConcurrentAppendsOfOneIDStoreItOnce(t *testing.T) {
 	}
 	if n := len(readAll(t, l, 0)); n != len(in) {
 		t.Errorf("%d events stored, want %d", n, len(in))
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
-		}
 	}
 }
 
