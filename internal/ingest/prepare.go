@@ -13,8 +13,10 @@ import (
 // are copied into: about 50 document-000 events each.
 const compactChunk = 64 << 10
 
-// parallelFrom is the batch size from which records are validated on
-// several cores: below it, starting goroutines costs more than it saves.
+// parallelFrom is the number of records each validating goroutine gets at
+// least: a batch is split into len/parallelFrom parts, at most one per
+// core, so validation runs in parallel from 2*parallelFrom records on.
+// Below that, starting goroutines costs more than it saves.
 const parallelFrom = 256
 
 // prepare validates every record and turns the valid ones into log

@@ -18,7 +18,8 @@ import (
 // are stored as one JetStream message, a bundle: JetStream's work per
 // message (a write, a de-duplication check, an acknowledgement) is most of
 // the cost of ingest, so a batch of 1,000 sound events of one microphone
-// costs a few dozen messages instead of 1,000. Every reader unpacks bundles
+// costs five messages instead of 1,000 (about 230 events of 1.1 KB fill
+// the 256 KiB of a bundle). Every reader unpacks bundles
 // into events with their own positions (position.go); a lone event is
 // stored exactly as before bundles existed.
 const (
