@@ -56,7 +56,7 @@ func CompareWithDocument(t testing.TB, payload []byte) {
 		t.Fatal(err)
 	}
 	if err := sameShape("", payload, want.Bytes()); err != nil {
-		t.Fatalf("payload differs from document 000: %v\npayload: %s", err, payload)
+		t.Fatalf("payload differs from the seed composite: %v\npayload: %s", err, payload)
 	}
 }
 
