@@ -176,7 +176,7 @@ var outside = []struct {
 	{regexp.MustCompile(`/work/`), "an absolute path of one machine: use a path relative to the repository"},
 	{regexp.MustCompile(`\b` + "CONTRACT" + `\b`), "the contract is docs/contract.md: link its section, e.g. docs/contract.md#streams"},
 	{regexp.MustCompile(`\(§\d`), "a bare section number: link the section of docs/contract.md it means, e.g. docs/contract.md#cli"},
-	{regexp.MustCompile(`(?i)\bdocuments? 00\d\b`), "the source products are described in docs/sources.md: name the product and link its section (#composite-websocket, #analysis-sse, #identification-push)"},
+	{regexp.MustCompile(`(?i)\bdocuments?[ -]00\d\b`), "the source products are described in docs/sources.md: name the product and link its section (#composite-websocket, #analysis-sse, #identification-push)"},
 	{regexp.MustCompile(`(?i)\bissues? #?\d+\b`), "an issue number means nothing in a clone: say what the requirement is instead"},
 }
 

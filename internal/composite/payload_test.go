@@ -41,8 +41,8 @@ func docRule() proto.Rule {
 		IncludeMicIDs: []string{"mic_001", "mic_002"}}
 }
 
-// docVariable are the payload members that differ between the document's
-// example and a composite of other events: ids and times.
+// docVariable are the payload members that differ between the seed
+// composite and a composite of other events: ids and times.
 var docVariable = map[string]bool{"id": true, "started_at": true, "events[].id": true, "events[].created_at": true}
 
 // CompareWithDocument checks that payload has the shape of the seed

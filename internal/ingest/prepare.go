@@ -10,7 +10,7 @@ import (
 )
 
 // compactChunk is the size of the buffers that records needing compaction
-// are copied into: about 50 document-000 events each.
+// are copied into: about 50 seed sound events each.
 const compactChunk = 64 << 10
 
 // parallelFrom is the number of records each validating goroutine gets at

@@ -25,7 +25,7 @@ func seed(t *testing.T, name string) []byte {
 	return data
 }
 
-// soundEvent returns the document-000 sound event with a new id.
+// soundEvent returns the seed sound event (testdata/seeds) with a new id.
 func soundEvent(t *testing.T, id string) []byte {
 	var m map[string]any
 	if err := json.Unmarshal(seed(t, "sound_event.json"), &m); err != nil {

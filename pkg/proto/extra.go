@@ -28,7 +28,7 @@ import (
 //   - Members without a field go to Extra. So does the raw value of an omitempty field
 //     whose decoded value is empty (an explicit null, "", 0 or false), so it is written back
 //     as it came instead of vanishing; set the field to a non-empty value to override it.
-//   - Marshal writes the fields in struct order (which follows the documents), then the
+//   - Marshal writes the fields in struct order (which follows the sources, docs/sources.md), then the
 //     remaining Extra members sorted by name. A nil slice field without omitempty is
 //     written as [] (json.RawMessage fields excepted: nil is null).
 
