@@ -1,5 +1,4 @@
-// Package check implements `evtctl config check`.
-package check
+package config
 
 import (
 	"errors"
@@ -14,9 +13,6 @@ import (
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/iostreams"
 )
-
-// DefaultFile is the file checked when none is named.
-const DefaultFile = "evtctl.yaml"
 
 // CheckOptions are the inputs of `evtctl config check`.
 type CheckOptions struct {

@@ -4,8 +4,6 @@ package config
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/evtctl/evtctl/internal/cmd/config/check"
-	initcmd "github.com/evtctl/evtctl/internal/cmd/config/init"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
@@ -18,7 +16,7 @@ func NewCmdConfig(f *cmdutil.Factory) *cobra.Command {
 			"Every key can also be set with an EVTCTL_<SECTION>_<KEY> environment variable,\n" +
 			"which overrides the file; `evtctl config init` writes every key with its default.",
 	}
-	cmd.AddCommand(initcmd.NewCmdInit(f, nil))
-	cmd.AddCommand(check.NewCmdCheck(f, nil))
+	cmd.AddCommand(NewCmdInit(f, nil))
+	cmd.AddCommand(NewCmdCheck(f, nil))
 	return cmd
 }

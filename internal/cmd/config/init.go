@@ -1,6 +1,4 @@
-// Package initcmd implements `evtctl config init`. (A package cannot be
-// named init.)
-package initcmd
+package config
 
 import (
 	"errors"

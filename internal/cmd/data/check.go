@@ -1,5 +1,4 @@
-// Package check implements `evtctl data check`.
-package check
+package data
 
 import (
 	"context"

@@ -5,7 +5,6 @@ package data
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/evtctl/evtctl/internal/cmd/data/check"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
@@ -17,6 +16,6 @@ func NewCmdData(f *cmdutil.Factory) *cobra.Command {
 		Long: "Work on the data directory of a stopped gateway (evtctl serve --data DIR):\n" +
 			"the embedded NATS JetStream store of events, keys, endpoints and webhook records.",
 	}
-	cmd.AddCommand(check.NewCmdCheck(f, nil))
+	cmd.AddCommand(NewCmdCheck(f, nil))
 	return cmd
 }

@@ -1,7 +1,7 @@
-package create
+package endpoints
 
 import (
-	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"reflect"
@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/evtctl/evtctl/internal/apiclient"
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
+	"github.com/evtctl/evtctl/internal/cmd/cmdtest"
+	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
@@ -18,14 +18,14 @@ func TestNewCmdCreateFlags(t *testing.T) {
 	tests := []struct {
 		name     string
 		args     string
-		want     cmdhelp.Body
+		want     resource.Body
 		wantCode int    // exit code of a usage error
 		wantErr  string // part of its message
 	}{
 		{name: "websocket", args: "--name wall --type websocket",
-			want: cmdhelp.Body{"name": "wall", "type": "websocket"}},
+			want: resource.Body{"name": "wall", "type": "websocket"}},
 		{name: "webhook with everything", args: "--name a --type webhook --url https://x.example/h --secret whsec_abc --enabled=false --owner acme",
-			want: cmdhelp.Body{"name": "a", "type": "webhook", "url": "https://x.example/h", "secret": "whsec_abc", "enabled": false, "owner": "acme"}},
+			want: resource.Body{"name": "a", "type": "webhook", "url": "https://x.example/h", "secret": "whsec_abc", "enabled": false, "owner": "acme"}},
 		{name: "missing name", args: "--type websocket", wantCode: 2, wantErr: "--name is required"},
 		{name: "missing both", args: "", wantCode: 2, wantErr: "--name and --type are required"},
 		{name: "bad type", args: "--name a --type carrier-pigeon", wantCode: 2, wantErr: `invalid value "carrier-pigeon" for --type: want websocket or webhook`},
@@ -35,21 +35,21 @@ func TestNewCmdCreateFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, _ := cmdtest.Factory("", "")
-			var got *CreateOptions
-			cmd := NewCmdCreate(f, func(o *CreateOptions) error { got = o; return nil })
-			err := cmdtest.Run(cmd, strings.Fields(tt.args)...)
+			fake := cmdtest.NewFake(t)
+			fake.Handle("POST /api/v1/endpoints", http.StatusCreated, created)
+			f, _ := cmdtest.Factory(fake.URL, "tok")
+			err := cmdtest.Run(newCmdCreate(f), strings.Fields(tt.args)...)
 			if tt.wantCode != 0 {
-				if cmdutil.ExitCode(err) != tt.wantCode || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v (exit %d), want exit %d and %q", err, cmdutil.ExitCode(err), tt.wantCode, tt.wantErr)
+				if cmdutil.ExitCode(err) != tt.wantCode || !strings.Contains(err.Error(), tt.wantErr) || len(fake.Requests()) != 0 {
+					t.Fatalf("err = %v (exit %d), want exit %d and %q; %d requests", err, cmdutil.ExitCode(err), tt.wantCode, tt.wantErr, len(fake.Requests()))
 				}
 				return
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(got.Body, tt.want) {
-				t.Errorf("Body = %#v, want %#v", got.Body, tt.want)
+			if want, _ := json.Marshal(tt.want); string(fake.Last(t).Body) != string(want) {
+				t.Errorf("body = %s, want %s", fake.Last(t).Body, want)
 			}
 		})
 	}
@@ -72,9 +72,7 @@ func TestCreateRun(t *testing.T) {
 		t.Run(tt.output, func(t *testing.T) {
 			f, s := cmdtest.Factory(fake.URL, "tok")
 			f.Globals.Output = tt.output
-			opts := &CreateOptions{Factory: f, Client: f.APIClient,
-				Body: cmdhelp.Body{"name": "alerts", "type": "webhook", "url": "https://x.example/h"}}
-			if err := createRun(context.Background(), opts); err != nil {
+			if err := cmdtest.Run(newCmdCreate(f), "--name", "alerts", "--type", "webhook", "--url", "https://x.example/h"); err != nil {
 				t.Fatal(err)
 			}
 			if s.Out.String() != tt.want {
@@ -113,9 +111,7 @@ func TestCreateRunErrors(t *testing.T) {
 		{"reader", 4, "This key lacks the admin scope."},
 	} {
 		f, s := cmdtest.Factory(fake.URL, tt.token)
-		opts := &CreateOptions{Factory: f, Client: f.APIClient,
-			Body: cmdhelp.Body{"name": "a", "type": "webhook", "url": "ftp://x"}}
-		err := createRun(context.Background(), opts)
+		err := cmdtest.Run(newCmdCreate(f), "--name", "a", "--type", "webhook", "--url", "ftp://x")
 		// One sentence: the single detail would only repeat the message.
 		if cmdutil.ExitCode(err) != tt.code || err.Error() != tt.wantErr {
 			t.Errorf("token %s: err = %q (exit %d), want %q (exit %d)", tt.token, err, cmdutil.ExitCode(err), tt.wantErr, tt.code)
@@ -127,7 +123,7 @@ func TestCreateRunErrors(t *testing.T) {
 
 	// Nobody listening: exit 1, a sentence naming the server.
 	f, _ := cmdtest.Factory("http://127.0.0.1:1", "tok")
-	err := createRun(context.Background(), &CreateOptions{Factory: f, Client: f.APIClient})
+	err := cmdtest.Run(newCmdCreate(f), "--name", "a", "--type", "websocket")
 	var ce *apiclient.ConnectError
 	if !errors.As(err, &ce) || cmdutil.ExitCode(err) != 1 || !strings.Contains(err.Error(), "cannot reach the gateway at http://127.0.0.1:1") {
 		t.Errorf("err = %v", err)

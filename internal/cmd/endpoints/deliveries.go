@@ -1,5 +1,4 @@
-// Package deliveries implements `evtctl endpoints deliveries`.
-package deliveries
+package endpoints
 
 import (
 	"context"
@@ -9,13 +8,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evtctl/evtctl/internal/apiclient"
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
-	"github.com/evtctl/evtctl/internal/cmd/endpoints/shared"
+	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
-// DeliveriesOptions are the inputs of `evtctl endpoints deliveries`.
-type DeliveriesOptions struct {
+// deliveriesOptions are the inputs of `evtctl endpoints deliveries`.
+type deliveriesOptions struct {
 	Factory *cmdutil.Factory
 	Client  func() (*apiclient.Client, error)
 
@@ -25,9 +23,9 @@ type DeliveriesOptions struct {
 	Limit  int    // --limit: at most this many; 0 = all
 }
 
-// NewCmdDeliveries builds `evtctl endpoints deliveries`. runF replaces the real run in tests.
-func NewCmdDeliveries(f *cmdutil.Factory, runF func(*DeliveriesOptions) error) *cobra.Command {
-	opts := &DeliveriesOptions{Factory: f, Client: f.APIClient}
+// newCmdDeliveries builds `evtctl endpoints deliveries`.
+func newCmdDeliveries(f *cmdutil.Factory) *cobra.Command {
+	opts := &deliveriesOptions{Factory: f, Client: f.APIClient}
 	var since string
 	cmd := &cobra.Command{
 		Use:   "deliveries ID [flags]",
@@ -40,24 +38,21 @@ func NewCmdDeliveries(f *cmdutil.Factory, runF func(*DeliveriesOptions) error) *
 			"endpoint.",
 		Example: "  evtctl endpoints deliveries ep_123 --status failed --since 1h\n" +
 			"  evtctl endpoints deliveries ep_123 --status failed -q | xargs -n1 evtctl endpoints retry ep_123",
-		Args:              cmdhelp.IDArgs(shared.Resource.Kind, false),
-		ValidArgsFunction: cmdhelp.FirstArgIDs(f, shared.Resource.Path, false),
+		Args:              resource.IDArgs(Resource.Kind, false),
+		ValidArgsFunction: resource.FirstArgIDs(f, Resource.Path, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ID = args[0]
-			if err := cmdhelp.OneOf("status", opts.Status, shared.DeliveryStatuses); err != nil {
+			if err := resource.OneOf("status", opts.Status, DeliveryStatuses); err != nil {
 				return err
 			}
-			if err := cmdhelp.CheckLimit(opts.Limit); err != nil {
+			if err := resource.CheckLimit(opts.Limit); err != nil {
 				return err
 			}
 			if since != "" {
 				var err error
-				if opts.Since, err = cmdhelp.PastTime("since", since, time.Now()); err != nil {
+				if opts.Since, err = resource.PastTime("since", since, time.Now()); err != nil {
 					return err
 				}
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return deliveriesRun(cmd.Context(), opts)
 		},
@@ -66,11 +61,11 @@ func NewCmdDeliveries(f *cmdutil.Factory, runF func(*DeliveriesOptions) error) *
 	fl.StringVar(&since, "since", "", "only records changed since this time: RFC 3339 or a duration before now (15m, 2h, 7d)")
 	fl.StringVar(&opts.Status, "status", "", "only deliveries in this state: pending, succeeded or failed")
 	fl.IntVar(&opts.Limit, "limit", 100, "list at most this many (0 = all)")
-	_ = cmd.RegisterFlagCompletionFunc("status", cmdhelp.Enum(shared.DeliveryStatuses...))
+	_ = cmd.RegisterFlagCompletionFunc("status", resource.Enum(DeliveryStatuses...))
 	return cmd
 }
 
-func deliveriesRun(ctx context.Context, opts *DeliveriesOptions) error {
+func deliveriesRun(ctx context.Context, opts *deliveriesOptions) error {
 	c, err := opts.Client()
 	if err != nil {
 		return err
@@ -82,9 +77,9 @@ func deliveriesRun(ctx context.Context, opts *DeliveriesOptions) error {
 	if opts.Since != "" {
 		q.Set("since", opts.Since)
 	}
-	items, err := apiclient.ListAll[shared.Delivery](ctx, c, shared.DeliveriesPath(opts.ID), q, opts.Limit)
+	items, err := apiclient.ListAll[Delivery](ctx, c, DeliveriesPath(opts.ID), q, opts.Limit)
 	if err != nil {
-		return cmdhelp.FieldErrors(err)
+		return resource.FieldErrors(err)
 	}
-	return cmdutil.Print(opts.Factory, items, shared.DeliveryColumns)
+	return cmdutil.Print(opts.Factory, items, DeliveryColumns)
 }

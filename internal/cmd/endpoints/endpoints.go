@@ -4,15 +4,6 @@ package endpoints
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/evtctl/evtctl/internal/cmd/endpoints/create"
-	"github.com/evtctl/evtctl/internal/cmd/endpoints/delete"
-	"github.com/evtctl/evtctl/internal/cmd/endpoints/deliveries"
-	"github.com/evtctl/evtctl/internal/cmd/endpoints/get"
-	"github.com/evtctl/evtctl/internal/cmd/endpoints/list"
-	"github.com/evtctl/evtctl/internal/cmd/endpoints/replay"
-	"github.com/evtctl/evtctl/internal/cmd/endpoints/retry"
-	"github.com/evtctl/evtctl/internal/cmd/endpoints/secret"
-	"github.com/evtctl/evtctl/internal/cmd/endpoints/update"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
@@ -26,14 +17,14 @@ func NewCmdEndpoints(f *cmdutil.Factory) *cobra.Command {
 			"'evtctl filters'): a websocket endpoint at /event-service/ws?endpoint_id=ID, a\n" +
 			"webhook endpoint as signed POSTs to its URL. These commands need an admin key.",
 	}
-	cmd.AddCommand(create.NewCmdCreate(f, nil))
-	cmd.AddCommand(list.NewCmdList(f, nil))
-	cmd.AddCommand(get.NewCmdGet(f, nil))
-	cmd.AddCommand(update.NewCmdUpdate(f, nil))
-	cmd.AddCommand(delete.NewCmdDelete(f, nil))
-	cmd.AddCommand(deliveries.NewCmdDeliveries(f, nil))
-	cmd.AddCommand(retry.NewCmdRetry(f, nil))
-	cmd.AddCommand(replay.NewCmdReplay(f, nil))
-	cmd.AddCommand(secret.NewCmdSecret(f, nil))
+	cmd.AddCommand(newCmdCreate(f))
+	cmd.AddCommand(newCmdList(f))
+	cmd.AddCommand(newCmdGet(f))
+	cmd.AddCommand(newCmdUpdate(f))
+	cmd.AddCommand(newCmdDelete(f))
+	cmd.AddCommand(newCmdDeliveries(f))
+	cmd.AddCommand(newCmdRetry(f))
+	cmd.AddCommand(newCmdReplay(f))
+	cmd.AddCommand(newCmdSecret(f))
 	return cmd
 }

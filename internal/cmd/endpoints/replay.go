@@ -1,5 +1,4 @@
-// Package replay implements `evtctl endpoints replay`.
-package replay
+package endpoints
 
 import (
 	"context"
@@ -9,14 +8,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evtctl/evtctl/internal/apiclient"
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
-	"github.com/evtctl/evtctl/internal/cmd/endpoints/shared"
+	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
-// ReplayOptions are the inputs of `evtctl endpoints replay`.
-type ReplayOptions struct {
+// replayOptions are the inputs of `evtctl endpoints replay`.
+type replayOptions struct {
 	Factory *cmdutil.Factory
 	Client  func() (*apiclient.Client, error)
 
@@ -25,17 +23,17 @@ type ReplayOptions struct {
 	Until string // RFC 3339 or empty (now), resolved from --until
 }
 
-// Result is the gateway's answer as the exporter shows it.
-type Result = cmdhelp.Raw[proto.ReplayResult]
+// replayResult is the gateway's answer as the exporter shows it.
+type replayResult = resource.Raw[proto.ReplayResult]
 
-var columns = []cmdutil.Column[Result]{
-	cmdutil.Col("QUEUED", func(r Result) string { return strconv.Itoa(r.V.Queued) }),
-	cmdutil.Col("RUN ID", func(r Result) string { return r.V.RunID }),
+var replayColumns = []cmdutil.Column[replayResult]{
+	cmdutil.Col("QUEUED", func(r replayResult) string { return strconv.Itoa(r.V.Queued) }),
+	cmdutil.Col("RUN ID", func(r replayResult) string { return r.V.RunID }),
 }
 
-// NewCmdReplay builds `evtctl endpoints replay`. runF replaces the real run in tests.
-func NewCmdReplay(f *cmdutil.Factory, runF func(*ReplayOptions) error) *cobra.Command {
-	opts := &ReplayOptions{Factory: f, Client: f.APIClient}
+// newCmdReplay builds `evtctl endpoints replay`.
+func newCmdReplay(f *cmdutil.Factory) *cobra.Command {
+	opts := &replayOptions{Factory: f, Client: f.APIClient}
 	var since, until string
 	cmd := &cobra.Command{
 		Use:   "replay ID --since TIME [--until TIME]",
@@ -46,11 +44,11 @@ func NewCmdReplay(f *cmdutil.Factory, runF func(*ReplayOptions) error) *cobra.Co
 			"3339 or a duration before now (15m, 2h, 7d). Prints how many were queued.",
 		Example: "  evtctl endpoints replay ep_123 --since 2h\n" +
 			"  evtctl endpoints replay ep_123 --since 2026-11-22T00:00:00Z --until 2026-11-23T00:00:00Z",
-		Args:              cmdhelp.IDArgs(shared.Resource.Kind, false),
-		ValidArgsFunction: cmdhelp.FirstArgIDs(f, shared.Resource.Path, false),
+		Args:              resource.IDArgs(Resource.Kind, false),
+		ValidArgsFunction: resource.FirstArgIDs(f, Resource.Path, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ID = args[0]
-			if err := cmdhelp.Require(cmd.Flags(), "since"); err != nil {
+			if err := resource.Require(cmd.Flags(), "since"); err != nil {
 				return err
 			}
 			if err := cmdutil.NoIDOutput(f, "a replay's result"); err != nil {
@@ -58,16 +56,13 @@ func NewCmdReplay(f *cmdutil.Factory, runF func(*ReplayOptions) error) *cobra.Co
 			}
 			now := time.Now()
 			var err error
-			if opts.Since, err = cmdhelp.PastTime("since", since, now); err != nil {
+			if opts.Since, err = resource.PastTime("since", since, now); err != nil {
 				return err
 			}
 			if until != "" {
-				if opts.Until, err = cmdhelp.PastTime("until", until, now); err != nil {
+				if opts.Until, err = resource.PastTime("until", until, now); err != nil {
 					return err
 				}
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return replayRun(cmd.Context(), opts)
 		},
@@ -77,15 +72,15 @@ func NewCmdReplay(f *cmdutil.Factory, runF func(*ReplayOptions) error) *cobra.Co
 	return cmd
 }
 
-func replayRun(ctx context.Context, opts *ReplayOptions) error {
+func replayRun(ctx context.Context, opts *replayOptions) error {
 	c, err := opts.Client()
 	if err != nil {
 		return err
 	}
-	var res Result
+	var res replayResult
 	body := proto.ReplayRequest{Since: opts.Since, Until: opts.Until}
-	if err := c.Do(ctx, "POST", shared.Resource.ItemPath(opts.ID)+"/replay", nil, body, &res); err != nil {
-		return cmdhelp.FieldErrors(err)
+	if err := c.Do(ctx, "POST", Resource.ItemPath(opts.ID)+"/replay", nil, body, &res); err != nil {
+		return resource.FieldErrors(err)
 	}
-	return cmdutil.PrintOne(opts.Factory, res, columns)
+	return cmdutil.PrintOne(opts.Factory, res, replayColumns)
 }

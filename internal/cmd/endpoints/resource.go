@@ -1,6 +1,7 @@
-// Package shared holds what the endpoints commands have in common: the
+// What the endpoints commands have in common: the
 // resource's path, its table columns, its flags and their completion.
-package shared
+
+package endpoints
 
 import (
 	"strconv"
@@ -8,16 +9,16 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
+	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
 // Resource is /api/v1/endpoints.
-var Resource = cmdhelp.Resource{Kind: "endpoint", Path: "/api/v1/endpoints"}
+var Resource = resource.Resource{Kind: "endpoint", Path: "/api/v1/endpoints"}
 
 // Endpoint is an endpoint as the gateway sent it.
-type Endpoint = cmdhelp.Raw[proto.Endpoint]
+type Endpoint = resource.Raw[proto.Endpoint]
 
 // Types are the values of --type.
 var Types = []string{proto.EndpointWebSocket, proto.EndpointWebhook}
@@ -47,9 +48,9 @@ var DetailColumns = append(append([]cmdutil.Column[Endpoint](nil), Columns...),
 )
 
 // Fields are the flags of create and update and the API fields they set.
-// The type is not among them: it is set once, by create (CONTRACT §5 lets
+// The type is not among them: it is set once, by create (docs/api.md lets
 // PATCH change the rest).
-var Fields = []cmdhelp.Field{
+var Fields = []resource.Field{
 	{Flag: "name", JSON: "name"},
 	{Flag: "url", JSON: "url"},
 	{Flag: "secret", JSON: "secret"},
@@ -57,7 +58,7 @@ var Fields = []cmdhelp.Field{
 }
 
 // AddFieldFlags defines the flags of Fields on cmd. The values are read
-// back through the flag set (cmdhelp.BodyFromFlags), so only the ones the
+// back through the flag set (resource.BodyFromFlags), so only the ones the
 // user set reach the request.
 func AddFieldFlags(cmd *cobra.Command) {
 	fl := cmd.Flags()
@@ -68,7 +69,7 @@ func AddFieldFlags(cmd *cobra.Command) {
 }
 
 // Delivery is a webhook delivery record as the gateway sent it.
-type Delivery = cmdhelp.Raw[proto.Delivery]
+type Delivery = resource.Raw[proto.Delivery]
 
 // DeliveryStatuses are the values of deliveries --status.
 var DeliveryStatuses = []string{proto.DeliveryPending, proto.DeliverySucceeded, proto.DeliveryFailed}

@@ -1,5 +1,4 @@
-// Package retry implements `evtctl endpoints retry`.
-package retry
+package endpoints
 
 import (
 	"context"
@@ -8,13 +7,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evtctl/evtctl/internal/apiclient"
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
-	"github.com/evtctl/evtctl/internal/cmd/endpoints/shared"
+	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
-// RetryOptions are the inputs of `evtctl endpoints retry`.
-type RetryOptions struct {
+// retryOptions are the inputs of `evtctl endpoints retry`.
+type retryOptions struct {
 	Factory *cmdutil.Factory
 	Client  func() (*apiclient.Client, error)
 
@@ -22,9 +20,9 @@ type RetryOptions struct {
 	DeliveryID string
 }
 
-// NewCmdRetry builds `evtctl endpoints retry`. runF replaces the real run in tests.
-func NewCmdRetry(f *cmdutil.Factory, runF func(*RetryOptions) error) *cobra.Command {
-	opts := &RetryOptions{Factory: f, Client: f.APIClient}
+// newCmdRetry builds `evtctl endpoints retry`.
+func newCmdRetry(f *cmdutil.Factory) *cobra.Command {
+	opts := &retryOptions{Factory: f, Client: f.APIClient}
 	cmd := &cobra.Command{
 		Use:   "retry ID DELIVERY_ID",
 		Short: "Deliver a finished webhook delivery again",
@@ -39,27 +37,24 @@ func NewCmdRetry(f *cmdutil.Factory, runF func(*RetryOptions) error) *cobra.Comm
 			}
 			return nil
 		},
-		ValidArgsFunction: cmdhelp.FirstArgIDs(f, shared.Resource.Path, false),
+		ValidArgsFunction: resource.FirstArgIDs(f, Resource.Path, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ID, opts.DeliveryID = args[0], args[1]
-			if runF != nil {
-				return runF(opts)
-			}
 			return retryRun(cmd.Context(), opts)
 		},
 	}
 	return cmd
 }
 
-func retryRun(ctx context.Context, opts *RetryOptions) error {
+func retryRun(ctx context.Context, opts *retryOptions) error {
 	c, err := opts.Client()
 	if err != nil {
 		return err
 	}
-	var d shared.Delivery
-	path := shared.DeliveriesPath(opts.ID) + "/" + url.PathEscape(opts.DeliveryID) + "/retry"
+	var d Delivery
+	path := DeliveriesPath(opts.ID) + "/" + url.PathEscape(opts.DeliveryID) + "/retry"
 	if err := c.Do(ctx, "POST", path, nil, nil, &d); err != nil {
 		return err
 	}
-	return cmdutil.PrintOne(opts.Factory, d, shared.DeliveryColumns)
+	return cmdutil.PrintOne(opts.Factory, d, DeliveryColumns)
 }

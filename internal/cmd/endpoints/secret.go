@@ -1,5 +1,4 @@
-// Package secret implements `evtctl endpoints secret`.
-package secret
+package endpoints
 
 import (
 	"context"
@@ -7,13 +6,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evtctl/evtctl/internal/apiclient"
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
-	"github.com/evtctl/evtctl/internal/cmd/endpoints/shared"
+	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
-// SecretOptions are the inputs of `evtctl endpoints secret`.
-type SecretOptions struct {
+// secretOptions are the inputs of `evtctl endpoints secret`.
+type secretOptions struct {
 	Factory *cmdutil.Factory
 	Client  func() (*apiclient.Client, error)
 
@@ -27,13 +25,13 @@ type secretBody struct {
 	Secret string `json:"secret,omitempty"`
 }
 
-var columns = []cmdutil.Column[secretBody]{
+var secretColumns = []cmdutil.Column[secretBody]{
 	cmdutil.Col("SECRET", func(b secretBody) string { return b.Secret }),
 }
 
-// NewCmdSecret builds `evtctl endpoints secret`. runF replaces the real run in tests.
-func NewCmdSecret(f *cmdutil.Factory, runF func(*SecretOptions) error) *cobra.Command {
-	opts := &SecretOptions{Factory: f, Client: f.APIClient}
+// newCmdSecret builds `evtctl endpoints secret`.
+func newCmdSecret(f *cmdutil.Factory) *cobra.Command {
+	opts := &secretOptions{Factory: f, Client: f.APIClient}
 	cmd := &cobra.Command{
 		Use:   "secret ID [--rotate | --set whsec_…]",
 		Short: "Show or rotate a webhook endpoint's signing secret",
@@ -43,8 +41,8 @@ func NewCmdSecret(f *cmdutil.Factory, runF func(*SecretOptions) error) *cobra.Co
 			"switch at their own pace. Piped, only the secret is printed.",
 		Example: "  secret=$(evtctl endpoints secret ep_123)\n" +
 			"  evtctl endpoints secret ep_123 --rotate",
-		Args:              cmdhelp.IDArgs(shared.Resource.Kind, false),
-		ValidArgsFunction: cmdhelp.FirstArgIDs(f, shared.Resource.Path, false),
+		Args:              resource.IDArgs(Resource.Kind, false),
+		ValidArgsFunction: resource.FirstArgIDs(f, Resource.Path, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ID = args[0]
 			if opts.Rotate && opts.Set != "" {
@@ -52,9 +50,6 @@ func NewCmdSecret(f *cmdutil.Factory, runF func(*SecretOptions) error) *cobra.Co
 			}
 			if err := cmdutil.NoIDOutput(f, "a secret"); err != nil {
 				return err
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return secretRun(cmd.Context(), opts)
 		},
@@ -64,20 +59,20 @@ func NewCmdSecret(f *cmdutil.Factory, runF func(*SecretOptions) error) *cobra.Co
 	return cmd
 }
 
-func secretRun(ctx context.Context, opts *SecretOptions) error {
+func secretRun(ctx context.Context, opts *secretOptions) error {
 	c, err := opts.Client()
 	if err != nil {
 		return err
 	}
 	var out secretBody
-	base := shared.Resource.ItemPath(opts.ID)
+	base := Resource.ItemPath(opts.ID)
 	if opts.Rotate || opts.Set != "" {
 		err = c.Do(ctx, "POST", base+"/rotate-secret", nil, secretBody{Secret: opts.Set}, &out)
 	} else {
 		err = c.Do(ctx, "GET", base+"/secret", nil, nil, &out)
 	}
 	if err != nil {
-		return cmdhelp.FieldErrors(err)
+		return resource.FieldErrors(err)
 	}
-	return cmdutil.PrintOne(opts.Factory, out, columns)
+	return cmdutil.PrintOne(opts.Factory, out, secretColumns)
 }

@@ -4,11 +4,6 @@ package filters
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/evtctl/evtctl/internal/cmd/filters/create"
-	"github.com/evtctl/evtctl/internal/cmd/filters/delete"
-	"github.com/evtctl/evtctl/internal/cmd/filters/get"
-	"github.com/evtctl/evtctl/internal/cmd/filters/list"
-	"github.com/evtctl/evtctl/internal/cmd/filters/update"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
@@ -21,10 +16,10 @@ func NewCmdFilters(f *cmdutil.Factory) *cobra.Command {
 		Long: "An event filter narrows what its endpoint receives by device, agent, watchlist\n" +
 			"and event type. These commands need an admin key.",
 	}
-	cmd.AddCommand(create.NewCmdCreate(f, nil))
-	cmd.AddCommand(list.NewCmdList(f, nil))
-	cmd.AddCommand(get.NewCmdGet(f, nil))
-	cmd.AddCommand(update.NewCmdUpdate(f, nil))
-	cmd.AddCommand(delete.NewCmdDelete(f, nil))
+	cmd.AddCommand(newCmdCreate(f))
+	cmd.AddCommand(newCmdList(f))
+	cmd.AddCommand(newCmdGet(f))
+	cmd.AddCommand(newCmdUpdate(f))
+	cmd.AddCommand(newCmdDelete(f))
 	return cmd
 }

@@ -1,6 +1,7 @@
-// Package shared holds what the filters commands have in common: the
+// What the filters commands have in common: the
 // resource's path, its table columns, its flags and their completion.
-package shared
+
+package filters
 
 import (
 	"strings"
@@ -8,17 +9,17 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
-	endpoints "github.com/evtctl/evtctl/internal/cmd/endpoints/shared"
+	"github.com/evtctl/evtctl/internal/cmd/endpoints"
+	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
 // Resource is /api/v1/event-filters.
-var Resource = cmdhelp.Resource{Kind: "filter", Path: "/api/v1/event-filters"}
+var Resource = resource.Resource{Kind: "filter", Path: "/api/v1/event-filters"}
 
 // Filter is an event filter as the gateway sent it.
-type Filter = cmdhelp.Raw[proto.EventFilter]
+type Filter = resource.Raw[proto.EventFilter]
 
 // Sorts are the values of list --sort.
 var Sorts = []string{"created_at", "-created_at", "updated_at", "-updated_at"}
@@ -45,8 +46,8 @@ var DetailColumns = append(append([]cmdutil.Column[Filter](nil), Columns...),
 )
 
 // Fields are the flags of create and update and the API fields they set: a
-// list field takes a repeatable singular flag (CONTRACT §7).
-var Fields = []cmdhelp.Field{
+// list field takes a repeatable singular flag (docs/contract.md#cli-commands).
+var Fields = []resource.Field{
 	{Flag: "name", JSON: "name"},
 	{Flag: "endpoint", JSON: "endpoint_id"},
 	{Flag: "device-id", JSON: "device_ids"},
@@ -64,8 +65,8 @@ func AddFieldFlags(cmd *cobra.Command, f *cmdutil.Factory) {
 	fl.StringArray("agent-id", nil, "pass events of this agent/edge box (repeatable)")
 	fl.StringArray("watchlist-id", nil, "pass identifications matching this watchlist (repeatable)")
 	fl.StringArray("event-type", nil, "pass events of this type: label_id, analysis_result, identification type, composite (repeatable)")
-	_ = cmd.RegisterFlagCompletionFunc("endpoint", cmdhelp.IDs(f, endpoints.Resource.Path))
-	_ = cmd.RegisterFlagCompletionFunc("event-type", cmdhelp.Enum("analysis_result", "composite"))
+	_ = cmd.RegisterFlagCompletionFunc("endpoint", resource.IDs(f, endpoints.Resource.Path))
+	_ = cmd.RegisterFlagCompletionFunc("event-type", resource.Enum("analysis_result", "composite"))
 }
 
 // ListHelp explains the list flags' semantics, shared by create and update.

@@ -1,5 +1,4 @@
-// Package create implements `evtctl keys create`.
-package create
+package keys
 
 import (
 	"context"
@@ -9,32 +8,30 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evtctl/evtctl/internal/apiclient"
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
-	"github.com/evtctl/evtctl/internal/cmd/keys/shared"
+	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
-// CreateOptions are the inputs of `evtctl keys create`.
-type CreateOptions struct {
+// createOptions are the inputs of `evtctl keys create`.
+type createOptions struct {
 	Factory *cmdutil.Factory
 	Client  func() (*apiclient.Client, error)
 
-	Body      cmdhelp.Body  // name, owner, scopes as given
+	Body      resource.Body // name, owner, scopes as given
 	ExpiresIn time.Duration // --expires-in, 0 = not given
 	ExpiresAt time.Time     // --expires-at, zero = not given
-	Now       func() time.Time
 }
 
-var fields = []cmdhelp.Field{
+var fields = []resource.Field{
 	{Flag: "name", JSON: "name"},
 	{Flag: "owner", JSON: "owner"},
 	{Flag: "scope", JSON: "scopes"},
 }
 
-// NewCmdCreate builds `evtctl keys create`. runF replaces the real run in tests.
-func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
-	opts := &CreateOptions{Factory: f, Client: f.APIClient, Now: time.Now}
+// newCmdCreate builds `evtctl keys create`.
+func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
+	opts := &createOptions{Factory: f, Client: f.APIClient}
 	var expiresIn, expiresAt string
 	cmd := &cobra.Command{
 		Use:   "create --name NAME --scope SCOPE... [--owner TENANT] [--expires-in 720h | --expires-at TIME]",
@@ -45,15 +42,15 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 			"In a script, -o json (or -o yaml) gives the token as the \"token\" field; -q gives the id.",
 		Example: "  evtctl keys create --name edge-01 --owner acme --scope events:write --expires-in 90d\n" +
 			"  evtctl keys create --name dashboard --scope events:read --scope analytics:read -o json",
-		Args: cmdhelp.NoArgs,
+		Args: resource.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fl := cmd.Flags()
-			if err := cmdhelp.Require(fl, "name", "scope"); err != nil {
+			if err := resource.Require(fl, "name", "scope"); err != nil {
 				return err
 			}
 			scopes, _ := fl.GetStringArray("scope")
 			for _, s := range scopes {
-				if err := cmdhelp.OneOf("scope", s, proto.Scopes()); err != nil {
+				if err := resource.OneOf("scope", s, proto.Scopes()); err != nil {
 					return err
 				}
 			}
@@ -61,7 +58,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 				return cmdutil.FlagErrorf("give --expires-in or --expires-at, not both")
 			}
 			if fl.Changed("expires-in") {
-				d, err := cmdhelp.ParseDuration(expiresIn)
+				d, err := resource.ParseDuration(expiresIn)
 				if err != nil || d <= 0 {
 					return cmdutil.FlagErrorf("invalid value %q for --expires-in: want a positive duration such as 720h or 30d", expiresIn)
 				}
@@ -74,14 +71,11 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 				}
 				opts.ExpiresAt = t
 			}
-			body, err := cmdhelp.BodyFromFlags(fl, fields)
+			body, err := resource.BodyFromFlags(fl, fields)
 			if err != nil {
 				return err
 			}
 			opts.Body = body
-			if runF != nil {
-				return runF(opts)
-			}
 			return createRun(cmd.Context(), opts)
 		},
 	}
@@ -91,31 +85,31 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 	fl.StringArray("scope", nil, "scope granted (repeatable): "+fmt.Sprint(proto.Scopes()))
 	fl.StringVar(&expiresIn, "expires-in", "", "lifetime from now, e.g. 720h or 30d (default: never expires)")
 	fl.StringVar(&expiresAt, "expires-at", "", "expiry time, RFC 3339")
-	_ = cmd.RegisterFlagCompletionFunc("scope", cmdhelp.Enum(proto.Scopes()...))
-	_ = cmd.RegisterFlagCompletionFunc("expires-in", cmdhelp.Enum("24h", "7d", "30d", "90d", "365d"))
+	_ = cmd.RegisterFlagCompletionFunc("scope", resource.Enum(proto.Scopes()...))
+	_ = cmd.RegisterFlagCompletionFunc("expires-in", resource.Enum("24h", "7d", "30d", "90d", "365d"))
 	return cmd
 }
 
-func createRun(ctx context.Context, opts *CreateOptions) error {
+func createRun(ctx context.Context, opts *createOptions) error {
 	c, err := opts.Client()
 	if err != nil {
 		return err
 	}
-	body := cmdhelp.Body{}
+	body := resource.Body{}
 	for k, v := range opts.Body {
 		body[k] = v
 	}
 	switch {
 	case opts.ExpiresIn > 0:
-		body["expires_at"] = opts.Now().Add(opts.ExpiresIn).UTC().Format(time.RFC3339)
+		body["expires_at"] = time.Now().Add(opts.ExpiresIn).UTC().Format(time.RFC3339)
 	case !opts.ExpiresAt.IsZero():
 		body["expires_at"] = opts.ExpiresAt.UTC().Format(time.RFC3339Nano)
 	}
-	var key shared.Key
-	if err := shared.Resource.Create(ctx, c, body, &key); err != nil {
+	var key Key
+	if err := Resource.Create(ctx, c, body, &key); err != nil {
 		return err
 	}
-	if err := cmdutil.PrintOne(opts.Factory, key, shared.CreatedColumns); err != nil {
+	if err := cmdutil.PrintOne(opts.Factory, key, CreatedColumns); err != nil {
 		return err
 	}
 	ios := opts.Factory.IOStreams

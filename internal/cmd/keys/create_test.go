@@ -1,30 +1,29 @@
-package create
+package keys
 
 import (
-	"context"
-	"reflect"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
+	"github.com/evtctl/evtctl/internal/cmd/cmdtest"
+	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
 func TestNewCmdCreateFlags(t *testing.T) {
 	tests := []struct {
 		args    string
-		want    cmdhelp.Body
+		want    resource.Body
 		in      time.Duration
 		at      time.Time
 		wantErr string
 	}{
 		{args: "--name edge --scope events:write --scope events:read --owner acme",
-			want: cmdhelp.Body{"name": "edge", "owner": "acme", "scopes": []string{"events:write", "events:read"}}},
-		{args: "--name e --scope admin --expires-in 720h", want: cmdhelp.Body{"name": "e", "scopes": []string{"admin"}}, in: 720 * time.Hour},
-		{args: "--name e --scope admin --expires-in 30d", want: cmdhelp.Body{"name": "e", "scopes": []string{"admin"}}, in: 30 * 24 * time.Hour},
-		{args: "--name e --scope admin --expires-at 2027-01-02T03:04:05+01:00", want: cmdhelp.Body{"name": "e", "scopes": []string{"admin"}},
+			want: resource.Body{"name": "edge", "owner": "acme", "scopes": []string{"events:write", "events:read"}}},
+		{args: "--name e --scope admin --expires-in 720h", want: resource.Body{"name": "e", "scopes": []string{"admin"}}, in: 720 * time.Hour},
+		{args: "--name e --scope admin --expires-in 30d", want: resource.Body{"name": "e", "scopes": []string{"admin"}}, in: 30 * 24 * time.Hour},
+		{args: "--name e --scope admin --expires-at 2027-01-02T03:04:05+01:00", want: resource.Body{"name": "e", "scopes": []string{"admin"}},
 			at: time.Date(2027, 1, 2, 2, 4, 5, 0, time.UTC)},
 		{args: "--name e", wantErr: "--scope is required"},
 		{args: "--scope admin", wantErr: "--name is required"},
@@ -35,11 +34,14 @@ func TestNewCmdCreateFlags(t *testing.T) {
 		{args: "--name e --scope admin --expires-in 1h --expires-at 2027-01-01T00:00:00Z", wantErr: "not both"},
 	}
 	for _, tt := range tests {
-		f, _ := cmdtest.Factory("", "")
-		var got *CreateOptions
-		err := cmdtest.Run(NewCmdCreate(f, func(o *CreateOptions) error { got = o; return nil }), strings.Fields(tt.args)...)
+		fake := cmdtest.NewFake(t)
+		fake.Handle("POST /api/v1/keys", 201, createdKey)
+		f, _ := cmdtest.Factory(fake.URL, "tok")
+		before := time.Now()
+		err := cmdtest.Run(newCmdCreate(f), strings.Fields(tt.args)...)
+		after := time.Now()
 		if tt.wantErr != "" {
-			if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), tt.wantErr) {
+			if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), tt.wantErr) || len(fake.Requests()) != 0 {
 				t.Errorf("%s: err = %v", tt.args, err)
 			}
 			continue
@@ -47,10 +49,34 @@ func TestNewCmdCreateFlags(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(got.Body, tt.want) || got.ExpiresIn != tt.in || !got.ExpiresAt.Equal(tt.at) {
-			t.Errorf("%s: opts = %+v", tt.args, got)
+		body := fake.Last(t).JSON(t)
+		expires, _ := body["expires_at"].(string)
+		delete(body, "expires_at")
+		if want, _ := json.Marshal(tt.want); string(must(json.Marshal(body))) != string(want) {
+			t.Errorf("%s: body = %s, want %s", tt.args, fake.Last(t).Body, want)
+		}
+		switch {
+		case tt.in > 0:
+			// --expires-in counts from now, to the second.
+			at, err := time.Parse(time.RFC3339, expires)
+			if err != nil || at.Before(before.Add(tt.in).Truncate(time.Second)) || at.After(after.Add(tt.in)) {
+				t.Errorf("%s: expires_at = %q", tt.args, expires)
+			}
+		case !tt.at.IsZero():
+			if expires != tt.at.Format(time.RFC3339Nano) {
+				t.Errorf("%s: expires_at = %q", tt.args, expires)
+			}
+		case expires != "":
+			t.Errorf("%s: expires_at = %q, want none", tt.args, expires)
 		}
 	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 const createdKey = `{"id":"k1","name":"edge","owner":"acme","scopes":["events:write"],"created_at":"2026-11-23T10:00:00Z","expires_at":"2026-12-23T10:00:00Z","token":"evt_k1_secret"}`
@@ -58,12 +84,9 @@ const createdKey = `{"id":"k1","name":"edge","owner":"acme","scopes":["events:wr
 func TestCreateRun(t *testing.T) {
 	fake := cmdtest.NewFake(t)
 	fake.Handle("POST /api/v1/keys", 201, createdKey)
-	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
 	f, s := cmdtest.Factory(fake.URL, "tok")
-	opts := &CreateOptions{Factory: f, Client: f.APIClient,
-		Body: cmdhelp.Body{"name": "edge", "scopes": []string{"events:write"}}, ExpiresIn: 30 * 24 * time.Hour, Now: func() time.Time { return now }}
-	if err := createRun(context.Background(), opts); err != nil {
+	if err := cmdtest.Run(newCmdCreate(f), "--name", "edge", "--scope", "events:write", "--expires-at", "2026-12-23T10:00:00Z"); err != nil {
 		t.Fatal(err)
 	}
 	// Not a terminal: one tab-separated line, the token last; no advice on stderr.
@@ -77,9 +100,7 @@ func TestCreateRun(t *testing.T) {
 	// A terminal: aligned fields and the warning that the token is shown once.
 	f, s = cmdtest.Factory(fake.URL, "tok")
 	s.IO.SetStdoutTTY(true)
-	opts = &CreateOptions{Factory: f, Client: f.APIClient,
-		Body: cmdhelp.Body{"name": "edge"}, ExpiresAt: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), Now: time.Now}
-	if err := createRun(context.Background(), opts); err != nil {
+	if err := cmdtest.Run(newCmdCreate(f), "--name", "edge", "--scope", "admin", "--expires-at", "2027-01-01T00:00:00Z"); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(s.Out.String(), "TOKEN    evt_k1_secret\n") || s.ErrOut.String() != "Save the token now: it is not shown again.\n" {
@@ -92,8 +113,7 @@ func TestCreateRun(t *testing.T) {
 	// -o json: the answer as is, token included.
 	f, s = cmdtest.Factory(fake.URL, "tok")
 	f.Globals.Output = "json"
-	opts.Factory, opts.Client = f, f.APIClient
-	if err := createRun(context.Background(), opts); err != nil || !strings.Contains(s.Out.String(), `"token": "evt_k1_secret"`) {
+	if err := cmdtest.Run(newCmdCreate(f), "--name", "edge", "--scope", "admin"); err != nil || !strings.Contains(s.Out.String(), `"token": "evt_k1_secret"`) {
 		t.Errorf("err %v, stdout %s", err, s.Out)
 	}
 }

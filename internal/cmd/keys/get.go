@@ -1,29 +1,18 @@
-// Package get implements `evtctl keys get`.
-package get
+package keys
 
 import (
-	"context"
-
 	"github.com/spf13/cobra"
 
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
-	"github.com/evtctl/evtctl/internal/cmd/keys/shared"
+	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
-// GetOptions are the inputs of `evtctl keys get`.
-type GetOptions = cmdhelp.GetOptions
-
-var command = cmdhelp.GetCmd[shared.Key]{
-	Resource: shared.Resource,
-	Short:    "Show one API key",
-	Long:     "Show one API key (never its token). Exit code 3 if there is no such key.",
-	Columns:  shared.Columns,
+// newCmdGet builds `evtctl keys get`.
+func newCmdGet(f *cmdutil.Factory) *cobra.Command {
+	return resource.GetCmd[Key]{
+		Resource: Resource,
+		Short:    "Show one API key",
+		Long:     "Show one API key (never its token). Exit code 3 if there is no such key.",
+		Columns:  Columns,
+	}.New(f)
 }
-
-// NewCmdGet builds `evtctl keys get`. runF replaces the real run in tests.
-func NewCmdGet(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command {
-	return command.New(f, runF)
-}
-
-func getRun(ctx context.Context, opts *GetOptions) error { return command.Run(ctx, opts) }

@@ -4,10 +4,6 @@ package keys
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/evtctl/evtctl/internal/cmd/keys/create"
-	"github.com/evtctl/evtctl/internal/cmd/keys/get"
-	"github.com/evtctl/evtctl/internal/cmd/keys/list"
-	"github.com/evtctl/evtctl/internal/cmd/keys/revoke"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
@@ -22,9 +18,9 @@ func NewCmdKeys(f *cmdutil.Factory) *cobra.Command {
 			"optional expiry, and cannot be changed: revoke it and create another. These\n" +
 			"commands need an admin key.",
 	}
-	cmd.AddCommand(create.NewCmdCreate(f, nil))
-	cmd.AddCommand(list.NewCmdList(f, nil))
-	cmd.AddCommand(get.NewCmdGet(f, nil))
-	cmd.AddCommand(revoke.NewCmdRevoke(f, nil))
+	cmd.AddCommand(newCmdCreate(f))
+	cmd.AddCommand(newCmdList(f))
+	cmd.AddCommand(newCmdGet(f))
+	cmd.AddCommand(newCmdRevoke(f))
 	return cmd
 }

@@ -1,30 +1,19 @@
-// Package list implements `evtctl keys list`.
-package list
+package keys
 
 import (
-	"context"
-
 	"github.com/spf13/cobra"
 
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
-	"github.com/evtctl/evtctl/internal/cmd/keys/shared"
+	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
-// ListOptions are the inputs of `evtctl keys list`.
-type ListOptions = cmdhelp.ListOptions
-
-var command = cmdhelp.ListCmd[shared.Key]{
-	Resource: shared.Resource,
-	Use:      "list [--owner TENANT]",
-	Short:    "List API keys (never their tokens)",
-	Example:  "  evtctl keys list --owner acme\n  evtctl keys list --owner acme -q | xargs evtctl keys revoke",
-	Columns:  shared.Columns,
+// newCmdList builds `evtctl keys list`.
+func newCmdList(f *cmdutil.Factory) *cobra.Command {
+	return resource.ListCmd[Key]{
+		Resource: Resource,
+		Use:      "list [--owner TENANT]",
+		Short:    "List API keys (never their tokens)",
+		Example:  "  evtctl keys list --owner acme\n  evtctl keys list --owner acme -q | xargs evtctl keys revoke",
+		Columns:  Columns,
+	}.New(f)
 }
-
-// NewCmdList builds `evtctl keys list`. runF replaces the real run in tests.
-func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
-	return command.New(f, runF)
-}
-
-func listRun(ctx context.Context, opts *ListOptions) error { return command.Run(ctx, opts) }

@@ -1,21 +1,22 @@
-// Package shared holds what the keys commands have in common: the
+// What the keys commands have in common: the
 // resource's path, its table columns and the scope completion.
-package shared
+
+package keys
 
 import (
 	"strings"
 	"time"
 
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
+	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
 // Resource is /api/v1/keys.
-var Resource = cmdhelp.Resource{Kind: "API key", Path: "/api/v1/keys"}
+var Resource = resource.Resource{Kind: "API key", Path: "/api/v1/keys"}
 
 // Key is an API key as the gateway sent it.
-type Key = cmdhelp.Raw[proto.APIKey]
+type Key = resource.Raw[proto.APIKey]
 
 func expires(k Key) time.Time {
 	if k.V.ExpiresAt == nil {

@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evtctl/evtctl/internal/apiclient"
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
+	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/internal/iostreams"
 	"github.com/evtctl/evtctl/internal/replay"
@@ -115,7 +115,7 @@ the summary reports accepted and duplicate events.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Family, "family", "", "family of raw event lines: sound, analysis, identification or composite")
-	_ = cmd.RegisterFlagCompletionFunc("family", cmdhelp.Families())
+	_ = cmd.RegisterFlagCompletionFunc("family", resource.Families())
 	fl.Float64Var(&opts.Speed, "speed", 1, "replay speed: 2 = twice as fast as recorded")
 	fl.Float64Var(&opts.Rate, "rate", 0, "send this many events per second, ignoring recorded times")
 	fl.BoolVar(&opts.Max, "max", false, "send as fast as possible")

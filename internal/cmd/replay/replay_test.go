@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
+	"github.com/evtctl/evtctl/internal/cmd/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmd/serve"
 	tailcmd "github.com/evtctl/evtctl/internal/cmd/tail"
 	"github.com/evtctl/evtctl/internal/cmdutil"

@@ -1,4 +1,4 @@
-package cmdhelp
+package resource
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 )
 
 // Field maps a command-line flag to the API field it sets. Flags are named
-// after the API fields (CONTRACT §7): --window-seconds sets window_seconds,
+// after the API fields (docs/contract.md#cli-commands): --window-seconds sets window_seconds,
 // and a repeatable singular flag sets a list (--device-id → device_ids).
 type Field struct {
 	Flag string
@@ -116,7 +116,7 @@ func orList(vs []string) string {
 	return strings.Join(vs[:len(vs)-1], ", ") + " or " + vs[len(vs)-1]
 }
 
-// OwnerField is the owner of a resource being created (CONTRACT §5: the
+// OwnerField is the owner of a resource being created (docs/contract.md#management: the
 // creating key's owner by default; an admin key may set any).
 var OwnerField = Field{Flag: "owner", JSON: "owner"}
 

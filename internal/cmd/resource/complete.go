@@ -1,4 +1,4 @@
-package cmdhelp
+package resource
 
 import (
 	"context"
@@ -20,7 +20,7 @@ func Enum(values ...string) CompletionFunc {
 	return cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp)
 }
 
-// Families completes an event family (CONTRACT §1).
+// Families completes an event family (docs/contract.md#families).
 func Families() CompletionFunc {
 	var names []string
 	for _, f := range proto.Families() {

@@ -1,13 +1,55 @@
-package cmdhelp
+package resource
 
 import (
 	"context"
 	"fmt"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
+
+// DeleteCmd describes the `delete` command of a resource; the commands
+// differ only in their help and, for keys, the verb.
+type DeleteCmd struct {
+	Resource             Resource
+	Verb                 string   // "delete" (default) or "revoke"
+	Aliases              []string // default: rm
+	Short, Long, Example string
+}
+
+// New builds the command: it deletes the resources (see DeleteIDs).
+func (d DeleteCmd) New(f *cmdutil.Factory) *cobra.Command {
+	verb := d.Verb
+	if verb == "" {
+		verb = "delete"
+	}
+	aliases := d.Aliases
+	if aliases == nil {
+		aliases = []string{"rm"}
+	}
+	var yes bool // --yes: do not ask, even on a terminal
+	cmd := &cobra.Command{
+		Use:               verb + " ID...",
+		Aliases:           aliases,
+		Short:             d.Short,
+		Long:              d.Long,
+		Example:           d.Example,
+		Args:              IDArgs(d.Resource.Kind, true),
+		ValidArgsFunction: FirstArgIDs(f, d.Resource.Path, true),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.APIClient()
+			if err != nil {
+				return err
+			}
+			return DeleteIDs(cmd.Context(), f, c, d.Resource, args, yes, verb)
+		},
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	return cmd
+}
 
 // DeleteIDs deletes the resources one by one, after confirming on a
 // terminal (see Confirm). verb is "delete" or "revoke". It stops at the

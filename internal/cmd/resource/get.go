@@ -1,20 +1,10 @@
-package cmdhelp
+package resource
 
 import (
-	"context"
-
 	"github.com/spf13/cobra"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
-
-// GetOptions are the inputs of a resource's `get` command.
-type GetOptions struct {
-	Factory *cmdutil.Factory
-	Client  func() (*apiclient.Client, error)
-	ID      string
-}
 
 // GetCmd describes the `get` command of a resource that prints as T: the
 // commands differ only in their help and their table.
@@ -24,9 +14,9 @@ type GetCmd[T any] struct {
 	Columns     []cmdutil.Column[T]
 }
 
-// New builds the command. runF replaces the real run in tests.
-func (g GetCmd[T]) New(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command {
-	opts := &GetOptions{Factory: f, Client: f.APIClient}
+// New builds the command: it fetches the resource and prints it (a missing
+// id: exit code 3).
+func (g GetCmd[T]) New(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:               "get ID",
 		Short:             g.Short,
@@ -34,24 +24,15 @@ func (g GetCmd[T]) New(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.
 		Args:              IDArgs(g.Resource.Kind, false),
 		ValidArgsFunction: FirstArgIDs(f, g.Resource.Path, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ID = args[0]
-			if runF != nil {
-				return runF(opts)
+			c, err := f.APIClient()
+			if err != nil {
+				return err
 			}
-			return g.Run(cmd.Context(), opts)
+			var item T
+			if err := g.Resource.Get(cmd.Context(), c, args[0], &item); err != nil {
+				return err
+			}
+			return cmdutil.PrintOne(f, item, g.Columns)
 		},
 	}
-}
-
-// Run fetches the resource and prints it (a missing id: exit code 3).
-func (g GetCmd[T]) Run(ctx context.Context, opts *GetOptions) error {
-	c, err := opts.Client()
-	if err != nil {
-		return err
-	}
-	var item T
-	if err := g.Resource.Get(ctx, c, opts.ID, &item); err != nil {
-		return err
-	}
-	return cmdutil.PrintOne(opts.Factory, item, g.Columns)
 }

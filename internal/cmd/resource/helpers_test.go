@@ -1,4 +1,4 @@
-package cmdhelp
+package resource
 
 import (
 	"encoding/json"
@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evtctl/evtctl/internal/apiclient"
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
+	"github.com/evtctl/evtctl/internal/cmd/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
@@ -92,8 +92,8 @@ func TestBodyFromFlagsTypes(t *testing.T) {
 
 func TestFieldErrors(t *testing.T) {
 	i0, i1 := 0, 1
-	err := error(&cmdutil.AuthError{Err: &apiclient.APIError{Status: 400, Message: "Bad.",
-		Details: []apiclient.Detail{{Index: &i0, Field: "a", Reason: "is x"}, {Index: &i1, Field: "b", Reason: "is y"}}}})
+	err := error(&apiclient.APIError{Status: 400, Message: "Bad.",
+		Details: []apiclient.Detail{{Index: &i0, Field: "a", Reason: "is x"}, {Index: &i1, Field: "b", Reason: "is y"}}})
 	if got := FieldErrors(err).Error(); got != "Bad.\na: is x\nb: is y" {
 		t.Errorf("got %q", got)
 	}

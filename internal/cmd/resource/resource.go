@@ -1,4 +1,4 @@
-package cmdhelp
+package resource
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"github.com/evtctl/evtctl/internal/apiclient"
 )
 
-// Resource is one kind of management resource of CONTRACT §5: where it lives
+// Resource is one kind of management resource of docs/contract.md#management: where it lives
 // and what it is called in messages.
 type Resource struct {
 	Kind string // singular noun for messages: "endpoint", "event filter"

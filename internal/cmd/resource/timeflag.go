@@ -1,4 +1,4 @@
-package cmdhelp
+package resource
 
 import (
 	"strconv"

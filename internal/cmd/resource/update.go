@@ -1,23 +1,11 @@
-package cmdhelp
+package resource
 
 import (
-	"context"
-
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
-
-// UpdateOptions are the inputs of a resource's `update` command.
-type UpdateOptions struct {
-	Factory *cmdutil.Factory
-	Client  func() (*apiclient.Client, error)
-
-	ID   string
-	Body Body // only the fields whose flags were given
-}
 
 // UpdateCmd describes the `update` command of a resource that prints as T:
 // a PATCH of the fields whose flags were given.
@@ -32,9 +20,9 @@ type UpdateCmd[T any] struct {
 	Columns []cmdutil.Column[T]
 }
 
-// New builds the command. runF replaces the real run in tests.
-func (u UpdateCmd[T]) New(f *cmdutil.Factory, runF func(*UpdateOptions) error) *cobra.Command {
-	opts := &UpdateOptions{Factory: f, Client: f.APIClient}
+// New builds the command: it sends the PATCH and prints the updated
+// resource.
+func (u UpdateCmd[T]) New(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:               "update ID [flags]",
 		Short:             u.Short,
@@ -43,7 +31,6 @@ func (u UpdateCmd[T]) New(f *cmdutil.Factory, runF func(*UpdateOptions) error) *
 		Args:              IDArgs(u.Resource.Kind, false),
 		ValidArgsFunction: FirstArgIDs(f, u.Resource.Path, false),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ID = args[0]
 			fl := cmd.Flags()
 			if u.Check != nil {
 				if err := u.Check(fl); err != nil {
@@ -57,26 +44,17 @@ func (u UpdateCmd[T]) New(f *cmdutil.Factory, runF func(*UpdateOptions) error) *
 			if len(body) == 0 {
 				return NothingToUpdate(u.Fields)
 			}
-			opts.Body = body
-			if runF != nil {
-				return runF(opts)
+			c, err := f.APIClient()
+			if err != nil {
+				return err
 			}
-			return u.Run(cmd.Context(), opts)
+			var item T
+			if err := u.Resource.Update(cmd.Context(), c, args[0], body, &item); err != nil {
+				return err
+			}
+			return cmdutil.PrintOne(f, item, u.Columns)
 		},
 	}
 	u.AddFlags(cmd, f)
 	return cmd
-}
-
-// Run sends the PATCH and prints the updated resource.
-func (u UpdateCmd[T]) Run(ctx context.Context, opts *UpdateOptions) error {
-	c, err := opts.Client()
-	if err != nil {
-		return err
-	}
-	var item T
-	if err := u.Resource.Update(ctx, c, opts.ID, opts.Body, &item); err != nil {
-		return err
-	}
-	return cmdutil.PrintOne(opts.Factory, item, u.Columns)
 }

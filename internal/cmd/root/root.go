@@ -12,6 +12,18 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evtctl/evtctl/internal/buildinfo"
+	configcmd "github.com/evtctl/evtctl/internal/cmd/config"
+	datacmd "github.com/evtctl/evtctl/internal/cmd/data"
+	"github.com/evtctl/evtctl/internal/cmd/endpoints"
+	"github.com/evtctl/evtctl/internal/cmd/events"
+	"github.com/evtctl/evtctl/internal/cmd/filters"
+	"github.com/evtctl/evtctl/internal/cmd/gendocs"
+	"github.com/evtctl/evtctl/internal/cmd/keys"
+	loadtestcmd "github.com/evtctl/evtctl/internal/cmd/loadtest"
+	replaycmd "github.com/evtctl/evtctl/internal/cmd/replay"
+	"github.com/evtctl/evtctl/internal/cmd/rules"
+	"github.com/evtctl/evtctl/internal/cmd/serve"
+	tailcmd "github.com/evtctl/evtctl/internal/cmd/tail"
 	"github.com/evtctl/evtctl/internal/cmd/version"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/internal/iostreams"
@@ -50,16 +62,23 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	pf.BoolVar(&f.Globals.NoColor, "no-color", false, "disable colour (also NO_COLOR)")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "yaml", "id"}, cobra.ShellCompDirectiveNoFileComp))
 
-	for _, add := range subcommands {
-		cmd.AddCommand(add(f))
-	}
+	// Every command of evtctl, in the order of `evtctl --help` (cobra sorts
+	// them by name there).
+	cmd.AddCommand(configcmd.NewCmdConfig(f))
+	cmd.AddCommand(datacmd.NewCmdData(f))
+	cmd.AddCommand(endpoints.NewCmdEndpoints(f))
+	cmd.AddCommand(events.NewCmdEvents(f))
+	cmd.AddCommand(filters.NewCmdFilters(f))
+	cmd.AddCommand(gendocs.NewCmdGenDocs(f))
+	cmd.AddCommand(keys.NewCmdKeys(f))
+	cmd.AddCommand(loadtestcmd.NewCmdLoadtest(f, nil))
+	cmd.AddCommand(replaycmd.NewCmdReplay(f, nil))
+	cmd.AddCommand(rules.NewCmdRules(f))
+	cmd.AddCommand(serve.NewCmdServe(f, nil))
+	cmd.AddCommand(tailcmd.NewCmdTail(f, nil))
 	cmd.AddCommand(version.NewCmdVersion(f))
 	return cmd
 }
-
-// subcommands is filled by register.go so that each command group is wired
-// in one place.
-var subcommands []func(*cmdutil.Factory) *cobra.Command
 
 // Main runs evtctl with args and returns the process exit code.
 func Main(ios *iostreams.IOStreams, args []string) int {

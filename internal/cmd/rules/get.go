@@ -1,29 +1,18 @@
-// Package get implements `evtctl rules get`.
-package get
+package rules
 
 import (
-	"context"
-
 	"github.com/spf13/cobra"
 
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
-	"github.com/evtctl/evtctl/internal/cmd/rules/shared"
+	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
-// GetOptions are the inputs of `evtctl rules get`.
-type GetOptions = cmdhelp.GetOptions
-
-var command = cmdhelp.GetCmd[shared.Rule]{
-	Resource: shared.Resource,
-	Short:    "Show one composite rule",
-	Long:     "Show one composite rule. Exit code 3 if there is no such rule.",
-	Columns:  shared.DetailColumns,
+// newCmdGet builds `evtctl rules get`.
+func newCmdGet(f *cmdutil.Factory) *cobra.Command {
+	return resource.GetCmd[Rule]{
+		Resource: Resource,
+		Short:    "Show one composite rule",
+		Long:     "Show one composite rule. Exit code 3 if there is no such rule.",
+		Columns:  DetailColumns,
+	}.New(f)
 }
-
-// NewCmdGet builds `evtctl rules get`. runF replaces the real run in tests.
-func NewCmdGet(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command {
-	return command.New(f, runF)
-}
-
-func getRun(ctx context.Context, opts *GetOptions) error { return command.Run(ctx, opts) }

@@ -1,6 +1,7 @@
-// Package shared holds what the rules commands have in common: the
+// What the rules commands have in common: the
 // resource's path, its table columns, its flags and their completion.
-package shared
+
+package rules
 
 import (
 	"strconv"
@@ -10,16 +11,16 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
+	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
 // Resource is /api/v1/rules.
-var Resource = cmdhelp.Resource{Kind: "rule", Path: "/api/v1/rules"}
+var Resource = resource.Resource{Kind: "rule", Path: "/api/v1/rules"}
 
 // Rule is a composite rule as the gateway sent it.
-type Rule = cmdhelp.Raw[proto.Rule]
+type Rule = resource.Raw[proto.Rule]
 
 // GroupBys are the values of --group-by.
 var GroupBys = []string{proto.GroupByLabel, proto.GroupByMic, proto.GroupByEdge}
@@ -51,8 +52,8 @@ var DetailColumns = append(append([]cmdutil.Column[Rule](nil), Columns...),
 )
 
 // Fields are the flags of create and update and the API fields they set
-// (document 000's rule object).
-var Fields = []cmdhelp.Field{
+// (the rule object of docs/sources.md#rule-object).
+var Fields = []resource.Field{
 	{Flag: "name", JSON: "name"},
 	{Flag: "description", JSON: "description"},
 	{Flag: "window-seconds", JSON: "window_seconds"},
@@ -76,13 +77,13 @@ func AddFieldFlags(cmd *cobra.Command) {
 	fl.StringArray("include-label-id", nil, "count only sound events of this label (repeatable; none = all)")
 	fl.StringArray("include-mic-id", nil, "count only sound events of this microphone (repeatable; none = all)")
 	fl.Int("cooldown-seconds", 0, "after a composite, wait this long before the same group can fire again")
-	_ = cmd.RegisterFlagCompletionFunc("group-by", cmdhelp.Enum(GroupBys...))
+	_ = cmd.RegisterFlagCompletionFunc("group-by", resource.Enum(GroupBys...))
 }
 
 // CheckFlags rejects values no gateway would accept, as usage errors.
 func CheckFlags(fl *pflag.FlagSet) error {
 	g, _ := fl.GetString("group-by")
-	if err := cmdhelp.OneOf("group-by", g, GroupBys); err != nil {
+	if err := resource.OneOf("group-by", g, GroupBys); err != nil {
 		return err
 	}
 	for _, c := range []struct {

@@ -22,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
+	"github.com/evtctl/evtctl/internal/cmd/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/internal/iostreams"
 	"github.com/evtctl/evtctl/internal/testnet"

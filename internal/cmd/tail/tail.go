@@ -19,8 +19,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evtctl/evtctl/internal/apiclient"
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
-	endpoints "github.com/evtctl/evtctl/internal/cmd/endpoints/shared"
+	"github.com/evtctl/evtctl/internal/cmd/endpoints"
+	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/internal/iostreams"
 	"github.com/evtctl/evtctl/internal/tail"
@@ -340,9 +340,9 @@ func mapErr(err error) error {
 
 // completeSource offers the gateway shortcuts, and after "endpoint" the
 // ids of the gateway's endpoints. URLs are the user's to type.
-func completeSource(f *cmdutil.Factory) cmdhelp.CompletionFunc {
-	shortcuts := cmdhelp.Enum("composites", "analysis", "endpoint")
-	ids := cmdhelp.IDs(f, endpoints.Resource.Path)
+func completeSource(f *cmdutil.Factory) resource.CompletionFunc {
+	shortcuts := resource.Enum("composites", "analysis", "endpoint")
+	ids := resource.IDs(f, endpoints.Resource.Path)
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		if len(args) > 0 && args[len(args)-1] == "endpoint" {
 			return ids(cmd, args, toComplete)

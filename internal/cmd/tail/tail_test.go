@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
+	"github.com/evtctl/evtctl/internal/cmd/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/internal/endpoint"
 	"github.com/evtctl/evtctl/internal/server"

@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evtctl/evtctl/internal/apiclient"
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp"
+	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -36,7 +36,7 @@ type QueryOptions struct {
 }
 
 // Record is one recorded event as the gateway sent it.
-type Record = cmdhelp.Raw[proto.EventRecord]
+type Record = resource.Raw[proto.EventRecord]
 
 // NewCmdQuery builds `evtctl events query`. runF replaces the real run in tests.
 func NewCmdQuery(f *cmdutil.Factory, runF func(*QueryOptions) error) *cobra.Command {
@@ -56,7 +56,7 @@ func NewCmdQuery(f *cmdutil.Factory, runF func(*QueryOptions) error) *cobra.Comm
 		Example: "  evtctl events query --family sound --device-id mic-7 --since 1h\n" +
 			"  evtctl events query --family analysis --since 2026-11-23T00:00:00Z --all -o json > day.ndjson\n" +
 			"  evtctl events query --after 1042 --limit 1000",
-		Args: cmdhelp.NoArgs,
+		Args: resource.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Family != "" {
 				if _, err := proto.ParseFamily(opts.Family); err != nil {
@@ -66,12 +66,12 @@ func NewCmdQuery(f *cmdutil.Factory, runF func(*QueryOptions) error) *cobra.Comm
 			now := time.Now()
 			var err error
 			if since != "" {
-				if opts.Since, err = cmdhelp.PastTime("since", since, now); err != nil {
+				if opts.Since, err = resource.PastTime("since", since, now); err != nil {
 					return err
 				}
 			}
 			if until != "" {
-				if opts.Until, err = cmdhelp.PastTime("until", until, now); err != nil {
+				if opts.Until, err = resource.PastTime("until", until, now); err != nil {
 					return err
 				}
 			}
@@ -104,9 +104,9 @@ func NewCmdQuery(f *cmdutil.Factory, runF func(*QueryOptions) error) *cobra.Comm
 	for _, fam := range proto.Families() {
 		families = append(families, string(fam))
 	}
-	_ = cmd.RegisterFlagCompletionFunc("family", cmdhelp.Enum(families...))
-	_ = cmd.RegisterFlagCompletionFunc("since", cmdhelp.Enum("15m", "1h", "24h", "7d"))
-	_ = cmd.RegisterFlagCompletionFunc("until", cmdhelp.Enum("15m", "1h", "24h"))
+	_ = cmd.RegisterFlagCompletionFunc("family", resource.Enum(families...))
+	_ = cmd.RegisterFlagCompletionFunc("since", resource.Enum("15m", "1h", "24h", "7d"))
+	_ = cmd.RegisterFlagCompletionFunc("until", resource.Enum("15m", "1h", "24h"))
 	return cmd
 }
 
@@ -146,7 +146,7 @@ func queryRun(ctx context.Context, opts *QueryOptions) error {
 	for {
 		var p page
 		if err := c.Do(ctx, "GET", "/api/v1/events", q, nil, &p); err != nil {
-			return cmdhelp.FieldErrors(err)
+			return resource.FieldErrors(err)
 		}
 		if err := out.add(p.Items); err != nil {
 			return err

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
+	"github.com/evtctl/evtctl/internal/cmd/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
