@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/evtctl/evtctl/internal/testkit"
 )
 
 // One NDJSON request of one microphone's events is stored as a bundle
@@ -28,7 +30,7 @@ func TestBundleEventsRetryAlone(t *testing.T) {
 
 	const n = 100
 	ids := e.ingestSound(t, "b", n)
-	waitFor(t, 20*time.Second, "every record succeeded", func() bool {
+	testkit.Eventually(t, 20*time.Second, "every record succeeded", func() bool {
 		return len(e.deliveries(t, ep.ID, "&status=succeeded")) == n
 	})
 	time.Sleep(300 * time.Millisecond) // a wrong redelivery would show by now

@@ -9,6 +9,7 @@ import (
 
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/server/servertest"
+	"github.com/evtctl/evtctl/internal/testkit"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
@@ -23,7 +24,7 @@ func TestDeliversSignedEventsOfEveryFamily(t *testing.T) {
 	if r := e.Do("POST", "/api/v1/events/analysis", servertest.AdminToken, "", analysis); r.Status != 202 {
 		t.Fatalf("ingest analysis: %d %s", r.Status, r.Body)
 	}
-	waitFor(t, 30*time.Second, "6 deliveries", func() bool { return len(rc.snapshot()) >= 6 })
+	testkit.Eventually(t, 30*time.Second, "6 deliveries", func() bool { return len(rc.snapshot()) >= 6 })
 	rc.checkSignatures(t)
 	var sawAnalysis bool
 	for _, h := range rc.snapshot() {
@@ -37,7 +38,7 @@ func TestDeliversSignedEventsOfEveryFamily(t *testing.T) {
 	if !sawAnalysis {
 		t.Errorf("analysis payload not delivered byte for byte")
 	}
-	waitFor(t, 30*time.Second, "6 succeeded records", func() bool {
+	testkit.Eventually(t, 30*time.Second, "6 succeeded records", func() bool {
 		return len(e.deliveries(t, ep.ID, "&status=succeeded")) == 6
 	})
 	for _, d := range e.deliveries(t, ep.ID, "") {
@@ -68,7 +69,7 @@ func TestDeliversSignedEventsOfEveryFamily(t *testing.T) {
 	// ?since= lists only the records that changed from then on.
 	mark := time.Now().UTC()
 	e.ingestSound(t, "later", 2)
-	waitFor(t, 30*time.Second, "8 succeeded records", func() bool {
+	testkit.Eventually(t, 30*time.Second, "8 succeeded records", func() bool {
 		return len(e.deliveries(t, ep.ID, "&status=succeeded")) == 8
 	})
 	recent := e.deliveries(t, ep.ID, "&since="+mark.Format(time.RFC3339Nano))
@@ -94,7 +95,7 @@ func TestFiltersSelectWebhookEvents(t *testing.T) {
 	if r := e.Do("POST", "/api/v1/events/sound", servertest.AdminToken, "application/x-ndjson", body); r.Status != 202 {
 		t.Fatal(r.Status)
 	}
-	waitFor(t, 30*time.Second, "mic_2 delivery", func() bool { return len(rc.snapshot()) >= 1 })
+	testkit.Eventually(t, 30*time.Second, "mic_2 delivery", func() bool { return len(rc.snapshot()) >= 1 })
 	time.Sleep(300 * time.Millisecond)
 	hits := rc.snapshot()
 	if len(hits) != 1 || hits[0].eventID != "m2" {
@@ -129,7 +130,7 @@ func TestReceiverDownThenUp(t *testing.T) {
 	}
 
 	newReceiverAt(t, rc, addr) // up again
-	waitFor(t, 20*time.Second, "every event delivered", func() bool { return len(rc.byEvent()) == n })
+	testkit.Eventually(t, 20*time.Second, "every event delivered", func() bool { return len(rc.byEvent()) == n })
 	rc.checkSignatures(t)
 	got := rc.byEvent()
 	for _, id := range ids {
@@ -143,7 +144,7 @@ func TestReceiverDownThenUp(t *testing.T) {
 			}
 		}
 	}
-	waitFor(t, 30*time.Second, "every record succeeded", func() bool {
+	testkit.Eventually(t, 30*time.Second, "every record succeeded", func() bool {
 		return len(e.deliveries(t, ep.ID, "&status=succeeded")) == n
 	})
 	retried := 0
@@ -170,7 +171,7 @@ func TestBreakerSparesDeadEndpoint(t *testing.T) {
 	rc.respond = func(hit, int) (int, http.Header) { return 500, nil }
 	ep := e.createWebhook(t, rc.srv.URL)
 	e.ingestSound(t, "b", 50)
-	waitFor(t, 30*time.Second, "50 failed records", func() bool {
+	testkit.Eventually(t, 30*time.Second, "50 failed records", func() bool {
 		n := len(e.deliveries(t, ep.ID, "&status=failed"))
 		if n != 50 {
 			t.Logf("%d failed records, %d requests, %d records", n, len(rc.snapshot()), len(e.deliveries(t, ep.ID, "")))
@@ -203,7 +204,7 @@ func TestConcurrencyLimit(t *testing.T) {
 	rc.delay = 30 * time.Millisecond
 	e.createWebhook(t, rc.srv.URL)
 	e.ingestSound(t, "c", 40)
-	waitFor(t, 30*time.Second, "40 deliveries", func() bool { return len(rc.snapshot()) == 40 })
+	testkit.Eventually(t, 30*time.Second, "40 deliveries", func() bool { return len(rc.snapshot()) == 40 })
 	if m := rc.maxIn.Load(); m != 3 {
 		t.Fatalf("max concurrent requests %d, want exactly the limit 3", m)
 	}
@@ -215,7 +216,7 @@ func TestGoneDisablesEndpointAndKeepsEvents(t *testing.T) {
 	rc.respond = func(hit, int) (int, http.Header) { return http.StatusGone, nil }
 	ep := e.createWebhook(t, rc.srv.URL)
 	e.ingestSound(t, "g", 1)
-	waitFor(t, 30*time.Second, "endpoint disabled", func() bool {
+	testkit.Eventually(t, 30*time.Second, "endpoint disabled", func() bool {
 		cur, _ := e.eps.Endpoint(ep.ID)
 		return !cur.Enabled
 	})
@@ -242,7 +243,7 @@ func TestGoneDisablesEndpointAndKeepsEvents(t *testing.T) {
 	if r := e.Do("PATCH", "/api/v1/endpoints/"+ep.ID, servertest.AdminToken, "", map[string]any{"enabled": true}); r.Status != 200 || strings.Contains(string(r.Body), "disabled_reason") {
 		t.Fatalf("enable: %d %s", r.Status, r.Body)
 	}
-	waitFor(t, 30*time.Second, "backlog delivered", func() bool {
+	testkit.Eventually(t, 30*time.Second, "backlog delivered", func() bool {
 		be := rc.byEvent()
 		return len(be["later0"]) > 0 && len(be["later1"]) > 0 && len(be["later2"]) > 0
 	})
@@ -260,7 +261,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	ep := e.createWebhook(t, rc.srv.URL)
 	rc.expect(ep.Secret)
 	e.ingestSound(t, "r", 1)
-	waitFor(t, 30*time.Second, "second attempt", func() bool { return len(rc.snapshot()) == 2 })
+	testkit.Eventually(t, 30*time.Second, "second attempt", func() bool { return len(rc.snapshot()) == 2 })
 	hs := rc.snapshot()
 	if gap := hs[1].at.Sub(hs[0].at); gap < 950*time.Millisecond {
 		t.Fatalf("retried after %v despite Retry-After: 1", gap)
@@ -289,7 +290,7 @@ func TestSlowReceiverTimesOut(t *testing.T) {
 	ep := e.createWebhook(t, rc.srv.URL)
 	rc.expect(ep.Secret)
 	e.ingestSound(t, "slow", 1)
-	waitFor(t, 30*time.Second, "a succeeded delivery", func() bool {
+	testkit.Eventually(t, 30*time.Second, "a succeeded delivery", func() bool {
 		return len(e.deliveries(t, ep.ID, "&status=succeeded")) == 1
 	})
 	d := e.deliveries(t, ep.ID, "")[0]
@@ -310,7 +311,7 @@ func TestScheduleExhaustedThenManualRetry(t *testing.T) {
 	rc.respond = func(hit, int) (int, http.Header) { return 500, nil }
 	ep := e.createWebhook(t, rc.srv.URL)
 	e.ingestSound(t, "x", 1)
-	waitFor(t, 30*time.Second, "failed record", func() bool { return len(e.deliveries(t, ep.ID, "&status=failed")) == 1 })
+	testkit.Eventually(t, 30*time.Second, "failed record", func() bool { return len(e.deliveries(t, ep.ID, "&status=failed")) == 1 })
 	d := e.deliveries(t, ep.ID, "")[0]
 	if d.Attempts != 4 || d.ResponseStatus != 500 || !strings.Contains(d.Error, "500") {
 		t.Fatalf("failed record: %+v", d)
@@ -325,7 +326,7 @@ func TestScheduleExhaustedThenManualRetry(t *testing.T) {
 	if r.Status != 202 {
 		t.Fatalf("retry: %d %s", r.Status, r.Body)
 	}
-	waitFor(t, 30*time.Second, "retried delivery succeeded", func() bool {
+	testkit.Eventually(t, 30*time.Second, "retried delivery succeeded", func() bool {
 		return len(e.deliveries(t, ep.ID, "&status=succeeded")) == 1
 	})
 	d2 := e.deliveries(t, ep.ID, "")[0]
@@ -341,7 +342,7 @@ func TestScheduleExhaustedThenManualRetry(t *testing.T) {
 	rc.respond = func(hit, int) (int, http.Header) { return 500, nil }
 	rc.mu.Unlock()
 	e.ingestSound(t, "y", 1)
-	waitFor(t, 30*time.Second, "pending record", func() bool { return len(e.deliveries(t, ep.ID, "&status=pending")) == 1 })
+	testkit.Eventually(t, 30*time.Second, "pending record", func() bool { return len(e.deliveries(t, ep.ID, "&status=pending")) == 1 })
 	p := e.deliveries(t, ep.ID, "&status=pending")[0]
 	if r := e.Do("POST", "/api/v1/endpoints/"+ep.ID+"/deliveries/"+p.ID+"/retry", servertest.AdminToken, "", nil); r.Status != 409 {
 		t.Fatalf("retry of pending: %d %s", r.Status, r.Body)
@@ -355,7 +356,7 @@ func TestReplayResendsRange(t *testing.T) {
 	rc.expect(ep.Secret)
 	before := time.Now().Add(-time.Second)
 	e.ingestSound(t, "p", 10)
-	waitFor(t, 30*time.Second, "10 deliveries", func() bool { return len(rc.snapshot()) == 10 })
+	testkit.Eventually(t, 30*time.Second, "10 deliveries", func() bool { return len(rc.snapshot()) == 10 })
 	first := map[string]string{}
 	for _, h := range rc.snapshot() {
 		first[h.eventID] = h.id
@@ -368,14 +369,14 @@ func TestReplayResendsRange(t *testing.T) {
 	if err := json.Unmarshal(r.Body, &res); err != nil || res.Queued != 10 || res.RunID == "" {
 		t.Fatalf("replay result %s", r.Body)
 	}
-	waitFor(t, 30*time.Second, "20 deliveries", func() bool { return len(rc.snapshot()) == 20 })
+	testkit.Eventually(t, 30*time.Second, "20 deliveries", func() bool { return len(rc.snapshot()) == 20 })
 	for _, h := range rc.snapshot()[10:] {
 		if first[h.eventID] != h.id {
 			t.Fatalf("replay of %s used webhook-id %q, first delivery %q", h.eventID, h.id, first[h.eventID])
 		}
 	}
 	rc.checkSignatures(t)
-	waitFor(t, 30*time.Second, "replay records", func() bool {
+	testkit.Eventually(t, 30*time.Second, "replay records", func() bool {
 		n := 0
 		for _, d := range e.deliveries(t, ep.ID, "&status=succeeded") {
 			if d.Trigger == proto.TriggerReplay && d.Attempts == 2 {
@@ -408,7 +409,7 @@ func TestSecretRotationSignsWithBoth(t *testing.T) {
 	}
 	rc.expect(old, sec.Secret) // both must verify during the grace period
 	e.ingestSound(t, "k", 2)
-	waitFor(t, 30*time.Second, "2 deliveries", func() bool { return len(rc.snapshot()) == 2 })
+	testkit.Eventually(t, 30*time.Second, "2 deliveries", func() bool { return len(rc.snapshot()) == 2 })
 	rc.checkSignatures(t)
 	if n := len(strings.Fields(rc.snapshot()[0].sig)); n != 2 {
 		t.Fatalf("%d signatures during grace, want 2", n)
@@ -421,7 +422,7 @@ func TestSecretRotationSignsWithBoth(t *testing.T) {
 	}
 	rc.expect(old, sec.Secret, third)
 	e.ingestSound(t, "k2", 1)
-	waitFor(t, 30*time.Second, "3rd delivery", func() bool { return len(rc.snapshot()) == 3 })
+	testkit.Eventually(t, 30*time.Second, "3rd delivery", func() bool { return len(rc.snapshot()) == 3 })
 	rc.checkSignatures(t)
 }
 
@@ -435,7 +436,7 @@ func TestRotationWithoutGraceSignsOnce(t *testing.T) {
 	}
 	rc.expect("whsec_" + strings.Repeat("QUJD", 8))
 	e.ingestSound(t, "z", 1)
-	waitFor(t, 30*time.Second, "delivery", func() bool { return len(rc.snapshot()) == 1 })
+	testkit.Eventually(t, 30*time.Second, "delivery", func() bool { return len(rc.snapshot()) == 1 })
 	rc.checkSignatures(t)
 	if sig := rc.snapshot()[0].sig; verify(ep.Secret, rc.snapshot()[0].id, rc.snapshot()[0].ts, rc.snapshot()[0].body, sig) {
 		t.Fatal("the old secret still verifies without a grace period")
@@ -468,7 +469,7 @@ func TestSSRFTargetsRefused(t *testing.T) {
 			}
 			ep := e.storeWebhook(t, c.url(rc))
 			e.ingestSound(t, "s", 1)
-			waitFor(t, 30*time.Second, "failed record", func() bool { return len(e.deliveries(t, ep.ID, "&status=failed")) == 1 })
+			testkit.Eventually(t, 30*time.Second, "failed record", func() bool { return len(e.deliveries(t, ep.ID, "&status=failed")) == 1 })
 			d := e.deliveries(t, ep.ID, "")[0]
 			if !strings.Contains(d.Error, "refused to connect") || !strings.Contains(d.Error, c.why) || d.ResponseStatus != 0 {
 				t.Fatalf("record: %+v", d)

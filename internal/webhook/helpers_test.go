@@ -242,14 +242,3 @@ func (rc *receiver) checkSignatures(t *testing.T) {
 		t.Fatalf("%d requests failed signature verification, e.g. %s", len(rc.badSigs), rc.badSigs[0])
 	}
 }
-
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/evtctl/evtctl/internal/testkit"
 )
 
 // TestStopLeavesNoGoroutines: after Shutdown, with attempts in flight, a
@@ -28,7 +30,7 @@ func TestStopLeavesNoGoroutines(t *testing.T) {
 	ep := e.createWebhook(t, rc.srv.URL)
 	other := e.createWebhook(t, rc.srv.URL)
 	e.ingestSound(t, "q", 20)
-	waitFor(t, 30*time.Second, "attempts in flight", func() bool { return len(rc.snapshot()) > 0 })
+	testkit.Eventually(t, 30*time.Second, "attempts in flight", func() bool { return len(rc.snapshot()) > 0 })
 	e.Do("PATCH", "/api/v1/endpoints/"+other.ID, "test-admin-token", "", map[string]any{"enabled": false})
 	e.Do("POST", "/api/v1/endpoints/"+ep.ID+"/replay", "test-admin-token", "", map[string]any{"since": "2020-01-01T00:00:00Z"})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -19,6 +19,7 @@ import (
 	"github.com/evtctl/evtctl/internal/endpoint"
 	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/server/servertest"
+	"github.com/evtctl/evtctl/internal/testkit"
 	"github.com/evtctl/evtctl/internal/webhook"
 )
 
@@ -147,7 +148,7 @@ func TestPerfFirstAttemptLatency(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	waitFor(t, 30*time.Second, "every delivery", func() bool { return got.Load() >= int64(total) })
+	testkit.Eventually(t, 30*time.Second, "every delivery", func() bool { return got.Load() >= int64(total) })
 	ms := func(q float64) float64 { return float64(hist.ValueAtQuantile(q)) / 1000 }
 	t.Logf("%d events at %d/s: ingest start → first attempt p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms",
 		hist.TotalCount(), rate, ms(50), ms(90), ms(99), ms(99.9), float64(hist.Max())/1000)

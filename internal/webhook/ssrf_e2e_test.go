@@ -15,6 +15,7 @@ import (
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/endpoint"
 	"github.com/evtctl/evtctl/internal/server/servertest"
+	"github.com/evtctl/evtctl/internal/testkit"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
@@ -36,7 +37,7 @@ func (e *env) storeWebhook(t *testing.T, url string) proto.Endpoint {
 	if err := e.eps.Store().EndpointSet.Create(ctx, ep.ID, ep); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "stored endpoint visible", func() bool { _, ok := e.eps.Endpoint(ep.ID); return ok })
+	testkit.Eventually(t, 10*time.Second, "stored endpoint visible", func() bool { _, ok := e.eps.Endpoint(ep.ID); return ok })
 	return ep
 }
 
@@ -85,7 +86,7 @@ func TestSSRFZoneAndMappedEndToEnd(t *testing.T) {
 
 	e.ingestSound(t, "z", 1)
 	for i, ep := range eps {
-		waitFor(t, 30*time.Second, "failed record of "+urls[i], func() bool { return len(e.deliveries(t, ep.ID, "&status=failed")) == 1 })
+		testkit.Eventually(t, 30*time.Second, "failed record of "+urls[i], func() bool { return len(e.deliveries(t, ep.ID, "&status=failed")) == 1 })
 		d := e.deliveries(t, ep.ID, "")[0]
 		if !strings.Contains(d.Error, "refused to connect to") || !strings.Contains(d.Error, "a loopback address") || d.ResponseStatus != 0 {
 			t.Errorf("%s: record %+v", urls[i], d)
@@ -147,7 +148,7 @@ func TestWebhookURLCredentials(t *testing.T) {
 	}
 
 	e.ingestSound(t, "c", 1)
-	waitFor(t, 30*time.Second, "delivery to the legacy endpoint", func() bool {
+	testkit.Eventually(t, 30*time.Second, "delivery to the legacy endpoint", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return slices.ContainsFunc(auths, func(a string) bool { return strings.HasPrefix(a, "msg_"+legacy.ID+"_") })
