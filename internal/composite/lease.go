@@ -71,30 +71,29 @@ func (l *lease) attempt(ctx context.Context) {
 	defer cancel()
 	start := time.Now()
 	valid := start.Add(l.ttl - l.ttl/3).UnixNano()
-	if l.rev != 0 {
-		rev, err := l.kv.Update(actx, l.key, []byte(l.holder), l.rev)
-		if err == nil {
-			l.rev = rev
-			l.until.Store(valid)
-			return
+	held := l.rev != 0
+	// Renew our claim (compare-and-set on its revision), or claim the key
+	// if it is free (revision 0: absent, released or expired).
+	rev, err := store.CompareAndSet(actx, l.kv, l.key, []byte(l.holder), l.rev)
+	switch {
+	case err == nil:
+		l.rev = rev
+		l.until.Store(valid)
+		if !held {
+			select {
+			case l.gained <- struct{}{}:
+			default:
+			}
 		}
+	case held:
 		// Someone else's claim, or ours expired: give up at once. Any other
 		// error may be passing; we keep holding until our deadline.
 		if e, gerr := l.kv.Get(actx, l.key); errors.Is(gerr, jetstream.ErrKeyNotFound) || (gerr == nil && e.Revision() != l.rev) {
 			l.rev = 0
 			l.until.Store(0)
 		}
-		return
-	}
-	rev, err := l.kv.Create(actx, l.key, []byte(l.holder))
-	if err != nil {
-		return // held by another node (or NATS unavailable): try again later
-	}
-	l.rev = rev
-	l.until.Store(valid)
-	select {
-	case l.gained <- struct{}{}:
 	default:
+		// Held by another node (or NATS unavailable): try again later.
 	}
 }
 
