@@ -8,16 +8,16 @@ import (
 	"time"
 
 	"github.com/evtctl/evtctl/internal/auth"
+	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/httpapi"
-	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
-// Routes implements server.Extension: the rules resource of CONTRACT §5.
-func (s *Service) Routes() []server.Route {
+// Routes implements component.Component: the rules resource of docs/contract.md#rules.
+func (s *Service) Routes() []component.Route {
 	admin := []string{proto.ScopeAdmin}
-	return []server.Route{
+	return []component.Route{
 		{Method: "POST", Pattern: "/api/v1/rules", Scopes: admin, Summary: "Create a composite rule.", Handler: httpapi.Handle(s.create)},
 		{Method: "GET", Pattern: "/api/v1/rules", Scopes: admin, Summary: "List composite rules (id, owner, sort, limit, page_token).", Handler: httpapi.Handle(s.list)},
 		{Method: "GET", Pattern: "/api/v1/rules/{id}", Scopes: admin, Summary: "Get a composite rule.", Handler: httpapi.Handle(s.get)},
@@ -49,7 +49,7 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// Defaults: the caller's tenant, enabled, grouped by label as in
-	// document 000.
+	// the edge audio box's rule (docs/sources.md#rule-object).
 	rule := proto.Rule{Owner: p.Owner, Enabled: true, GroupBy: proto.GroupByLabel}
 	if in.ID != nil {
 		rule.ID = *in.ID

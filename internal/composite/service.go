@@ -11,8 +11,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/config"
-	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -28,7 +28,7 @@ const RuleBucket = "evtctl_rules"
 // and storing composites happen outside the lock, on the publisher
 // goroutine, in emission order.
 type Service struct {
-	cfg   *config.Config
+	cfg   settings
 	log   *slog.Logger
 	elog  *store.Log
 	rules *store.Collection[proto.Rule]
@@ -38,11 +38,15 @@ type Service struct {
 
 	out        chan Emission
 	stopping   chan struct{}
-	pubCtx     context.Context
+	pubCtx     context.Context // cancelled when Stop's deadline passes
 	pubCancel  context.CancelFunc
 	pubDone    chan struct{}
 	stopFollow func()
 	stopOnce   sync.Once
+	// run's goroutines are the publisher and the lease holder; its
+	// context, cancelled by Stop once the publisher is done, ends the
+	// lease holder.
+	run component.Group
 
 	// Every node runs the engine (warm windows for a fail-over), but only
 	// the holder of the publisher lease stores composites, so one node's
@@ -51,10 +55,8 @@ type Service struct {
 	// composites of the gap between the old publisher's death and the
 	// take-over; those it had stored are dropped by the log's
 	// de-duplication.
-	lease       *lease
-	leaseCancel context.CancelFunc
-	leaseDone   chan struct{}
-	standby     []standbyEmission // only touched by publishLoop
+	lease   *lease
+	standby []standbyEmission // only touched by publishLoop
 
 	emitted   prometheus.Counter
 	processed atomic.Uint64 // log sequence of the last sound event the engine saw
@@ -73,35 +75,54 @@ type standbyEmission struct {
 // has processed (tests wait on it; 0 before any).
 func (s *Service) Processed() uint64 { return s.processed.Load() }
 
-// NewService creates the extension.
-func NewService() *Service { return &Service{} }
+// settings are the configuration sections the component reads.
+type settings struct {
+	Server    config.Server
+	Limits    config.Limits
+	Composite config.Composite
+}
 
-// Name implements server.Extension.
-func (s *Service) Name() string { return "composite" }
-
-// Rules returns the rules collection (valid after Start).
-func (s *Service) Rules() *store.Collection[proto.Rule] { return s.rules }
-
-// Start implements server.Extension. It opens the rules; when derivation is
-// enabled it rebuilds the open windows from the recent log and then follows
-// the log for new sound events. It returns once the engine is live.
-func (s *Service) Start(ctx context.Context, d *server.Deps) (err error) {
-	s.cfg, s.log, s.elog = d.Config, d.Logger.With("component", "composite"), d.Log
-	s.rules, err = store.OpenCollection[proto.Rule](ctx, d.Backbone.JS, RuleBucket, d.Config.Storage.Replicas)
+// New builds the composite component on the event log: it opens the rules
+// (the rules resource, per-tenant quota in limits); when cfg.Enabled it
+// rebuilds the open windows from the recent log and then follows the log
+// for new sound events. It returns once the engine is live.
+func New(ctx context.Context, env component.Env, cfg config.Composite, limits config.Limits, events *store.Log) (_ *Service, err error) {
+	s := &Service{
+		cfg:  settings{Server: env.Server, Limits: limits, Composite: cfg},
+		log:  env.Logger.With("component", "composite"),
+		elog: events,
+	}
+	s.rules, err = store.OpenCollection[proto.Rule](ctx, env.JS, RuleBucket, env.Storage.Replicas)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer func() {
-		if err != nil { // the server only stops extensions that started
+		if err != nil {
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			s.Stop(sctx)
 		}
 	}()
-	if !d.Config.Composite.Enabled {
-		return nil
+	if !cfg.Enabled {
+		return s, nil
 	}
-	s.engine = NewEngine(Config{EdgeName: edgeName(d.Config), AllowedLateness: d.Config.Composite.AllowedLateness})
+	if err := s.startEngine(ctx, env); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Name implements component.Component.
+func (s *Service) Name() string { return "composite" }
+
+// Rules returns the rules collection.
+func (s *Service) Rules() *store.Collection[proto.Rule] { return s.rules }
+
+// startEngine loads the rules into a new engine, takes part in the
+// publisher lease, rebuilds the windows and follows the log.
+func (s *Service) startEngine(ctx context.Context, env component.Env) error {
+	name := edgeName(s.cfg.Server)
+	s.engine = NewEngine(Config{EdgeName: name, AllowedLateness: s.cfg.Composite.AllowedLateness})
 	// Subscribe before loading so no change falls in between; PutRule of an
 	// unchanged rule is a no-op.
 	s.rules.Subscribe(s.ruleChanged)
@@ -114,15 +135,15 @@ func (s *Service) Start(ctx context.Context, d *server.Deps) (err error) {
 	s.emitted = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "evtctl_composite_emitted_total", Help: "Composite events derived by this node and newly stored in the log.",
 	})
-	d.Metrics.Registry.MustRegister(s.emitted, &collector{s: s})
+	env.Metrics.Registry.MustRegister(s.emitted, &collector{s: s})
 
-	kv, err := openLeases(ctx, d.Backbone.JS, d.Config.Storage.Replicas)
+	kv, err := openLeases(ctx, env.JS, env.Storage.Replicas)
 	if err != nil {
 		return err
 	}
-	s.lease = newLease(kv, publisherKey, edgeName(d.Config), leaseTTL)
+	s.lease = newLease(kv, publisherKey, name, leaseTTL)
 	s.lease.attempt(ctx) // a single node publishes from the start
-	d.Metrics.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+	env.Metrics.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "evtctl_composite_publisher", Help: "1 if this node holds the composite publisher lease (stores the composites), else 0.",
 	}, func() float64 {
 		if s.lease.held() {
@@ -130,19 +151,13 @@ func (s *Service) Start(ctx context.Context, d *server.Deps) (err error) {
 		}
 		return 0
 	}))
-	var leaseCtx context.Context
-	leaseCtx, s.leaseCancel = context.WithCancel(context.Background())
-	s.leaseDone = make(chan struct{})
-	go func() {
-		defer close(s.leaseDone)
-		s.lease.run(leaseCtx)
-	}()
+	s.run.Go(s.lease.run)
 
 	s.out = make(chan Emission, 1024)
 	s.stopping = make(chan struct{})
 	s.pubDone = make(chan struct{})
 	s.pubCtx, s.pubCancel = context.WithCancel(context.Background())
-	go s.publishLoop()
+	s.run.Go(func(context.Context) { s.publishLoop() })
 
 	next, err := s.rebuild(ctx)
 	if err != nil {
@@ -157,9 +172,9 @@ var soundSubject = store.Filter{Family: string(proto.FamilySound)}.Subject()
 
 // edgeName is the gateway's name in group keys: server.name, else the host
 // name (as config.Resolve would fill it).
-func edgeName(cfg *config.Config) string {
-	if cfg.Server.Name != "" {
-		return cfg.Server.Name
+func edgeName(cfg config.Server) string {
+	if cfg.Name != "" {
+		return cfg.Name
 	}
 	if h, err := os.Hostname(); err == nil && h != "" {
 		return h
@@ -271,8 +286,9 @@ func (s *Service) store(em Emission) bool {
 	}
 }
 
-// Stop implements server.Extension: it stops following the log, then lets
-// the publisher store what is queued until ctx expires.
+// Stop implements component.Component: it stops following the log, lets
+// the publisher store what is queued until ctx expires, then gives up the
+// publisher lease.
 func (s *Service) Stop(ctx context.Context) {
 	s.stopOnce.Do(func() {
 		if s.stopping != nil {
@@ -289,9 +305,8 @@ func (s *Service) Stop(ctx context.Context) {
 			}
 			s.pubCancel()
 		}
-		if s.leaseCancel != nil {
-			s.leaseCancel()
-			<-s.leaseDone
+		s.run.Stop()
+		if s.lease != nil {
 			rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			s.lease.release(rctx) // the next publisher need not wait for the TTL
 			cancel()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/endpoint"
 	"github.com/evtctl/evtctl/internal/server"
@@ -19,7 +20,7 @@ import (
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
-// gateway starts a full server with the composite extension and the
+// gateway starts a full server with the composite component and the
 // streams, as `evtctl serve` does.
 func gateway(t *testing.T, cfg *config.Config) *servertest.Harness {
 	t.Helper()
@@ -29,9 +30,19 @@ func gateway(t *testing.T, cfg *config.Config) *servertest.Harness {
 
 func gatewayService(t *testing.T, cfg *config.Config) (*servertest.Harness, *Service) {
 	t.Helper()
-	eps := endpoint.NewService()
-	svc := NewService()
-	return servertest.Start(t, cfg, []server.Extension{eps, svc, stream.New(eps)}), svc
+	var svc *Service
+	h := servertest.Start(t, cfg, func(ctx context.Context, g server.Handles) ([]component.Component, error) {
+		eps, err := endpoint.New(ctx, g.Env, g.Config.Webhooks, g.Config.Limits)
+		if err != nil {
+			return nil, err
+		}
+		if svc, err = New(ctx, g.Env, g.Config.Composite, g.Config.Limits, g.Log); err != nil {
+			return nil, err
+		}
+		streams, err := stream.New(ctx, g.Env, stream.ConfigOf(g.Config), g.Log, g.Keys, eps)
+		return []component.Component{eps, svc, streams}, err
+	})
+	return h, svc
 }
 
 // caughtUp waits until the engine has processed every stored event, so a

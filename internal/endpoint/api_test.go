@@ -1,12 +1,14 @@
 package endpoint_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/endpoint"
 	"github.com/evtctl/evtctl/internal/server"
@@ -18,8 +20,18 @@ const admin = servertest.AdminToken
 
 func start(t *testing.T) (*servertest.Harness, *endpoint.Service) {
 	t.Helper()
-	eps := endpoint.NewService()
-	h := servertest.Run(t, []server.Extension{eps}, func(c *config.Config) { c.Webhooks.SecretGrace = time.Hour })
+	return run(t, func(c *config.Config) { c.Webhooks.SecretGrace = time.Hour })
+}
+
+// run starts a gateway with the endpoints component, which it returns.
+func run(t *testing.T, opts ...servertest.Option) (*servertest.Harness, *endpoint.Service) {
+	t.Helper()
+	var eps *endpoint.Service
+	h := servertest.Run(t, func(ctx context.Context, g server.Handles) ([]component.Component, error) {
+		var err error
+		eps, err = endpoint.New(ctx, g.Env, g.Config.Webhooks, g.Config.Limits)
+		return []component.Component{eps}, err
+	}, opts...)
 	return h, eps
 }
 

@@ -8,8 +8,6 @@ import (
 	"testing"
 
 	"github.com/evtctl/evtctl/internal/config"
-	"github.com/evtctl/evtctl/internal/endpoint"
-	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -25,7 +23,7 @@ func quotaError(t *testing.T, r *servertest.Response, key string) {
 }
 
 func TestEndpointsPerTenantQuota(t *testing.T) {
-	h := servertest.Run(t, []server.Extension{endpoint.NewService()}, func(c *config.Config) { c.Limits.EndpointsPerTenant = 3 })
+	h, _ := run(t, func(c *config.Config) { c.Limits.EndpointsPerTenant = 3 })
 	ws := func(owner string) map[string]any {
 		return map[string]any{"name": "e", "type": "websocket", "owner": owner}
 	}
@@ -49,7 +47,7 @@ func TestEndpointsPerTenantQuota(t *testing.T) {
 // Creates at the same moment on one node never take a tenant past its
 // quota together.
 func TestEndpointsQuotaHoldsUnderConcurrentCreates(t *testing.T) {
-	h := servertest.Run(t, []server.Extension{endpoint.NewService()}, func(c *config.Config) { c.Limits.EndpointsPerTenant = 5 })
+	h, _ := run(t, func(c *config.Config) { c.Limits.EndpointsPerTenant = 5 })
 	var wg sync.WaitGroup
 	statuses := make(chan int, 20)
 	for range 20 {
@@ -69,7 +67,7 @@ func TestEndpointsQuotaHoldsUnderConcurrentCreates(t *testing.T) {
 }
 
 func TestFiltersPerEndpointQuota(t *testing.T) {
-	h := servertest.Run(t, []server.Extension{endpoint.NewService()}, func(c *config.Config) { c.Limits.FiltersPerEndpoint = 2 })
+	h, _ := run(t, func(c *config.Config) { c.Limits.FiltersPerEndpoint = 2 })
 	ep1 := create(t, h, "/api/v1/endpoints", map[string]any{"name": "a", "type": "websocket"})["id"].(string)
 	ep2 := create(t, h, "/api/v1/endpoints", map[string]any{"name": "b", "type": "websocket"})["id"].(string)
 	filter := func(ep string, i int) map[string]any {

@@ -5,16 +5,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/httpapi"
-	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/webhook/ssrf"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
-// Service is the endpoints extension of the server: it opens the Store on
-// start, serves the endpoints and event-filters API (CONTRACT §5), and
-// answers the stream and webhook packages' lookups from memory.
+// Service is the endpoints component: it holds the Store, serves the
+// endpoints and event-filters API (docs/contract.md#management), and answers the stream and
+// webhook packages' lookups from memory.
 type Service struct {
 	st     *Store
 	grace  time.Duration // webhooks.secret_grace
@@ -25,35 +25,32 @@ type Service struct {
 	createMu sync.Mutex
 }
 
-// NewService creates the extension.
-func NewService() *Service { return &Service{} }
+// New builds the endpoints component: it opens the Store (endpoints and
+// filters, read into memory). hooks gives the secret grace and the CIDRs a
+// webhook URL may use; limits the per-tenant quotas.
+func New(ctx context.Context, env component.Env, hooks config.Webhooks, limits config.Limits) (*Service, error) {
+	guard, err := ssrf.New(hooks.AllowCIDRs)
+	if err != nil {
+		return nil, err
+	}
+	st, err := Open(ctx, env.JS, env.Storage.Replicas)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{st: st, grace: hooks.SecretGrace, ssrf: guard, limits: limits}, nil
+}
 
-// Name implements server.Extension.
+// Name implements component.Component.
 func (s *Service) Name() string { return "endpoints" }
 
-// Start implements server.Extension.
-func (s *Service) Start(ctx context.Context, d *server.Deps) (err error) {
-	s.grace = d.Config.Webhooks.SecretGrace
-	if s.ssrf, err = ssrf.New(d.Config.Webhooks.AllowCIDRs); err != nil {
-		return err
-	}
-	s.limits = d.Config.Limits
-	s.st, err = Open(ctx, d.Backbone.JS, d.Config.Storage.Replicas)
-	return err
-}
+// Stop implements component.Component: the Store's watchers end.
+func (s *Service) Stop(context.Context) { s.st.Close() }
 
-// Stop implements server.Extension.
-func (s *Service) Stop(context.Context) {
-	if s.st != nil {
-		s.st.Close()
-	}
-}
-
-// Routes implements server.Extension.
-func (s *Service) Routes() []server.Route {
+// Routes implements component.Component.
+func (s *Service) Routes() []component.Route {
 	admin := []string{proto.ScopeAdmin}
 	h := httpapi.Handle
-	return []server.Route{
+	return []component.Route{
 		{Method: "POST", Pattern: "/api/v1/endpoints", Scopes: admin, Summary: "Create an endpoint (websocket or webhook); webhooks get a whsec_ signing secret.", Handler: h(s.createEndpoint)},
 		{Method: "GET", Pattern: "/api/v1/endpoints", Scopes: admin, Summary: "List endpoints (?id=, ?type=, ?sort=, ?limit=, ?page_token=).", Handler: h(s.listEndpoints)},
 		{Method: "GET", Pattern: "/api/v1/endpoints/{id}", Scopes: admin, Summary: "Get an endpoint.", Handler: h(s.getEndpoint)},
@@ -70,7 +67,7 @@ func (s *Service) Routes() []server.Route {
 	}
 }
 
-// Store returns the store (valid after Start).
+// Store returns the store.
 func (s *Service) Store() *Store { return s.st }
 
 // Endpoint returns an endpoint by id.
@@ -79,5 +76,19 @@ func (s *Service) Endpoint(id string) (proto.Endpoint, bool) { return s.st.Endpo
 // Filters returns an endpoint's filters.
 func (s *Service) Filters(endpointID string) []proto.EventFilter { return s.st.Filters(endpointID) }
 
-// OnChange registers fn for endpoint and filter changes (call after Start).
+// OnChange registers fn for endpoint and filter changes.
 func (s *Service) OnChange(fn func(endpointID string)) { s.st.OnChange(fn) }
+
+// Endpoints returns every endpoint.
+func (s *Service) Endpoints() []proto.Endpoint { return s.st.EndpointSet.List() }
+
+// SigningSecrets returns the secrets that sign a webhook endpoint's
+// deliveries at now (two during a rotation's grace period).
+func (s *Service) SigningSecrets(id string, now time.Time) []string {
+	return s.st.SigningSecrets(id, now)
+}
+
+// Disable disables an endpoint, recording why.
+func (s *Service) Disable(ctx context.Context, id, reason string) error {
+	return s.st.Disable(ctx, id, reason)
+}

@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/evtctl/evtctl/internal/config"
-	"github.com/evtctl/evtctl/internal/endpoint"
-	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/internal/webhook/ssrf/ssrftest"
 )
@@ -47,8 +45,7 @@ func TestWebhookURLForms(t *testing.T) {
 }
 
 func TestWebhookURLAllowCIDRs(t *testing.T) {
-	eps := endpoint.NewService()
-	h := servertest.Run(t, []server.Extension{eps}, func(c *config.Config) { c.Webhooks.AllowCIDRs = []string{"127.0.0.0/8", "::1/128"} })
+	h, _ := run(t, func(c *config.Config) { c.Webhooks.AllowCIDRs = []string{"127.0.0.0/8", "::1/128"} })
 	for _, u := range []string{"http://127.0.0.1:8080/", "http://[::1%25lo]:8080/", "http://[::ffff:127.0.0.1]:8080/", "http://localhost:8080/"} {
 		create(t, h, "/api/v1/endpoints", map[string]any{"name": "x", "type": "webhook", "url": u})
 	}

@@ -150,7 +150,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 func newAuthz(t *testing.T) *authz {
 	e := &env{t: t}
-	e.h = servertest.Run(t, serve.Extensions(config.Default()), func(c *config.Config) {
+	e.h = servertest.Run(t, serve.Components, func(c *config.Config) {
 		gatewayConfig(c)
 		// A's webhook targets 127.0.0.1:9, where nothing listens: its
 		// deliveries fail at once and give the matrix a real delivery id.

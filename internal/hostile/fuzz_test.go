@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"github.com/evtctl/evtctl/internal/cmd/serve"
-	"github.com/evtctl/evtctl/internal/config"
-	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -34,7 +32,7 @@ type fuzzEnv struct {
 }
 
 func startFuzz(f *testing.F) *fuzzEnv {
-	h := servertest.RunWith(f, func() []server.Extension { return serve.Extensions(config.Default()) }, gatewayConfig)
+	h := servertest.Run(f, serve.Components, gatewayConfig)
 	fe := &fuzzEnv{addr: strings.TrimPrefix(h.URL, "http://"), keys: map[string]string{
 		roleAdmin: servertest.AdminToken,
 		roleWrite: h.NewKey(ownerA, proto.ScopeEventsWrite),

@@ -6,7 +6,7 @@
 //
 //   - never a 5xx (503 "overloaded" aside, which is a node-wide limit);
 //   - a 4xx carries the contract's JSON error body (valid UTF-8), and names
-//     the field where the issue asks for it;
+//     the field where docs/api.md#input-limits says it does;
 //   - the gateway stays healthy: /readyz 200 after every case, and at the
 //     end of each group an ordinary ingest + query round trip works and
 //     nothing accepted earlier is lost (nor stored from a rejected batch).
@@ -42,7 +42,6 @@ import (
 
 	"github.com/evtctl/evtctl/internal/cmd/serve"
 	"github.com/evtctl/evtctl/internal/config"
-	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -176,7 +175,7 @@ func gatewayConfig(c *config.Config) {
 func (e *env) start() {
 	t := e.t
 	t.Helper()
-	e.h = servertest.RunWith(t, func() []server.Extension { return serve.Extensions(config.Default()) }, gatewayConfig)
+	e.h = servertest.Run(t, serve.Components, gatewayConfig)
 	e.addr = strings.TrimPrefix(e.h.URL, "http://")
 	e.keys = map[string]string{
 		roleAdmin: servertest.AdminToken,

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/evtctl/evtctl/internal/cmd/serve"
-	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -55,7 +54,7 @@ func soundLine(t soundTmpl, id string) []byte {
 }
 
 // BenchmarkIngestNDJSONBatch1000 measures durable ingest throughput: one
-// client POSTs NDJSON batches of 1,000 document-000 sound events over
+// client POSTs NDJSON batches of 1,000 seed sound events over
 // loopback HTTP; each request returns only once JetStream stored the batch.
 // Reported as events/s.
 func BenchmarkIngestNDJSONBatch1000(b *testing.B) {
@@ -67,8 +66,7 @@ func BenchmarkIngestNDJSONBatch1000(b *testing.B) {
 // and the webhook dispatcher each follow the log (no client, rule or
 // endpoint exists, so only following costs).
 func BenchmarkIngestNDJSONBatch1000Gateway(b *testing.B) {
-	cfg := config.Default()
-	benchBatches(b, servertest.Run(b, serve.Extensions(cfg)))
+	benchBatches(b, servertest.Run(b, serve.Components))
 }
 
 func benchBatches(b *testing.B, h *servertest.Harness) {

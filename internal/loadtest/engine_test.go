@@ -18,12 +18,14 @@ import (
 	"github.com/gorilla/websocket"
 	"go.uber.org/goleak"
 
+	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/endpoint"
 	"github.com/evtctl/evtctl/internal/loadtest"
 	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/internal/stream"
+	"github.com/evtctl/evtctl/internal/testkit"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
@@ -42,7 +44,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	testkit.VerifyNoLeaks(m)
 }
 
 type env struct {
@@ -52,23 +54,20 @@ type env struct {
 
 func start(t *testing.T, opts ...servertest.Option) *env {
 	t.Helper()
-	eps := endpoint.NewService()
-	svc := stream.New(eps)
-	return &env{Harness: servertest.Run(t, []server.Extension{eps, svc}, opts...), svc: svc}
+	var eps *endpoint.Service
+	var svc *stream.Service
+	h := servertest.Run(t, func(ctx context.Context, g server.Handles) ([]component.Component, error) {
+		var err error
+		if eps, err = endpoint.New(ctx, g.Env, g.Config.Webhooks, g.Config.Limits); err != nil {
+			return nil, err
+		}
+		svc, err = stream.New(ctx, g.Env, stream.ConfigOf(g.Config), g.Log, g.Keys, eps)
+		return []component.Component{eps, svc}, err
+	}, opts...)
+	return &env{Harness: h, svc: svc}
 }
 
 func (e *env) ws(path string) string { return "ws" + strings.TrimPrefix(e.URL, "http") + path }
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not in time", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
 
 func sources(t *testing.T, s string) []netip.Addr {
 	a, err := loadtest.ParseSources(s)
@@ -132,7 +131,7 @@ func TestWebSocketFanOutEndToEnd(t *testing.T) {
 	if m.DeliveriesPerSec <= 0 {
 		t.Errorf("deliveries/s %v", m.DeliveriesPerSec)
 	}
-	waitFor(t, "server sessions closed", func() bool { return e.svc.Hub().Count() == 0 })
+	testkit.Eventually(t, 10*time.Second, "server sessions closed", func() bool { return e.svc.Hub().Count() == 0 })
 }
 
 // The per-user SSE limit: of 11 streams of one user, 10 open and one is
@@ -167,7 +166,7 @@ func TestSSERejectionsByStatusAndCause(t *testing.T) {
 		t.Errorf("failed %v", failed)
 	}
 	// The streams above were closed at the end of the run: the quota is free.
-	waitFor(t, "streams released", func() bool { return e.svc.Hub().Count() == 0 })
+	testkit.Eventually(t, 10*time.Second, "streams released", func() bool { return e.svc.Hub().Count() == 0 })
 
 	if c := run(e.URL+"/api/v1/devices/analysis/stream/all", "evt_nope_nope", 3).Connections; c.RejectedByStatus["401"] != 3 {
 		t.Errorf("bad token: %+v", c)
@@ -224,7 +223,7 @@ func TestDisconnectsByCloseCode(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		waitFor(t, "connections", func() bool { return e.svc.Hub().Count() == 3 })
+		testkit.Eventually(t, 10*time.Second, "connections", func() bool { return e.svc.Hub().Count() == 3 })
 		e.Do("DELETE", "/api/v1/keys/"+key.ID, servertest.AdminToken, "", nil)
 	}()
 	rep, err := loadtest.Run(context.Background(), loadtest.Options{

@@ -16,9 +16,8 @@ import (
 	"testing"
 
 	"github.com/evtctl/evtctl/internal/cmd/serve"
-	"github.com/evtctl/evtctl/internal/config"
+	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/openapi"
-	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -29,7 +28,7 @@ var methods = []string{"get", "post", "put", "patch", "delete", "options", "head
 // gateway starts the gateway with every extension `evtctl serve` runs.
 func gateway(t *testing.T, opts ...servertest.Option) *servertest.Harness {
 	t.Helper()
-	return servertest.Run(t, serve.Extensions(config.Default()), opts...)
+	return servertest.Run(t, serve.Components, opts...)
 }
 
 // TestEveryRouteIsDocumented compares the gateway's route table with the
@@ -74,7 +73,7 @@ func TestEveryRouteIsDocumented(t *testing.T) {
 	}
 }
 
-func checkSecurity(t *testing.T, r server.Route, op map[string]any) {
+func checkSecurity(t *testing.T, r component.Route, op map[string]any) {
 	t.Helper()
 	name := r.Method + " " + r.Pattern
 	sec, hasSec := op["security"].([]any)

@@ -8,28 +8,29 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/evtctl/evtctl/internal/auth"
+	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/ingest"
 	"github.com/evtctl/evtctl/internal/query"
 	"github.com/evtctl/evtctl/internal/store"
 )
 
 // A generation is everything built on one NATS connection: the event log,
-// the keys, ingest and query, the extensions and the HTTP handler serving
-// them. JetStream objects (KV watchers, consumers, the stream handle) live
-// on the connection that made them, so when NATS closes a connection for
-// good the whole generation is replaced by a new one (heal.go); the
-// listener, the metrics and the embedded NATS server stay.
+// the keys, the components (keys, ingest, query, then the Builder's) and
+// the HTTP handler serving them. JetStream objects (KV watchers, consumers,
+// the stream handle) live on the connection that made them, so when NATS
+// closes a connection for good the whole generation is replaced by a new
+// one (heal.go); the listener, the metrics and the embedded NATS server
+// stay.
 type generation struct {
 	n        int // 1 for the generation Start built, then 2, 3, …
 	backbone *store.Backbone
 	events   *store.Log
 	keys     *auth.Keys
-	ingest   *ingest.Handler
-	query    *query.Handler
-	exts     []Extension // all of them: their routes are served
-	started  []Extension // those started, stopped in reverse order
+	// components in construction order: their routes are served, and
+	// they are stopped in reverse order.
+	components []component.Component
 	// registry holds the metrics that the generation's components register
-	// (a fresh set of extensions registers its collectors again); /metrics
+	// (a fresh set of components registers its collectors again); /metrics
 	// gathers it with the server's own registry.
 	registry *prometheus.Registry
 	handler  http.Handler
@@ -69,42 +70,46 @@ func (s *Server) openGeneration(ctx context.Context, bb *store.Backbone, n int, 
 			s.Bootstrap = &key
 		}
 	}
-	g.ingest = &ingest.Handler{Log: g.events, MaxBody: s.cfg.Server.MaxBodyBytes, Metrics: s.metrics, Full: s.fullState()}
-	g.query = &query.Handler{Log: g.events}
 	g.registry.MustRegister(newLogCollector(g.events))
 
-	// Extensions share the server's counters (they continue across
+	// Components share the server's counters (they continue across
 	// generations) but register their own collectors in the generation's
 	// registry.
 	m := *s.metrics
 	m.Registry = g.registry
-	deps := &Deps{Config: s.cfg, Logger: s.log, Metrics: &m, Backbone: bb, Log: g.events, Keys: g.keys}
-	g.exts = s.build()
-	for _, ext := range g.exts {
-		if err := ext.Start(ctx, deps); err != nil {
-			return nil, fmt.Errorf("start %s: %w", ext.Name(), err)
-		}
-		g.started = append(g.started, ext)
+	h := Handles{
+		Config: s.cfg,
+		Env:    component.Env{Logger: s.log, Metrics: &m, JS: bb.JS, Server: s.cfg.Server, Storage: s.cfg.Storage},
+		Log:    g.events,
+		Keys:   g.keys,
 	}
+	g.components = []component.Component{
+		ingest.New(g.events, s.cfg.Server.MaxBodyBytes, s.metrics, s.fullState()),
+		query.New(g.events),
+		auth.NewAPI(g.keys, s.cfg.Server.MaxBodyBytes, s.cfg.Limits.KeysPerTenant),
+	}
+	built, err := s.build(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	g.components = append(g.components, built...)
 	if g.handler, err = s.router(g); err != nil {
 		return nil, err
 	}
 	return g, nil
 }
 
-// stopExtensions stops the started extensions in reverse order; their
-// streams close.
-func (g *generation) stopExtensions(ctx context.Context) {
-	for i := len(g.started) - 1; i >= 0; i-- {
-		g.started[i].Stop(ctx)
-	}
-	g.started = nil
+// stopComponents stops the components in reverse order; their streams
+// close.
+func (g *generation) stopComponents(ctx context.Context) {
+	component.Stop(ctx, g.components)
+	g.components = nil
 }
 
-// stop stops the extensions and closes the log and the keys; the backbone
+// stop stops the components and closes the log and the keys; the backbone
 // is closed by whoever owns it.
 func (g *generation) stop(ctx context.Context) {
-	g.stopExtensions(ctx)
+	g.stopComponents(ctx)
 	if g.events != nil {
 		g.events.Close()
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 const (
-	// healStopTimeout bounds how long the extensions of a generation whose
+	// healStopTimeout bounds how long the components of a generation whose
 	// connection is gone get to stop: nothing they do can reach storage
 	// any more (unfinished webhook attempts are redelivered, streams
 	// resume from their cursors), and requests wait meanwhile.
@@ -20,7 +20,7 @@ const (
 	// the gateway is ready within two seconds of storage answering again.
 	healMaxWait = time.Second
 	// healAttemptTimeout bounds one attempt (dialing, waiting for
-	// JetStream, opening the log and the extensions).
+	// JetStream, opening the log and building the components).
 	healAttemptTimeout = time.Minute
 )
 

@@ -13,7 +13,7 @@ import (
 // While a rebuild is under way there is no generation: every request gets
 // the contract's 503 JSON error, health and metrics still answer.
 func TestBetweenGenerations(t *testing.T) {
-	s := NewWith(config.Default(), nil, nil)
+	s := New(config.Default(), nil, nil)
 	h := s.serveCurrent()
 	for _, tc := range []struct {
 		method, path string

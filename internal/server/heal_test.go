@@ -21,7 +21,6 @@ import (
 
 	"github.com/evtctl/evtctl/internal/cmd/serve"
 	"github.com/evtctl/evtctl/internal/config"
-	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/internal/testnet"
 	"github.com/evtctl/evtctl/pkg/proto"
@@ -35,10 +34,10 @@ const healBudget = 2 * time.Second
 // generation as `evtctl serve` does.
 func runGateway(t *testing.T, opts ...servertest.Option) *servertest.Harness {
 	cfg := servertest.Config(t, opts...)
-	return servertest.StartWith(t, cfg, func() []server.Extension { return serve.Extensions(cfg) })
+	return servertest.Start(t, cfg, serve.Components)
 }
 
-// analysisEvent is the document-001 analysis result of device with a new id.
+// analysisEvent is the seed analysis result (testdata/seeds) of device with a new id.
 func analysisEvent(device, id string) string {
 	return fmt.Sprintf(`{"deviceId":%q,"analysisId":%q,"sceneId":"s","timestamp":"2026-01-29T10:00:00Z","detections":[{"type":"person","confidence":0.9}]}`, device, id)
 }

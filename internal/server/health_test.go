@@ -15,13 +15,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/evtctl/evtctl/internal/cmd/cmdhelp/cmdtest"
-	"github.com/evtctl/evtctl/internal/cmd/data/check"
+	"github.com/evtctl/evtctl/internal/cmd/cmdtest"
+	check "github.com/evtctl/evtctl/internal/cmd/data"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/internal/store"
+	"github.com/evtctl/evtctl/internal/testkit"
 )
 
 func storageConfig(t *testing.T, dir string) *config.Config {
@@ -38,7 +39,7 @@ func storageConfig(t *testing.T, dir string) *config.Config {
 func startLogged(t *testing.T, cfg *config.Config) (*servertest.Harness, *cmdtest.SyncBuffer) {
 	t.Helper()
 	buf := &cmdtest.SyncBuffer{}
-	srv := server.New(cfg, slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	srv := server.New(cfg, slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo})), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := srv.Start(ctx); err != nil {
@@ -60,16 +61,6 @@ func stop(srv *server.Server) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(ctx)
-}
-
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // damageEventLog overwrites 4 KiB in the middle of the largest block file
@@ -152,7 +143,7 @@ func TestDamagedBlockIsReported(t *testing.T) {
 	damageEventLog(t, dir)
 
 	h, logs := startLogged(t, storageConfig(t, dir))
-	eventually(t, "the ERROR log of the loss", func() bool { return strings.Contains(logs.String(), "storage lost data") })
+	testkit.Eventually(t, 10*time.Second, "the ERROR log of the loss", func() bool { return strings.Contains(logs.String(), "storage lost data") })
 	var line string
 	for _, l := range strings.Split(logs.String(), "\n") {
 		if strings.Contains(l, "storage lost data") {
@@ -268,7 +259,7 @@ func TestFullStorageIs507AndRecovers(t *testing.T) {
 	if err := h.Server.Log().Stream().Purge(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the full state to clear", func() bool { return gauge(h.Server.Metrics().StorageFull) == 0 })
+	testkit.Eventually(t, 10*time.Second, "the full state to clear", func() bool { return gauge(h.Server.Metrics().StorageFull) == 0 })
 	if got := readyz(t, h)["status"]; got != "ready" {
 		t.Errorf("readyz after room was freed: %v", got)
 	}

@@ -1,7 +1,7 @@
-// Package server assembles the gateway: storage, authentication, ingest,
-// query and the components registered as extensions (streams, composite
-// rules, endpoints and webhooks), behind one HTTP server with a lifecycle
-// of New, Start, Ready and an idempotent Shutdown.
+// Package server assembles the gateway: storage, and the components of
+// internal/component built on it (keys, ingest, query, and those a Builder
+// makes: endpoints, webhooks, composite rules, streams), behind one HTTP
+// server with a lifecycle of New, Start, Ready and an idempotent Shutdown.
 package server
 
 import (
@@ -22,6 +22,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/evtctl/evtctl/internal/auth"
+	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/httpapi"
 	"github.com/evtctl/evtctl/internal/metrics"
@@ -29,30 +30,22 @@ import (
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
-// Extension is a component that plugs into the server: it is started after
-// storage is open, contributes routes, and is stopped before storage closes.
-// Stop must make every goroutine of the component return.
-type Extension interface {
-	Name() string
-	Start(ctx context.Context, deps *Deps) error
-	Routes() []Route
-	Stop(ctx context.Context)
-}
+// Builder constructs the components of one generation (generation.go)
+// besides keys, ingest and query, which the server builds itself: once at
+// Start, and again each time the server rebuilds its storage components on
+// a new NATS connection. The components are returned in construction
+// order (they are stopped in reverse); on error, the Builder stops those
+// it built.
+type Builder func(ctx context.Context, h Handles) ([]component.Component, error)
 
-// Deps is what the server hands to extensions.
-type Deps struct {
-	Config   *config.Config
-	Logger   *slog.Logger
-	Metrics  *metrics.Metrics
-	Backbone *store.Backbone
-	Log      *store.Log
-	Keys     *auth.Keys
+// Handles are what a Builder is given: the configuration, what every
+// component is given, and the generation's event log and keys.
+type Handles struct {
+	Config *config.Config
+	Env    component.Env
+	Log    *store.Log
+	Keys   *auth.Keys
 }
-
-// Builder makes a fresh set of extensions. The server calls it for every
-// generation (generation.go): once at Start, and again each time it
-// rebuilds its storage components on a new NATS connection.
-type Builder func() []Extension
 
 // Server is one gateway node.
 type Server struct {
@@ -82,38 +75,20 @@ type Server struct {
 	shutdownErr  error
 }
 
-// NewWith prepares a server whose extensions build makes; nothing is
-// opened until Start. This is how the gateway is built: after losing its
-// NATS connection for good it rebuilds every extension on a new one.
-func NewWith(cfg *config.Config, log *slog.Logger, build Builder) *Server {
+// New prepares a server whose components build makes (nil: keys, ingest
+// and query only); nothing is opened until Start. After losing its NATS
+// connection for good, the server calls build again on a new one.
+func New(cfg *config.Config, log *slog.Logger, build Builder) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if build == nil {
-		build = func() []Extension { return nil }
+		build = func(context.Context, Handles) ([]component.Component, error) { return nil, nil }
 	}
 	return &Server{cfg: cfg, log: log, metrics: metrics.New(), build: build, ready: make(chan struct{})}
 }
 
-// New prepares a server with these extension instances (tests and tools
-// that hold on to them). Instances cannot be started twice, so a server
-// made by New that rebuilds after losing its connection serves without
-// them from then on; the gateway itself is built with NewWith.
-func New(cfg *config.Config, log *slog.Logger, exts ...Extension) *Server {
-	used := false
-	return NewWith(cfg, log, func() []Extension {
-		if used {
-			if len(exts) > 0 && log != nil {
-				log.Error("extensions given as instances cannot be rebuilt; serving without them")
-			}
-			return nil
-		}
-		used = true
-		return exts
-	})
-}
-
-// Start opens storage, starts the extensions, binds the listener and serves
+// Start opens storage, builds the components, binds the listener and serves
 // in the background. On error everything opened so far is closed again.
 func (s *Server) Start(ctx context.Context) (err error) {
 	defer func() {
@@ -249,7 +224,7 @@ func (s *Server) Generation() int {
 }
 
 // Shutdown stops accepting connections, lets in-flight requests (ingests)
-// finish, stops the extensions (closing streams cleanly), then closes
+// finish, stops the components (closing streams cleanly), then closes
 // storage. It is idempotent and safe to call before Start.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.shutdownOnce.Do(func() { s.shutdownErr = s.closeAll(ctx) })
@@ -265,12 +240,12 @@ func (s *Server) closeAll(ctx context.Context) error {
 	g := s.gen.Load()
 	var err error
 	if s.httpSrv != nil {
-		// Extensions close their streams (hijacked WebSockets and
+		// Components close their streams (hijacked WebSockets and
 		// long-lived SSE responses are not drained by http.Server).
 		done := make(chan error, 1)
 		go func() { done <- s.httpSrv.Shutdown(ctx) }()
 		if g != nil {
-			g.stopExtensions(ctx)
+			g.stopComponents(ctx)
 		}
 		if err = <-done; err != nil {
 			_ = s.httpSrv.Close()

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/endpoint"
 	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/server/servertest"
@@ -30,8 +31,16 @@ type env struct {
 
 func startServer(t *testing.T) *env {
 	t.Helper()
-	eps := endpoint.NewService()
-	h := servertest.Run(t, []server.Extension{eps, stream.New(eps)})
+	var eps *endpoint.Service
+	var svc *stream.Service
+	h := servertest.Run(t, func(ctx context.Context, g server.Handles) ([]component.Component, error) {
+		var err error
+		if eps, err = endpoint.New(ctx, g.Env, g.Config.Webhooks, g.Config.Limits); err != nil {
+			return nil, err
+		}
+		svc, err = stream.New(ctx, g.Env, stream.ConfigOf(g.Config), g.Log, g.Keys, eps)
+		return []component.Component{eps, svc}, err
+	})
 	return &env{Harness: h, eps: eps}
 }
 

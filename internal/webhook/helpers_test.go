@@ -1,6 +1,7 @@
 package webhook_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/endpoint"
 	"github.com/evtctl/evtctl/internal/server"
@@ -34,8 +36,8 @@ type env struct {
 // allowed explicitly, the retry schedule is short and without jitter.
 func start(t *testing.T, opts ...servertest.Option) *env {
 	t.Helper()
-	eps := endpoint.NewService()
-	wh := webhook.New(eps)
+	var eps *endpoint.Service
+	var wh *webhook.Service
 	base := func(c *config.Config) {
 		c.Webhooks.AllowCIDRs = []string{"127.0.0.0/8"}
 		c.Webhooks.RetrySchedule = []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond}
@@ -44,8 +46,24 @@ func start(t *testing.T, opts ...servertest.Option) *env {
 		c.Webhooks.BreakerFailures = 5
 		c.Webhooks.BreakerCooldown = 200 * time.Millisecond
 	}
-	h := servertest.Run(t, []server.Extension{eps, wh}, append([]servertest.Option{base}, opts...)...)
+	h := servertest.Run(t, build(&eps, &wh), append([]servertest.Option{base}, opts...)...)
 	return &env{Harness: h, eps: eps, wh: wh}
+}
+
+// build makes the endpoints and webhooks components, and stores them in
+// *eps and *wh.
+func build(eps **endpoint.Service, wh **webhook.Service) server.Builder {
+	return func(ctx context.Context, g server.Handles) ([]component.Component, error) {
+		var err error
+		if *eps, err = endpoint.New(ctx, g.Env, g.Config.Webhooks, g.Config.Limits); err != nil {
+			return nil, err
+		}
+		if *wh, err = webhook.New(ctx, g.Env, g.Config.Webhooks, g.Config.Redact, g.Log, *eps); err != nil {
+			(*eps).Stop(ctx)
+			return nil, err
+		}
+		return []component.Component{*eps, *wh}, nil
+	}
 }
 
 // createWebhook creates a webhook endpoint of the admin's tenant and

@@ -17,7 +17,6 @@ import (
 
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/endpoint"
-	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/internal/testkit"
 	"github.com/evtctl/evtctl/internal/webhook"
@@ -26,8 +25,9 @@ import (
 // perfEnv is a gateway with default webhook settings (but loopback
 // allowed) and a minimal receiver.
 func perfEnv(tb testing.TB, handler http.Handler, opts ...servertest.Option) (*servertest.Harness, *httptest.Server) {
-	eps := endpoint.NewService()
-	h := servertest.Run(tb, []server.Extension{eps, webhook.New(eps)}, append([]servertest.Option{func(c *config.Config) {
+	var eps *endpoint.Service
+	var wh *webhook.Service
+	h := servertest.Run(tb, build(&eps, &wh), append([]servertest.Option{func(c *config.Config) {
 		c.Webhooks.AllowCIDRs = []string{"127.0.0.0/8"}
 	}}, opts...)...)
 	rc := httptest.NewServer(handler)

@@ -97,15 +97,15 @@ func newRunID(trigger string) string {
 }
 
 // requestLoop pulls requests until Stop.
-func (s *Service) requestLoop() {
-	for s.ctx.Err() == nil {
-		err := s.pullRequests(s.ctx)
-		if s.ctx.Err() != nil {
+func (s *Service) requestLoop(ctx context.Context) {
+	for ctx.Err() == nil {
+		err := s.pullRequests(ctx)
+		if ctx.Err() != nil {
 			return
 		}
 		s.log.Warn("webhook request consumer interrupted; retrying", "err", err)
 		select {
-		case <-s.ctx.Done():
+		case <-ctx.Done():
 		case <-time.After(time.Second):
 		}
 	}
@@ -143,12 +143,10 @@ func (s *Service) pullRequests(ctx context.Context) error {
 			}
 			continue
 		}
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
+		s.run.Go(func(context.Context) {
 			defer func() { <-s.reqs.slots }()
 			s.handleRequest(ctx, m, time.Now())
-		}()
+		})
 	}
 }
 

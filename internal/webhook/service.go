@@ -1,4 +1,4 @@
-// Package webhook delivers events to webhook endpoints (CONTRACT §6): signed
+// Package webhook delivers events to webhook endpoints (docs/contract.md#webhooks): signed
 // per Standard Webhooks, at least once, across restarts and nodes.
 //
 // Design: every enabled webhook endpoint has one durable JetStream pull
@@ -25,10 +25,9 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/config"
-	"github.com/evtctl/evtctl/internal/endpoint"
 	"github.com/evtctl/evtctl/internal/redact"
-	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -45,9 +44,23 @@ const (
 	orphanAge = time.Minute
 )
 
-// Service is the webhook dispatcher extension.
+// Endpoints is what the dispatcher needs of the endpoint resources
+// (endpoint.Service): lookups answered from memory, a change listener, the
+// signing secrets, and disabling an endpoint whose receiver is gone.
+type Endpoints interface {
+	Endpoint(id string) (proto.Endpoint, bool)
+	Endpoints() []proto.Endpoint
+	Filters(endpointID string) []proto.EventFilter
+	// OnChange registers fn, called with an endpoint's id whenever it is
+	// created, changed or deleted on any node ("" for a filter removed).
+	OnChange(fn func(endpointID string))
+	SigningSecrets(id string, now time.Time) []string
+	Disable(ctx context.Context, id, reason string) error
+}
+
+// Service is the webhook dispatcher component.
 type Service struct {
-	eps *endpoint.Service
+	eps Endpoints
 
 	cfg     config.Webhooks
 	log     *slog.Logger
@@ -68,77 +81,63 @@ type Service struct {
 	all     bool
 	kick    chan struct{}
 
-	ctx        context.Context // cancelled by Stop: no new work
-	cancel     context.CancelFunc
+	// run's context is cancelled by Stop (no new work); its goroutines are
+	// the reconcile and request loops, the request handlers and every
+	// worker ever started, until its last attempt ends.
+	run        component.Group
 	hardCtx    context.Context // cancelled when Stop's deadline passes: abort attempts
 	hardCancel context.CancelFunc
-	wg         sync.WaitGroup // reconcile and request loops, request handlers
-	workerWG   sync.WaitGroup // every worker ever started, until its last attempt ends
 }
 
-// New creates the dispatcher for the endpoints of eps (started before it).
-func New(eps *endpoint.Service) *Service { return &Service{eps: eps} }
-
-// Name implements server.Extension.
-func (s *Service) Name() string { return "webhooks" }
-
-// Start implements server.Extension.
-func (s *Service) Start(ctx context.Context, d *server.Deps) error {
-	s.cfg, s.log, s.events, s.js = d.Config.Webhooks, d.Logger.With("component", "webhooks"), d.Log, d.Backbone.JS
+// New builds the dispatcher for the endpoints of eps and starts it: cfg
+// is the webhooks section, redact the fields blanked in payloads, events
+// the log it delivers from.
+func New(ctx context.Context, env component.Env, cfg config.Webhooks, redactCfg config.Redact, events *store.Log, eps Endpoints) (*Service, error) {
+	s := &Service{eps: eps, cfg: cfg, log: env.Logger.With("component", "webhooks"), events: events, js: env.JS}
 	g, err := newGuard(s.cfg.AllowCIDRs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	conc := max(s.cfg.Concurrency, 1)
 	s.client = newClient(g, s.cfg.Timeout, conc)
 	s.sched = newSchedule(s.cfg.RetrySchedule, s.cfg.Jitter)
-	s.redact = redact.New(d.Config.Redact.Fields)
+	s.redact = redact.New(redactCfg.Fields)
 	// A handed-out message must be finished or marked in progress within
 	// ackWait; an attempt takes at most Timeout, and the record write after
 	// it is bounded too. Redelivery after a crash waits this long.
 	s.ackWait = max(2*s.cfg.Timeout+5*time.Second, 10*time.Second)
 	s.batch = 2 * conc
-	if s.recs, err = openRecords(ctx, s.js, d.Config.Storage.Replicas, d.Config.Storage.MaxAge); err != nil {
-		return err
+	if s.recs, err = openRecords(ctx, s.js, env.Storage.Replicas, env.Storage.MaxAge); err != nil {
+		return nil, err
 	}
-	if s.reqs, err = openRequests(ctx, s.js, d.Config.Storage.Replicas, s.ackWait); err != nil {
-		return err
+	if s.reqs, err = openRequests(ctx, s.js, env.Storage.Replicas, s.ackWait); err != nil {
+		return nil, err
 	}
 	s.m = newMetrics()
-	d.Metrics.Registry.MustRegister(s.m.collectors()...)
-	d.Metrics.Registry.MustRegister(newQueueCollector(s))
+	env.Metrics.Registry.MustRegister(s.m.collectors()...)
+	env.Metrics.Registry.MustRegister(newQueueCollector(s))
 
 	s.workers, s.dirty, s.all = map[string]*worker{}, map[string]bool{}, true
 	s.kick = make(chan struct{}, 1)
-	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.hardCtx, s.hardCancel = context.WithCancel(context.Background())
 	s.eps.OnChange(s.changed)
-	s.wg.Add(2)
-	go func() {
-		defer s.wg.Done()
-		s.reconcileLoop()
-	}()
-	go func() {
-		defer s.wg.Done()
-		s.requestLoop()
-	}()
+	s.run.Go(s.reconcileLoop)
+	s.run.Go(s.requestLoop)
 	s.signal()
-	return nil
+	return s, nil
 }
 
-// Stop implements server.Extension: no new attempts; attempts in flight get
-// until ctx's deadline, then are aborted (and retried later, same
-// webhook-id). Unfinished messages go back to JetStream for other nodes or
-// the next start.
+// Name implements component.Component.
+func (s *Service) Name() string { return "webhooks" }
+
+// Stop implements component.Component: no new attempts; attempts in
+// flight get until ctx's deadline, then are aborted (and retried later,
+// same webhook-id). Unfinished messages go back to JetStream for other
+// nodes or the next start.
 func (s *Service) Stop(ctx context.Context) {
-	if s.cancel == nil {
-		return
-	}
-	s.cancel()
 	done := make(chan struct{})
 	go func() {
-		s.wg.Wait()
-		s.workerWG.Wait() // also workers stopped earlier by a disable or delete
+		s.run.Stop() // also workers stopped earlier by a disable or delete
 		close(done)
 	}()
 	select {
@@ -151,10 +150,10 @@ func (s *Service) Stop(ctx context.Context) {
 	s.client.CloseIdleConnections()
 }
 
-// Routes implements server.Extension.
-func (s *Service) Routes() []server.Route {
+// Routes implements component.Component.
+func (s *Service) Routes() []component.Route {
 	admin := []string{proto.ScopeAdmin}
-	return []server.Route{
+	return []component.Route{
 		{Method: "GET", Pattern: "/api/v1/endpoints/{id}/deliveries", Scopes: admin, Summary: "List a webhook endpoint's deliveries (?status=, ?since=, ?limit=, ?page_token=).", Handler: handle(s.listDeliveries)},
 		{Method: "GET", Pattern: "/api/v1/endpoints/{id}/deliveries/{delivery_id}", Scopes: admin, Summary: "Get one delivery.", Handler: handle(s.getDelivery)},
 		{Method: "POST", Pattern: "/api/v1/endpoints/{id}/deliveries/{delivery_id}/retry", Scopes: admin, Summary: "Deliver a finished delivery again, with a new retry schedule.", Handler: handle(s.retryDelivery)},
@@ -183,10 +182,10 @@ func (s *Service) signal() {
 
 // reconcileLoop makes the running workers match the endpoints: one per
 // enabled webhook endpoint.
-func (s *Service) reconcileLoop() {
+func (s *Service) reconcileLoop(ctx context.Context) {
 	for {
 		select {
-		case <-s.ctx.Done():
+		case <-ctx.Done():
 			return
 		case <-s.kick:
 		}
@@ -195,7 +194,7 @@ func (s *Service) reconcileLoop() {
 		s.dirty, s.all = map[string]bool{}, false
 		s.mu.Unlock()
 		if all {
-			for _, ep := range s.eps.Store().EndpointSet.List() {
+			for _, ep := range s.eps.Endpoints() {
 				ids[ep.ID] = true
 			}
 			s.deleteOrphans()
@@ -215,7 +214,7 @@ func (s *Service) reconcile(id string) {
 	case want && w == nil:
 		w = newWorker(s, ep)
 		s.workers[id] = w
-		w.start(s.ctx)
+		w.start(s.run.Context())
 	case !want && w != nil:
 		delete(s.workers, id)
 		w.stop() // in-flight attempts finish in the background
@@ -229,7 +228,7 @@ func (s *Service) reconcile(id string) {
 // forget removes what a deleted endpoint left in JetStream. Every node does
 // it; all but the first find nothing to delete.
 func (s *Service) forget(id string) {
-	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(s.run.Context(), 10*time.Second)
 	defer cancel()
 	if err := s.events.Stream().DeleteConsumer(ctx, consumerName(id)); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
 		s.log.Warn("delete webhook consumer", "endpoint_id", id, "err", err)
@@ -245,7 +244,7 @@ func (s *Service) forget(id string) {
 // deleteOrphans removes consumers of endpoints deleted while no node was
 // running to see it.
 func (s *Service) deleteOrphans() {
-	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(s.run.Context(), 10*time.Second)
 	defer cancel()
 	lister := s.events.Stream().ListConsumers(ctx)
 	for info := range lister.Info() {

@@ -42,12 +42,10 @@ func newWorker(s *Service, ep proto.Endpoint) *worker {
 func (w *worker) start(parent context.Context) {
 	ctx, cancel := context.WithCancel(parent)
 	w.cancel = cancel
-	w.s.workerWG.Add(1)
-	go func() {
-		defer w.s.workerWG.Done()
+	w.s.run.Go(func(context.Context) {
 		w.run(ctx)
 		w.inflight.Wait()
-	}()
+	})
 }
 
 // stop ends pulling; attempts in flight finish on their own.
@@ -293,7 +291,7 @@ func (w *worker) attempt(ctx context.Context, url, id string, body []byte) resul
 		return result{skipped: true}
 	}
 	ts := now.Unix()
-	sig := Signature(w.s.eps.Store().SigningSecrets(w.id, now), id, ts, body)
+	sig := Signature(w.s.eps.SigningSecrets(w.id, now), id, ts, body)
 	res := post(ctx, w.s.client, url, id, sig, ts, body)
 	w.br.done(time.Now(), probe, res.healthy())
 	w.s.m.attempts.WithLabelValues(res.outcome()).Inc()
@@ -329,7 +327,7 @@ func (w *worker) settle(ctx context.Context, j job, d record, res result) {
 			return
 		}
 		reason := "the receiver answered 410 Gone at " + now.Format(time.RFC3339)
-		if err := s.eps.Store().Disable(ctx, w.id, reason); err != nil {
+		if err := s.eps.Disable(ctx, w.id, reason); err != nil {
 			s.log.Error("disable endpoint after 410", "endpoint_id", w.id, "err", err)
 		} else {
 			s.log.Warn("webhook endpoint disabled: receiver answered 410 Gone", "endpoint_id", w.id)

@@ -17,10 +17,10 @@ import (
 	"github.com/evtctl/evtctl/internal/cmd/serve"
 	tailcmd "github.com/evtctl/evtctl/internal/cmd/tail"
 	"github.com/evtctl/evtctl/internal/cmdutil"
-	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/iostreams"
 	"github.com/evtctl/evtctl/internal/replay"
 	"github.com/evtctl/evtctl/internal/server/servertest"
+	"github.com/evtctl/evtctl/internal/testkit"
 )
 
 func TestFlags(t *testing.T) {
@@ -99,7 +99,7 @@ func soundEvent(n int, mic string) string {
 }
 
 func gateway(t *testing.T) *servertest.Harness {
-	h := servertest.Run(t, serve.Extensions(config.Default()))
+	h := servertest.Run(t, serve.Components)
 	r := h.Do("POST", "/api/v1/rules", servertest.AdminToken, "", map[string]any{
 		"id": "rule_speech", "name": "Repeated speech", "window_seconds": 30, "min_events": 3, "group_by": "label_id",
 	})
@@ -133,7 +133,7 @@ func TestRecordReplaySameComposites(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- tcmd.ExecuteContext(ctx) }()
-	waitFor(t, "both sources connected", func() bool {
+	testkit.Eventually(t, 15*time.Second, "both sources connected", func() bool {
 		s := tailErr.String()
 		return strings.Contains(s, "endpoint:"+ep.ID+": connected") && strings.Contains(s, "composites: hello")
 	})
@@ -157,11 +157,11 @@ func TestRecordReplaySameComposites(t *testing.T) {
 	}
 	// The engine follows the log asynchronously.
 	var want struct{ Items []json.RawMessage }
-	waitFor(t, "the original composites", func() bool {
+	testkit.Eventually(t, 15*time.Second, "the original composites", func() bool {
 		a.Do("GET", "/api/v1/composite-events", servertest.AdminToken, "", nil).JSON(t, &want)
 		return len(want.Items) == 3
 	})
-	waitFor(t, "the recording", func() bool {
+	testkit.Eventually(t, 15*time.Second, "the recording", func() bool {
 		data, _ := os.ReadFile(rec)
 		return strings.Count(string(data), `"family":"sound"`) == 10 &&
 			strings.Count(string(data), `"source":"composites"`) == len(want.Items)
@@ -180,7 +180,7 @@ func TestRecordReplaySameComposites(t *testing.T) {
 		t.Fatalf("replay said:\n%s", s)
 	}
 	var got struct{ Items []json.RawMessage }
-	waitFor(t, "the replayed composites", func() bool {
+	testkit.Eventually(t, 15*time.Second, "the replayed composites", func() bool {
 		b.Do("GET", "/api/v1/composite-events", servertest.AdminToken, "", nil).JSON(t, &got)
 		return len(got.Items) >= len(want.Items)
 	})
@@ -202,17 +202,6 @@ func canon(t *testing.T, items []json.RawMessage) string {
 	}
 	sort.Strings(out)
 	return strings.Join(out, "\n")
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // Progress on stderr: on a terminal a bar redrawn in place (ended by a

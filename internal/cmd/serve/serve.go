@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evtctl/evtctl/internal/cmdutil"
+	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/demo"
 	"github.com/evtctl/evtctl/internal/logging"
@@ -114,15 +115,15 @@ func serveRun(cmd *cobra.Command, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	// Every generation of the server gets fresh extensions (see
+	// Every generation of the server gets fresh components (see
 	// server.Builder): the storage stack is rebuilt on a new connection
 	// when NATS closes the old one for good.
-	srv := server.NewWith(cfg, logger, func() []server.Extension {
-		exts := Extensions(cfg)
-		if opts.Demo {
-			exts = append(exts, &demoFeed{rate: opts.DemoRate})
+	srv := server.New(cfg, logger, func(ctx context.Context, h server.Handles) ([]component.Component, error) {
+		cs, err := Components(ctx, h)
+		if err == nil && opts.Demo {
+			cs = append(cs, newDemoFeed(h, opts.DemoRate))
 		}
-		return exts
+		return cs, err
 	})
 	ctx := cmd.Context()
 	startCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/evtctl/evtctl/internal/cmd/cmdtest"
 	"github.com/evtctl/evtctl/internal/cmdutil"
+	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/endpoint"
 	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/server/servertest"
@@ -89,8 +90,17 @@ func TestTokenGoesOnlyToTheGatewayHost(t *testing.T) {
 }
 
 func startGateway(t *testing.T) *servertest.Harness {
-	eps := endpoint.NewService()
-	return servertest.Run(t, []server.Extension{eps, stream.New(eps)})
+	return servertest.Run(t, streams)
+}
+
+// streams builds the endpoints and the streams components.
+func streams(ctx context.Context, g server.Handles) ([]component.Component, error) {
+	eps, err := endpoint.New(ctx, g.Env, g.Config.Webhooks, g.Config.Limits)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := stream.New(ctx, g.Env, stream.ConfigOf(g.Config), g.Log, g.Keys, eps)
+	return []component.Component{eps, svc}, err
 }
 
 func appendComposite(t *testing.T, h *servertest.Harness, id string) {

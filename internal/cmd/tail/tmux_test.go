@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/evtctl/evtctl/internal/cmd/root"
+	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/endpoint"
 	"github.com/evtctl/evtctl/internal/iostreams"
 	"github.com/evtctl/evtctl/internal/server"
@@ -38,8 +39,7 @@ func TestInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
-	eps := endpoint.NewService()
-	h := servertest.Run(t, []server.Extension{eps, stream.New(eps)})
+	h := servertest.Run(t, streams)
 	rec := filepath.Join(t.TempDir(), "rec.ndjson")
 
 	sock := fmt.Sprintf("evtctl-test-%d", os.Getpid())
@@ -118,4 +118,14 @@ func TestInTmux(t *testing.T) {
 	if n := strings.Count(string(data), `"source":"composites","family":"composite"`); n != 3 {
 		t.Fatalf("recording has %d composites:\n%s", n, data)
 	}
+}
+
+// streams builds the endpoints and the streams components.
+func streams(ctx context.Context, g server.Handles) ([]component.Component, error) {
+	eps, err := endpoint.New(ctx, g.Env, g.Config.Webhooks, g.Config.Limits)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := stream.New(ctx, g.Env, stream.ConfigOf(g.Config), g.Log, g.Keys, eps)
+	return []component.Component{eps, svc}, err
 }

@@ -28,20 +28,12 @@ type Harness struct {
 // Option changes the configuration before start.
 type Option func(*config.Config)
 
-// Run starts a server on 127.0.0.1:0 with a fresh data directory, and
-// shuts it down when the test ends. The extension instances serve the
-// first generation only (see server.New); tests that cut the storage
-// connection use RunWith.
-func Run(t testing.TB, exts []server.Extension, opts ...Option) *Harness {
+// Run starts a server on 127.0.0.1:0 with a fresh data directory, with
+// the components build makes for every generation (nil: keys, ingest and
+// query only), and shuts it down when the test ends.
+func Run(t testing.TB, build server.Builder, opts ...Option) *Harness {
 	t.Helper()
-	return Start(t, Config(t, opts...), exts)
-}
-
-// RunWith is Run with a builder of fresh extensions for every generation
-// (as `evtctl serve` has), for tests in which the server rebuilds.
-func RunWith(t testing.TB, build server.Builder, opts ...Option) *Harness {
-	t.Helper()
-	return StartWith(t, Config(t, opts...), build)
+	return Start(t, Config(t, opts...), build)
 }
 
 // Config is the configuration Run uses: loopback port 0, a fresh data
@@ -59,16 +51,10 @@ func Config(t testing.TB, opts ...Option) *config.Config {
 	return cfg
 }
 
-// Start starts a server with exactly cfg.
-func Start(t testing.TB, cfg *config.Config, exts []server.Extension) *Harness {
+// Start starts a server with exactly cfg and the components build makes.
+func Start(t testing.TB, cfg *config.Config, build server.Builder) *Harness {
 	t.Helper()
-	return start(t, cfg, server.New(cfg, nil, exts...))
-}
-
-// StartWith starts a server with exactly cfg and a builder of extensions.
-func StartWith(t testing.TB, cfg *config.Config, build server.Builder) *Harness {
-	t.Helper()
-	return start(t, cfg, server.NewWith(cfg, nil, build))
+	return start(t, cfg, server.New(cfg, nil, build))
 }
 
 func start(t testing.TB, cfg *config.Config, srv *server.Server) *Harness {
