@@ -15,8 +15,8 @@ import (
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
-// A resourceCase is one management resource as its generic commands (list,
-// get, update, delete/revoke) see it: the tests below run each command line
+// A resourceCase is one management resource as its generic commands (create,
+// list, get, update, delete/revoke) see it: the tests below run each command line
 // against every resource, through the noun's cobra command and a fake
 // gateway.
 type resourceCase struct {
@@ -35,13 +35,20 @@ type resourceCase struct {
 	query     string // the query of list with narrow, --owner acme and (with sorts) --id x --sort -created_at
 	otherFlag string // a narrowing flag of another resource: unknown here
 
-	updates []updateCase // none: the resource has no update
+	create     string     // create's arguments, with every required flag
+	creates    []flagCase // the noun's own create flags and checks
+	createBody string     // the POST body they make
+	createLine string     // create's output without a terminal (the gateway answers item); default getLine
+	required   string     // the usage error of create without flags
+
+	updates []flagCase // none: the resource has no update
 
 	verb, past string // delete or revoke; Deleted or Revoked
 }
 
-type updateCase struct {
-	args, body, err string // args after the id; the PATCH body; or part of the usage error
+// A flagCase is a command line of create or update and what it makes.
+type flagCase struct {
+	args, body, err string // args after the verb (and id); the request body; or part of the usage error
 }
 
 var resources = []resourceCase{
@@ -53,7 +60,7 @@ var resources = []resourceCase{
 		listLine: "ep_1\twall\twebsocket\ttrue\t\t2026-11-23T10:00:00Z\n",
 		sorts:    true, narrow: "--type webhook", otherFlag: "--endpoint ep_1",
 		query: "id=x&owner=acme&sort=-created_at&type=webhook",
-		updates: []updateCase{
+		updates: []flagCase{
 			// Only the flags given; --enabled's default (true) is not sent.
 			{args: "--url https://new.example", body: `{"url":"https://new.example"}`},
 			{args: "--enabled=false --name n", body: `{"enabled":false,"name":"n"}`},
@@ -62,7 +69,16 @@ var resources = []resourceCase{
 			// The type is set once, at creation.
 			{args: "--type webhook", err: "unknown flag: --type"},
 		},
-		verb: "delete", past: "Deleted",
+		create: "--name wall --type websocket --enabled=false --owner acme", createBody: `{"enabled":false,"name":"wall","owner":"acme","type":"websocket"}`,
+		creates: []flagCase{
+			{args: "--name a --type webhook --url https://x.example/h --secret whsec_abc --enabled=false --owner acme",
+				body: `{"enabled":false,"name":"a","owner":"acme","secret":"whsec_abc","type":"webhook","url":"https://x.example/h"}`},
+			{args: "--type websocket", err: "--name is required"},
+			{args: "--name a --type carrier-pigeon", err: `invalid value "carrier-pigeon" for --type: want websocket or webhook`},
+			{args: "--name a --type webhook", err: "--url is required for a webhook endpoint"},
+		},
+		required: "--name and --type are required",
+		verb:     "delete", past: "Deleted",
 	},
 	{
 		noun: "filters", cmd: filters.NewCmdFilters, path: "/api/v1/event-filters", kind: "filter", id: "flt_1",
@@ -72,7 +88,7 @@ var resources = []resourceCase{
 		listLine: "flt_1\tlobby\tep_1\tcam-1\t\t\t\t\n",
 		sorts:    true, narrow: "--endpoint ep_1", otherFlag: "--type webhook",
 		query: "endpoint_id=ep_1&id=x&owner=acme&sort=-created_at",
-		updates: []updateCase{
+		updates: []flagCase{
 			{args: "--device-id a --device-id b", body: `{"device_ids":["a","b"]}`},
 			// One empty value clears the list.
 			{args: `--event-type ""`, body: `{"event_types":[]}`},
@@ -81,7 +97,16 @@ var resources = []resourceCase{
 			// A filter belongs to its endpoint's tenant.
 			{args: "--owner x", err: "unknown flag: --owner"},
 		},
-		verb: "delete", past: "Deleted",
+		create: "--endpoint ep_1 --device-id cam-1 --device-id cam,2", createBody: `{"device_ids":["cam-1","cam,2"],"endpoint_id":"ep_1"}`,
+		creates: []flagCase{
+			// Repeatable singular flags build the API's lists, in order.
+			{args: "--endpoint ep_1 --name lobby --device-id cam-1 --device-id cam,2 --agent-id edge-1 --watchlist-id wl-9 --event-type glass_break",
+				body: `{"agent_ids":["edge-1"],"device_ids":["cam-1","cam,2"],"endpoint_id":"ep_1","event_types":["glass_break"],"name":"lobby","watchlist_ids":["wl-9"]}`},
+			// A filter belongs to its endpoint's tenant.
+			{args: "--endpoint ep_1 --owner acme", err: "unknown flag: --owner"},
+		},
+		required: "--endpoint is required",
+		verb:     "delete", past: "Deleted",
 	},
 	{
 		noun: "rules", cmd: rules.NewCmdRules, path: "/api/v1/rules", kind: "rule", id: "rule_1",
@@ -91,7 +116,7 @@ var resources = []resourceCase{
 		listLine: "rule_1\tlobby\ttrue\t30s\t3\tmic_id\t\tm1,m2\t\n",
 		sorts:    true, otherFlag: "--type webhook",
 		query: "id=x&owner=acme&sort=-created_at",
-		updates: []updateCase{
+		updates: []flagCase{
 			{args: "--enabled=false", body: `{"enabled":false}`},
 			{args: `--include-mic-id ""`, body: `{"include_mic_ids":[]}`},
 			{args: "--window-seconds 60 --min-events 5", body: `{"min_events":5,"window_seconds":60}`},
@@ -99,7 +124,21 @@ var resources = []resourceCase{
 			{args: "--group-by device", err: `invalid value "device" for --group-by`},
 			{args: "", err: "nothing to update: set at least one of --name, --description, --window-seconds"},
 		},
-		verb: "delete", past: "Deleted",
+		create: "--name lobby --window-seconds 30 --min-events 3 --include-mic-id m1", createBody: `{"include_mic_ids":["m1"],"min_events":3,"name":"lobby","window_seconds":30}`,
+		creates: []flagCase{
+			// Numbers travel as JSON numbers; a zero that was given is sent.
+			{args: "--name screams --description d --window-seconds 30 --min-events 3 --enabled=false --group-by edge_id " +
+				"--include-label-id scream --include-label-id glass --include-mic-id mic-1 --cooldown-seconds 0 --owner acme",
+				body: `{"cooldown_seconds":0,"description":"d","enabled":false,"group_by":"edge_id","include_label_ids":["scream","glass"],` +
+					`"include_mic_ids":["mic-1"],"min_events":3,"name":"screams","owner":"acme","window_seconds":30}`},
+			{args: "--name n --group-by device", err: `invalid value "device" for --group-by: want label_id, mic_id or edge_id`},
+			{args: "--name n --window-seconds 0", err: "--window-seconds must be at least 1, got 0"},
+			{args: "--name n --min-events -2", err: "--min-events must be at least 1"},
+			{args: "--name n --cooldown-seconds -1", err: "--cooldown-seconds must be at least 0"},
+			{args: "--name n --window-seconds 30s", err: `invalid argument "30s"`},
+		},
+		required: "--name is required",
+		verb:     "delete", past: "Deleted",
 	},
 	{
 		noun: "keys", cmd: keys.NewCmdKeys, path: "/api/v1/keys", kind: "API key", id: "k1",
@@ -109,7 +148,20 @@ var resources = []resourceCase{
 		listLine:  "k1\tedge\tacme\tevents:read,device:read\t\t2026-11-23T10:00:00Z\n",
 		otherFlag: "--sort -created_at",
 		query:     "owner=acme",
-		verb:      "revoke", past: "Revoked",
+		create:    "--name edge --scope events:read --owner acme", createBody: `{"name":"edge","owner":"acme","scopes":["events:read"]}`,
+		createLine: "k1\tedge\tacme\tevents:read,device:read\t\t2026-11-23T10:00:00Z\t\n", // and the token (none here)
+		creates: []flagCase{
+			{args: "--name edge --scope events:write --scope events:read", body: `{"name":"edge","scopes":["events:write","events:read"]}`},
+			{args: "--name e --scope admin --expires-at 2027-01-02T03:04:05+01:00", body: `{"expires_at":"2027-01-02T02:04:05Z","name":"e","scopes":["admin"]}`},
+			{args: "--name e", err: "--scope is required"},
+			{args: "--name e --scope root", err: `invalid value "root" for --scope: want admin, events:write, events:read, device:read or analytics:read`},
+			{args: "--name e --scope admin --expires-in soon", err: `invalid value "soon" for --expires-in`},
+			{args: "--name e --scope admin --expires-in -1h", err: `invalid value "-1h" for --expires-in`},
+			{args: "--name e --scope admin --expires-at tomorrow", err: `invalid value "tomorrow" for --expires-at`},
+			{args: "--name e --scope admin --expires-in 1h --expires-at 2027-01-01T00:00:00Z", err: "not both"},
+		},
+		required: "--name and --scope are required",
+		verb:     "revoke", past: "Revoked",
 	},
 }
 
@@ -142,6 +194,20 @@ func (r resourceCase) gateway(t *testing.T) *cmdtest.Fake {
 			cmdtest.Reply(w, 200, r.item)
 		})
 	}
+	fake.HandleFunc("POST "+r.path, func(w http.ResponseWriter, req *http.Request) {
+		switch req.Header.Get("Authorization") {
+		case "Bearer bad":
+			cmdtest.Reply(w, 401, `{"error":{"code":"unauthorized","message":"Invalid token."}}`)
+		case "Bearer reader":
+			cmdtest.Reply(w, 403, `{"error":{"code":"forbidden","message":"This key lacks the admin scope."}}`)
+		case "Bearer one":
+			cmdtest.Reply(w, 400, `{"error":{"code":"validation_failed","message":"Field \"name\" is too long.","details":[{"index":0,"field":"name","reason":"is too long"}]}}`)
+		case "Bearer two":
+			cmdtest.Reply(w, 400, `{"error":{"code":"validation_failed","message":"The `+r.kind+` is invalid.","details":[{"index":0,"field":"name","reason":"is too long"},{"index":0,"field":"owner","reason":"is unknown"}]}}`)
+		default:
+			cmdtest.Reply(w, 201, r.item)
+		}
+	})
 	fake.HandleFunc("DELETE "+r.path+"/{id}", func(w http.ResponseWriter, req *http.Request) {
 		switch id := strings.TrimPrefix(req.URL.Path, r.path+"/"); {
 		case id == "locked":
@@ -184,6 +250,73 @@ func wantUsage(t *testing.T, what string, err error, part string) {
 	t.Helper()
 	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), part) {
 		t.Errorf("%s: err = %v (exit %d), want a usage error with %q", what, err, cmdutil.ExitCode(err), part)
+	}
+}
+
+func TestCreate(t *testing.T) {
+	for _, r := range resources {
+		t.Run(r.noun, func(t *testing.T) {
+			fake := r.gateway(t)
+			// Only the flags given, as the API's fields; the answer as the detail table.
+			s, err := r.run(fake, "", "", "create "+r.create)
+			want := r.createLine
+			if want == "" {
+				want = r.getLine
+			}
+			req := fake.Last(t)
+			if err != nil || s.Out.String() != want || s.ErrOut.Len() != 0 {
+				t.Errorf("create: err %v, stdout %q, stderr %q, want %q", err, s.Out, s.ErrOut, want)
+			}
+			if req.Method != "POST" || req.Path != r.path || string(req.Body) != r.createBody ||
+				req.Auth != "Bearer tok" || req.ContentType != "application/json" {
+				t.Errorf("request %+v, want body %s", req, r.createBody)
+			}
+			// -q: the id; -o json: the gateway's answer as sent.
+			if s, err = r.run(fake, "-q", "", "create "+r.create); err != nil || s.Out.String() != r.id+"\n" {
+				t.Errorf("-q: err %v, stdout %q", err, s.Out)
+			}
+			if s, err = r.run(fake, "-o json", "", "create "+r.create); err != nil || strings.Join(strings.Fields(s.Out.String()), "") != r.item {
+				t.Errorf("-o json: err %v, stdout %s", err, s.Out)
+			}
+
+			// The gateway's refusals: its sentence (one detail only repeats
+			// it; several are listed without "record 0") and exit code.
+			for token, wantErr := range map[string]string{
+				"bad":    "Invalid token.",
+				"reader": "This key lacks the admin scope.",
+				"one":    `Field "name" is too long.`,
+				"two":    "The " + r.kind + " is invalid.\nname: is too long\nowner: is unknown",
+			} {
+				f, s := cmdtest.Factory(fake.URL, token)
+				err := cmdtest.Run(r.cmd(f), append([]string{"create"}, strings.Fields(r.create)...)...)
+				code := cmdutil.ExitFailure
+				if token == "bad" || token == "reader" {
+					code = cmdutil.ExitUnauthorized
+				}
+				if err == nil || err.Error() != wantErr || cmdutil.ExitCode(err) != code || s.Out.Len() != 0 {
+					t.Errorf("token %s: err %q (exit %d), stdout %q; want %q (exit %d)", token, err, cmdutil.ExitCode(err), s.Out, wantErr, code)
+				}
+			}
+			// Nobody listening: exit 1, a sentence naming the server.
+			f, _ := cmdtest.Factory("http://127.0.0.1:1", "tok")
+			err = cmdtest.Run(r.cmd(f), append([]string{"create"}, strings.Fields(r.create)...)...)
+			if cmdutil.ExitCode(err) != cmdutil.ExitFailure || !strings.Contains(err.Error(), "cannot reach the gateway at http://127.0.0.1:1") {
+				t.Errorf("unreachable: err = %v", err)
+			}
+
+			r.runFlagCases(t, fake, "POST", "create", r.creates)
+
+			n := len(fake.Requests())
+			_, err = r.run(fake, "", "", "create")
+			wantUsage(t, "no flags", err, r.required)
+			_, err = r.run(fake, "", "", "create "+r.create+" extra")
+			wantUsage(t, "positional", err, `takes no arguments (got "extra")`)
+			_, err = r.run(fake, "", "", "create "+r.create+" --colour red")
+			wantUsage(t, "unknown flag", err, "unknown flag: --colour")
+			if len(fake.Requests()) != n {
+				t.Error("a usage error sent a request")
+			}
+		})
 	}
 }
 
@@ -286,6 +419,29 @@ func TestList(t *testing.T) {
 	}
 }
 
+// runFlagCases runs `verb cases[i].args` with -q: a request with the body
+// the case wants and the id printed, or the usage error it wants and no
+// request.
+func (r resourceCase) runFlagCases(t *testing.T, fake *cmdtest.Fake, method, verb string, cases []flagCase) {
+	t.Helper()
+	for _, c := range cases {
+		n := len(fake.Requests())
+		args := verb + " " + c.args
+		s, err := r.run(fake, "-q", "", args)
+		if c.err != "" {
+			wantUsage(t, args, err, c.err)
+			if len(fake.Requests()) != n {
+				t.Errorf("%s: a usage error sent a request", args)
+			}
+			continue
+		}
+		req := fake.Last(t)
+		if err != nil || req.Method != method || string(req.Body) != c.body || s.Out.String() != r.id+"\n" {
+			t.Errorf("%s: err %v, request %s %s, stdout %q; want body %s", args, err, req.Method, req.Body, s.Out, c.body)
+		}
+	}
+}
+
 func TestUpdate(t *testing.T) {
 	for _, r := range resources {
 		if r.updates == nil {
@@ -293,22 +449,7 @@ func TestUpdate(t *testing.T) {
 		}
 		t.Run(r.noun, func(t *testing.T) {
 			fake := r.gateway(t)
-			for _, u := range r.updates {
-				n := len(fake.Requests())
-				args := "update " + r.id + " " + u.args
-				s, err := r.run(fake, "-q", "", args)
-				if u.err != "" {
-					wantUsage(t, args, err, u.err)
-					if len(fake.Requests()) != n {
-						t.Errorf("%s: a usage error sent a request", args)
-					}
-					continue
-				}
-				req := fake.Last(t)
-				if err != nil || req.Method != "PATCH" || string(req.Body) != u.body || s.Out.String() != r.id+"\n" {
-					t.Errorf("%s: err %v, request %s %s, stdout %q; want body %s", args, err, req.Method, req.Body, s.Out, u.body)
-				}
-			}
+			r.runFlagCases(t, fake, "PATCH", "update "+r.id, r.updates)
 			// A missing id: exit 3.
 			if _, err := r.run(fake, "", "", "update nope "+r.updates[0].args); cmdutil.ExitCode(err) != cmdutil.ExitNotFound {
 				t.Errorf("missing: err = %v", err)
