@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/pkg/proto"
@@ -22,10 +21,9 @@ import (
 const MaxLimit = 1000
 
 // QueryOptions are the inputs of `evtctl events query`. Each field but All
-// is a query parameter of GET /api/v1/events (CONTRACT §3).
+// is a query parameter of GET /api/v1/events (docs/contract.md#query).
 type QueryOptions struct {
 	Factory *cmdutil.Factory
-	Client  func() (*apiclient.Client, error)
 
 	Family, DeviceID, AgentID, EventType string
 	Since, Until                         string // RFC 3339, already resolved from durations
@@ -38,9 +36,9 @@ type QueryOptions struct {
 // Record is one recorded event as the gateway sent it.
 type Record = resource.Raw[proto.EventRecord]
 
-// NewCmdQuery builds `evtctl events query`. runF replaces the real run in tests.
-func NewCmdQuery(f *cmdutil.Factory, runF func(*QueryOptions) error) *cobra.Command {
-	opts := &QueryOptions{Factory: f, Client: f.APIClient}
+// NewCmdQuery builds `evtctl events query`.
+func NewCmdQuery(f *cmdutil.Factory) *cobra.Command {
+	opts := &QueryOptions{Factory: f}
 	var since, until string
 	cmd := &cobra.Command{
 		Use:   "query [flags]",
@@ -82,9 +80,6 @@ func NewCmdQuery(f *cmdutil.Factory, runF func(*QueryOptions) error) *cobra.Comm
 				if _, err := strconv.ParseUint(opts.After, 10, 64); err != nil {
 					return cmdutil.FlagErrorf("invalid value %q for --after: a cursor is a decimal number (the cursor of an earlier result)", opts.After)
 				}
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return queryRun(cmd.Context(), opts)
 		},
@@ -134,7 +129,7 @@ type page struct {
 }
 
 func queryRun(ctx context.Context, opts *QueryOptions) error {
-	c, err := opts.Client()
+	c, err := opts.Factory.APIClient()
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,8 @@
 package query
 
 import (
-	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -12,17 +12,16 @@ import (
 )
 
 func TestNewCmdQueryFlags(t *testing.T) {
-	f, _ := cmdtest.Factory("", "")
-	var got *QueryOptions
-	err := cmdtest.Run(NewCmdQuery(f, func(o *QueryOptions) error { got = o; return nil }),
-		"--family", "sound", "--device-id", "mic 7", "--agent-id", "edge-1", "--event-type", "scream",
+	fake := cmdtest.NewFake(t)
+	fake.Handle("GET /api/v1/events", 200, `{"items":[]}`)
+	_, err := run(fake, "", false, "--family", "sound", "--device-id", "mic 7", "--agent-id", "edge-1", "--event-type", "scream",
 		"--since", "2026-11-23 10:00:00.5+01:00", "--until", "1h", "--after", "42", "--limit", "10", "--owner", "acme", "--all")
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := got.query()
+	q, _ := url.ParseQuery(fake.Last(t).RawQuery)
 	if q.Encode() != "after=42&agent_id=edge-1&device_id=mic+7&event_type=scream&family=sound&limit=10&owner=acme&since=2026-11-23T09%3A00%3A00.5Z&until="+
-		strings.ReplaceAll(q.Get("until"), ":", "%3A") || !got.All {
+		strings.ReplaceAll(q.Get("until"), ":", "%3A") {
 		t.Errorf("query = %s", q.Encode())
 	}
 	// --until 1h is an hour before now.
@@ -31,6 +30,7 @@ func TestNewCmdQueryFlags(t *testing.T) {
 		t.Errorf("until = %s", q.Get("until"))
 	}
 
+	n := len(fake.Requests())
 	for args, wantErr := range map[string]string{
 		"--family audio":   `unknown event family "audio"`,
 		"--since tomorrow": `invalid value "tomorrow" for --since`,
@@ -39,11 +39,13 @@ func TestNewCmdQueryFlags(t *testing.T) {
 		"--after abc":      `invalid value "abc" for --after`,
 		"sound":            "takes no arguments",
 	} {
-		f, _ := cmdtest.Factory("", "")
-		err := cmdtest.Run(NewCmdQuery(f, func(o *QueryOptions) error { return nil }), strings.Fields(args)...)
+		_, err := run(fake, "", false, strings.Fields(args)...)
 		if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), wantErr) {
 			t.Errorf("%s: err = %v", args, err)
 		}
+	}
+	if len(fake.Requests()) != n {
+		t.Error("a usage error sent a request")
 	}
 }
 
@@ -66,19 +68,19 @@ func pagedFake(t *testing.T) *cmdtest.Fake {
 	return fake
 }
 
-func run(t *testing.T, fake *cmdtest.Fake, output string, tty bool, o QueryOptions) (*cmdtest.Streams, error) {
+// run runs `evtctl events query args` against fake with -o output, on a
+// terminal or not.
+func run(fake *cmdtest.Fake, output string, tty bool, args ...string) (*cmdtest.Streams, error) {
 	f, s := cmdtest.Factory(fake.URL, "tok")
 	f.Globals.Output = output
 	s.IO.SetStdoutTTY(tty)
 	s.IO.SetStderrTTY(tty)
-	o.Factory = f
-	o.Client = f.APIClient
-	return s, queryRun(context.Background(), &o)
+	return s, cmdtest.Run(NewCmdQuery(f), args...)
 }
 
 func TestQueryRunJSONIsNDJSON(t *testing.T) {
 	fake := pagedFake(t)
-	s, err := run(t, fake, "json", false, QueryOptions{All: true, Family: "sound"})
+	s, err := run(fake, "json", false, "--all", "--family", "sound")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,18 +101,18 @@ func TestQueryRunFormats(t *testing.T) {
 	fake := pagedFake(t)
 
 	// Without --all: one page; a terminal is told how to go on.
-	s, err := run(t, fake, "id", true, QueryOptions{})
+	s, err := run(fake, "id", true)
 	if err != nil || s.Out.String() != "1\n2\n" || s.ErrOut.String() != "More events match: add --after 2 for the next page, or --all.\n" {
 		t.Errorf("err %v, stdout %q, stderr %q", err, s.Out, s.ErrOut)
 	}
 	// ... a script is not (stderr stays clean).
-	s, err = run(t, fake, "id", false, QueryOptions{})
+	s, err = run(fake, "id", false)
 	if err != nil || s.ErrOut.Len() != 0 {
 		t.Errorf("err %v, stderr %q", err, s.ErrOut)
 	}
 
 	// Tab-separated rows with the routing attributes and the whole payload.
-	s, err = run(t, fake, "table", false, QueryOptions{All: true})
+	s, err = run(fake, "table", false, "--all")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +123,7 @@ func TestQueryRunFormats(t *testing.T) {
 	}
 
 	// The terminal table: a header, aligned rows, the payload cut short.
-	s, err = run(t, fake, "table", true, QueryOptions{All: true})
+	s, err = run(fake, "table", true, "--all")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,13 +132,13 @@ func TestQueryRunFormats(t *testing.T) {
 	}
 
 	// YAML: one list of every page.
-	s, err = run(t, fake, "yaml", false, QueryOptions{All: true})
+	s, err = run(fake, "yaml", false, "--all")
 	if err != nil || strings.Count(s.Out.String(), "- cursor:") != 3 || !strings.Contains(s.Out.String(), "    n: 1.50\n") {
 		t.Errorf("err %v, stdout:\n%s", err, s.Out)
 	}
 
 	// A gateway error: its sentence, exit 1.
-	_, err = run(t, fake, "json", false, QueryOptions{After: "99"})
+	_, err = run(fake, "json", false, "--after", "99")
 	if err == nil || err.Error() != "Unknown cursor." || cmdutil.ExitCode(err) != 1 {
 		t.Errorf("err = %v", err)
 	}

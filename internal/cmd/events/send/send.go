@@ -29,7 +29,6 @@ const maxBatchBytes = 4 << 20
 // SendOptions are the inputs of `evtctl events send`.
 type SendOptions struct {
 	Factory *cmdutil.Factory
-	Client  func() (*apiclient.Client, error)
 
 	Family string
 	File   string // "-" = standard input
@@ -37,9 +36,9 @@ type SendOptions struct {
 	Batch  int    // records per request
 }
 
-// NewCmdSend builds `evtctl events send`. runF replaces the real run in tests.
-func NewCmdSend(f *cmdutil.Factory, runF func(*SendOptions) error) *cobra.Command {
-	opts := &SendOptions{Factory: f, Client: f.APIClient}
+// NewCmdSend builds `evtctl events send`.
+func NewCmdSend(f *cmdutil.Factory) *cobra.Command {
+	opts := &SendOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "send FAMILY [FILE|-]",
 		Short: "Ingest events from a file or standard input",
@@ -89,9 +88,6 @@ func NewCmdSend(f *cmdutil.Factory, runF func(*SendOptions) error) *cobra.Comman
 			if err := cmdutil.NoIDOutput(f, "the ingest result"); err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(opts)
-			}
 			return sendRun(cmd.Context(), opts)
 		},
 	}
@@ -118,7 +114,7 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	c, err := opts.Client()
+	c, err := opts.Factory.APIClient()
 	if err != nil {
 		return err
 	}

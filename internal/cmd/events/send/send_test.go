@@ -1,7 +1,6 @@
 package send
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -14,15 +13,18 @@ import (
 )
 
 func TestNewCmdSendArgs(t *testing.T) {
+	fake := ingestFake(t)
+	file := filepath.Join(t.TempDir(), "a.json")
+	os.WriteFile(file, []byte(`{"id":"from-file"}`), 0o644)
 	tests := []struct {
 		args     []string
 		stdinTTY bool
-		wantFile string
+		wantBody string // the request's body: from the file or from stdin
 		wantErr  string
 	}{
-		{args: []string{"sound", "a.json"}, wantFile: "a.json"},
-		{args: []string{"analysis", "-"}, wantFile: "-"},
-		{args: []string{"identification"}, wantFile: "-"},
+		{args: []string{"sound", file}, wantBody: `{"id":"from-file"}`},
+		{args: []string{"analysis", "-"}, wantBody: `{"id":"from-stdin"}`},
+		{args: []string{"identification"}, wantBody: `{"id":"from-stdin"}`},
 		{args: []string{"identification"}, stdinTTY: true, wantErr: "give a FILE, or pipe the events into standard input"},
 		{args: nil, wantErr: "give the event family"},
 		{args: []string{"audio", "a.json"}, wantErr: `unknown event family "audio" (want sound, analysis, identification or composite)`},
@@ -30,12 +32,10 @@ func TestNewCmdSendArgs(t *testing.T) {
 		{args: []string{"sound", "a", "--batch", "0"}, wantErr: "--batch must be at least 1"},
 	}
 	for _, tt := range tests {
-		f, s := cmdtest.Factory("", "")
-		s.IO.SetStdinTTY(tt.stdinTTY)
-		var got *SendOptions
-		err := cmdtest.Run(NewCmdSend(f, func(o *SendOptions) error { got = o; return nil }), tt.args...)
+		n := len(fake.Requests())
+		s, err := send(fake, "", `{"id":"from-stdin"}`, tt.stdinTTY, tt.args...)
 		if tt.wantErr != "" {
-			if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), tt.wantErr) {
+			if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), tt.wantErr) || len(fake.Requests()) != n {
 				t.Errorf("%v: err = %v", tt.args, err)
 			}
 			continue
@@ -43,10 +43,19 @@ func TestNewCmdSendArgs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Family != tt.args[0] || got.File != tt.wantFile || got.Batch != DefaultBatch {
-			t.Errorf("%v: opts = %+v", tt.args, got)
+		if req := fake.Last(t); req.Path != "/api/v1/events/"+tt.args[0] || string(req.Body) != tt.wantBody || s.Out.String() != "1\t0\n" {
+			t.Errorf("%v: request %+v, stdout %q", tt.args, req, s.Out)
 		}
 	}
+}
+
+// send runs `evtctl events send args` against fake with stdin and -o output.
+func send(fake *cmdtest.Fake, output, stdin string, stdinTTY bool, args ...string) (*cmdtest.Streams, error) {
+	f, s := cmdtest.Factory(fake.URL, "tok")
+	f.Globals.Output = output
+	s.IO.SetStdinTTY(stdinTTY)
+	s.In.WriteString(stdin)
+	return s, cmdtest.Run(NewCmdSend(f), args...)
 }
 
 // ingestFake answers like the gateway: 400 listing records whose "bad" field
@@ -77,21 +86,14 @@ func ingestFake(t *testing.T) *cmdtest.Fake {
 	return fake
 }
 
-func sendOpts(f *cmdutil.Factory, file string, batch int) *SendOptions {
-	return &SendOptions{Factory: f, Client: f.APIClient,
-		Family: "sound", File: file, Batch: batch}
-}
-
 func TestSendRun(t *testing.T) {
 	fake := ingestFake(t)
 
 	// One object from a file: sent as JSON, compacted.
 	p := filepath.Join(t.TempDir(), "one.json")
 	os.WriteFile(p, []byte("{\n  \"id\": \"e1\",\n  \"x\": 1.50\n}\n"), 0o644)
-	f, s := cmdtest.Factory(fake.URL, "tok")
-	opts := sendOpts(f, p, DefaultBatch)
-	opts.Owner = "acme"
-	if err := sendRun(context.Background(), opts); err != nil {
+	s, err := send(fake, "", "", false, "sound", p, "--owner", "acme")
+	if err != nil {
 		t.Fatal(err)
 	}
 	req := fake.Last(t)
@@ -103,10 +105,7 @@ func TestSendRun(t *testing.T) {
 	}
 
 	// An array from stdin: sent as NDJSON; -o json prints the counts.
-	f, s = cmdtest.Factory(fake.URL, "tok")
-	f.Globals.Output = "json"
-	s.In.WriteString(`[{"id":"e1"},{"id":"e2","dup":1},{"id":"e3"}]`)
-	if err := sendRun(context.Background(), sendOpts(f, "-", DefaultBatch)); err != nil {
+	if s, err = send(fake, "json", `[{"id":"e1"},{"id":"e2","dup":1},{"id":"e3"}]`, false, "sound"); err != nil {
 		t.Fatal(err)
 	}
 	req = fake.Last(t)
@@ -126,10 +125,9 @@ func TestSendRunBatchesAndErrors(t *testing.T) {
 	}
 
 	// 7 records in batches of 3: three requests, totals summed.
-	f, s := cmdtest.Factory(fake.URL, "tok")
-	s.In.WriteString(in.String())
 	before := len(fake.Requests())
-	if err := sendRun(context.Background(), sendOpts(f, "-", 3)); err != nil {
+	s, err := send(fake, "", in.String(), false, "sound", "--batch", "3")
+	if err != nil {
 		t.Fatal(err)
 	}
 	if n := len(fake.Requests()) - before; n != 3 || s.Out.String() != "7\t0\n" {
@@ -138,9 +136,7 @@ func TestSendRunBatchesAndErrors(t *testing.T) {
 
 	// A bad record in the second batch: its index counts from the start of
 	// the input, and the message says what the first batch stored.
-	f, s = cmdtest.Factory(fake.URL, "tok")
-	s.In.WriteString(in.String() + "{\"id\":\"e7\",\"bad\":1}\n")
-	err := sendRun(context.Background(), sendOpts(f, "-", 4))
+	s, err = send(fake, "", in.String()+"{\"id\":\"e7\",\"bad\":1}\n", false, "sound", "--batch", "4")
 	want := "Some records are invalid; nothing was stored.\nrecord 7: created_at: is not a valid time\n" +
 		"The 4 records before record 4 were sent (accepted 4, duplicates 0)"
 	if err == nil || !strings.HasPrefix(err.Error(), want) || cmdutil.ExitCode(err) != 1 || s.Out.Len() != 0 {
@@ -148,9 +144,7 @@ func TestSendRunBatchesAndErrors(t *testing.T) {
 	}
 
 	// One batch: the plain list of bad records.
-	f, s = cmdtest.Factory(fake.URL, "tok")
-	s.In.WriteString("{\"id\":\"a\"}\n{\"bad\":1}\n{\"bad\":2}\n")
-	err = sendRun(context.Background(), sendOpts(f, "-", DefaultBatch))
+	_, err = send(fake, "", "{\"id\":\"a\"}\n{\"bad\":1}\n{\"bad\":2}\n", false, "sound")
 	want = "Some records are invalid; nothing was stored.\nrecord 1: created_at: is not a valid time\nrecord 2: created_at: is not a valid time"
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %q\nwant %q", err, want)
@@ -158,13 +152,11 @@ func TestSendRunBatchesAndErrors(t *testing.T) {
 
 	// Bad input never reaches the gateway.
 	before = len(fake.Requests())
-	f, s = cmdtest.Factory(fake.URL, "tok")
-	s.In.WriteString("{\"id\":\"a\"}\nnot json\n")
-	err = sendRun(context.Background(), sendOpts(f, "-", DefaultBatch))
+	_, err = send(fake, "", "{\"id\":\"a\"}\nnot json\n", false, "sound")
 	if err == nil || !strings.HasPrefix(err.Error(), "standard input: record 1 (line 2) is not valid JSON") || len(fake.Requests()) != before {
 		t.Errorf("err = %v", err)
 	}
-	err = sendRun(context.Background(), sendOpts(f, filepath.Join(t.TempDir(), "missing.json"), DefaultBatch))
+	_, err = send(fake, "", "", false, "sound", filepath.Join(t.TempDir(), "missing.json"))
 	if err == nil || !strings.HasSuffix(err.Error(), "missing.json does not exist") {
 		t.Errorf("err = %v", err)
 	}
