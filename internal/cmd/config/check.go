@@ -20,8 +20,8 @@ type CheckOptions struct {
 	File string // "-" = standard input
 }
 
-// NewCmdCheck builds `evtctl config check`. runF replaces the real run in tests.
-func NewCmdCheck(f *cmdutil.Factory, runF func(*CheckOptions) error) *cobra.Command {
+// NewCmdCheck builds `evtctl config check`.
+func NewCmdCheck(f *cmdutil.Factory) *cobra.Command {
 	opts := &CheckOptions{IO: f.IOStreams}
 	cmd := &cobra.Command{
 		Use:   "check [FILE]",
@@ -41,9 +41,6 @@ func NewCmdCheck(f *cmdutil.Factory, runF func(*CheckOptions) error) *cobra.Comm
 			opts.File = DefaultFile
 			if len(args) == 1 {
 				opts.File = args[0]
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return checkRun(opts)
 		},

@@ -23,8 +23,8 @@ type InitOptions struct {
 	Force bool
 }
 
-// NewCmdInit builds `evtctl config init`. runF replaces the real run in tests.
-func NewCmdInit(f *cmdutil.Factory, runF func(*InitOptions) error) *cobra.Command {
+// NewCmdInit builds `evtctl config init`.
+func NewCmdInit(f *cmdutil.Factory) *cobra.Command {
 	opts := &InitOptions{IO: f.IOStreams}
 	cmd := &cobra.Command{
 		Use:   "init [--file PATH] [--force]",
@@ -41,9 +41,6 @@ func NewCmdInit(f *cmdutil.Factory, runF func(*InitOptions) error) *cobra.Comman
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.File == "" {
 				return cmdutil.FlagErrorf("--file must not be empty")
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return initRun(opts)
 		},
