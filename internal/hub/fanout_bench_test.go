@@ -20,7 +20,7 @@ import (
 const benchClients = 5000
 
 // benchFrame is a WebSocket text frame of a 300-byte payload.
-var benchFrame = WSText(make([]byte, 300))
+var benchFrame = wsText(make([]byte, 300))
 
 // openBenchClients opens n loopback connections whose client ends are read by
 // goroutines that report each complete frame on wg.
@@ -76,7 +76,7 @@ func BenchmarkFanOut5000(b *testing.B) {
 	conns := openBenchClients(b, benchClients, &wg)
 	h := testHub(roomy)
 	for _, c := range conns {
-		h.Register(c, Subscription{Transport: WSComposite, Owner: "acme"}, false, nil)
+		h.Register(c, acme, false, nil)
 	}
 	rec := composite(0)
 	rec.Data = make([]byte, 300)

@@ -1,14 +1,16 @@
 // Package hub fans events out from the log to client sessions without ever
-// waiting on a client. One node-wide follower of the event log feeds the
-// hub; the hub looks up the interested sessions through indexes by tenant,
-// device, endpoint and key, and queues one shared pre-encoded frame per
-// event on each of them (see Session for the write side).
+// waiting on a client. It knows no kind of stream: a session is registered
+// under the keys of its Subscription, and one node-wide follower of the
+// event log hands every record to Dispatch, which asks the Router (written
+// by the stream package) which keys the record goes to and with which
+// frame, and queues that frame, encoded once and shared, on every session
+// registered under those keys (see Session for the write side). Adding a
+// kind of stream therefore changes the stream package, not the hub.
 package hub
 
 import (
 	"context"
 	"net"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,81 +19,91 @@ import (
 	"github.com/evtctl/evtctl/internal/store"
 )
 
-// Reasons a session ends, used in metrics and logs.
+// Reasons a session ends, used in metrics and logs. Kinds of stream may
+// close sessions for reasons of their own (Close takes any string).
 const (
-	ReasonSlowConsumer    = "slow_consumer"
-	ReasonWriteTimeout    = "write_timeout"
-	ReasonWriteError      = "write_error"
-	ReasonClientGone      = "client_closed"
-	ReasonShutdown        = "shutdown"
-	ReasonKeyRevoked      = "key_revoked"
-	ReasonKeyExpired      = "key_expired"
-	ReasonEndpointRemoved = "endpoint_removed"
-	ReasonIdle            = "idle_timeout"
+	ReasonSlowConsumer = "slow_consumer"
+	ReasonWriteTimeout = "write_timeout"
+	ReasonWriteError   = "write_error"
+	ReasonClientGone   = "client_closed"
+	ReasonShutdown     = "shutdown"
+	ReasonIdle         = "idle_timeout"
 )
 
-// Transport names a kind of stream; it is the metrics label.
-type Transport string
+// Key names a set of sessions. Keys are opaque to the hub: the stream
+// package computes them (for instance one per tenant of a kind of stream,
+// one per API key) and gives the same ones to Register, to its Router and
+// to Close.
+type Key string
 
-// The stream kinds of CONTRACT §4.
-const (
-	WSComposite Transport = "ws_composite"
-	SSEAnalysis Transport = "sse_analysis"
-	WSEndpoint  Transport = "ws_endpoint"
-)
+// Kind is what the hub needs to know of a kind of stream: the name its
+// metrics carry (the transport label), how its idle sessions are kept
+// alive or closed, and the frame a closing session writes last. Every
+// session of a kind shares one *Kind.
+type Kind struct {
+	Name string
+	// KeepAlive is queued on a session that wrote nothing for
+	// KeepAliveEvery (0: never).
+	KeepAlive      []byte
+	KeepAliveEvery time.Duration
+	// IdleAfter closes a session that was sent no data frame for that long
+	// (ReasonIdle; 0: never).
+	IdleAfter time.Duration
+	// Final, when set, returns the frame a session closing for reason
+	// writes last (nil for none).
+	Final func(reason string) []byte
+}
 
-// IsWebSocket reports whether the transport speaks WebSocket.
-func (t Transport) IsWebSocket() bool { return t != SSEAnalysis }
-
-// finalFrame is what a session of this transport says when closing.
-func (t Transport) finalFrame(reason string) []byte {
-	if !t.IsWebSocket() {
+func (k *Kind) final(reason string) []byte {
+	if k.Final == nil {
 		return nil
 	}
-	switch reason {
-	case ReasonSlowConsumer, ReasonWriteTimeout:
-		// A write that timed out is a slow consumer too: its kernel
-		// buffers filled before its queue did.
-		return WSClose(4008, "slow consumer: resume with ?after=")
-	case ReasonShutdown:
-		return WSClose(1001, "server shutting down")
-	case ReasonKeyRevoked:
-		return WSClose(1008, "API key revoked")
-	case ReasonKeyExpired:
-		return WSClose(1008, "API key expired")
-	case ReasonEndpointRemoved:
-		return WSClose(1008, "endpoint deleted or disabled")
-	case ReasonIdle:
-		return WSClose(1000, "idle")
-	}
-	return nil
+	return k.Final(reason)
 }
 
 // Subscription says which events a session receives.
 type Subscription struct {
-	Transport Transport
-	// Owner is the tenant; AllTenants (admin keys) widens to every tenant.
-	Owner      string
-	AllTenants bool
-	KeyID      string
-	// DeviceID narrows an SSE analysis stream to one device.
-	DeviceID string
-	// EndpointID and Match select events for an endpoint WebSocket; Match
-	// is called on the hub goroutine and must be fast and non-blocking.
-	EndpointID string
-	Match      func(store.Record) bool
+	Kind *Kind
+	// Keys are the keys the session is registered under: those records are
+	// routed to, and those Close ends it by (an API key's, an endpoint's).
+	Keys []Key
+	// Match, when set, is asked about every record routed to the session's
+	// keys. It runs on the dispatch goroutine under the hub's lock and must
+	// be fast and non-blocking.
+	Match func(store.Record) bool
+	// Owner is the tenant, for the stream package's use.
+	Owner string
 }
+
+// Frame is one record's encoding for one kind of stream: built on first
+// use, at most once, and shared read-only by every session it is queued on.
+type Frame struct {
+	build func() []byte
+	data  []byte
+}
+
+// NewFrame returns a frame that build encodes when first needed.
+func NewFrame(build func() []byte) *Frame { return &Frame{build: build} }
+
+// Bytes returns the encoded frame.
+func (f *Frame) Bytes() []byte {
+	if f.build != nil {
+		f.data, f.build = f.build(), nil
+	}
+	return f.data
+}
+
+// Router maps a record to the keys of the sessions that receive it,
+// calling to once per key with the frame they get (a key with no sessions
+// costs a map lookup, and its frame is not built). It runs on the dispatch
+// goroutine, in log order.
+type Router func(rec store.Record, to func(Key, *Frame))
 
 // Options configure a hub.
 type Options struct {
-	Limits       Limits
-	WSKeepalive  time.Duration
-	SSEHeartbeat time.Duration
-	SSEIdle      time.Duration
-	// Transform, when set, rewrites an event's payload once before it is
-	// framed (redaction). It must not modify its input.
-	Transform func(store.Record) []byte
-	Metrics   *metrics.Metrics
+	Limits  Limits
+	Route   Router
+	Metrics *metrics.Metrics
 }
 
 // Hub routes events to sessions.
@@ -99,131 +111,109 @@ type Hub struct {
 	opts    Options
 	metrics *metrics.Metrics
 
-	mu          sync.RWMutex
-	all         map[*Session]struct{}
-	composite   map[string]map[*Session]struct{} // owner ("" = all tenants) →
-	analysisDev map[string]map[*Session]struct{} // owner\x00device →
-	analysisAll map[string]map[*Session]struct{} // owner ("" = all tenants) →
-	endpoints   map[string]map[*Session]struct{} // endpoint id →
-	byOwnerEP   map[string]map[*Session]struct{} // owner → endpoint sessions
-	byKey       map[string]map[*Session]struct{} // key id →
+	mu      sync.RWMutex
+	all     map[*Session]struct{}
+	byKey   map[Key]map[*Session]struct{}
+	stopped bool // Shutdown began: Register refuses
 
 	// lastSeq is the newest log sequence dispatched (or, before the first,
 	// the log's end when the hub started following it).
 	lastSeq atomic.Uint64
+
+	// running counts the sessions and their goroutines (writers and
+	// Session.Go), plus one for the hub until Shutdown; idle is closed when
+	// it reaches zero, which happens once.
+	running atomic.Int64
+	idle    chan struct{}
 }
 
 // New creates a hub; Run starts its keep-alive ticker.
 func New(o Options) *Hub {
-	return &Hub{
-		opts:        o,
-		metrics:     o.Metrics,
-		all:         map[*Session]struct{}{},
-		composite:   map[string]map[*Session]struct{}{},
-		analysisDev: map[string]map[*Session]struct{}{},
-		analysisAll: map[string]map[*Session]struct{}{},
-		endpoints:   map[string]map[*Session]struct{}{},
-		byOwnerEP:   map[string]map[*Session]struct{}{},
-		byKey:       map[string]map[*Session]struct{}{},
+	h := &Hub{
+		opts:    o,
+		metrics: o.Metrics,
+		all:     map[*Session]struct{}{},
+		byKey:   map[Key]map[*Session]struct{}{},
+		idle:    make(chan struct{}),
+	}
+	h.running.Store(1)
+	return h
+}
+
+// hold counts one more session or goroutine. The caller holds a count
+// already (the hub's, a live session's), so the total is not zero.
+func (h *Hub) hold() { h.running.Add(1) }
+
+// release ends what hold counted.
+func (h *Hub) release() {
+	if h.running.Add(-1) == 0 {
+		close(h.idle)
 	}
 }
 
-func add(m map[string]map[*Session]struct{}, k string, s *Session) {
-	set := m[k]
-	if set == nil {
-		set = map[*Session]struct{}{}
-		m[k] = set
-	}
-	set[s] = struct{}{}
-}
-
-func del(m map[string]map[*Session]struct{}, k string, s *Session) {
-	if set := m[k]; set != nil {
-		delete(set, s)
-		if len(set) == 0 {
-			delete(m, k)
-		}
-	}
-}
-
-func tenantKey(sub Subscription) string {
-	if sub.AllTenants {
-		return ""
-	}
-	return sub.Owner
-}
-
-// Register adds a session for conn. With replay set, live frames are held
-// from this moment until EndReplay, so that history can be replayed first
-// with no gap and no duplicate (subscribe before replay).
+// Register adds a session for conn. With catchUp set, live frames are held
+// from this moment until EndCatchUp, so that the history the client missed
+// can be sent first with no gap and no duplicate (subscribe, then catch
+// up). After Shutdown, the session is refused: its connection gets the
+// kind's final frame for ReasonShutdown and is closed, and it is returned
+// already ended.
 //
 // onDone, when not nil, runs once after the session ended (to release an
 // admission slot) without costing a goroutine per connection.
-func (h *Hub) Register(conn net.Conn, sub Subscription, replay bool, onDone func()) *Session {
+func (h *Hub) Register(conn net.Conn, sub Subscription, catchUp bool, onDone func()) *Session {
 	s := &Session{
-		onDone:    onDone,
-		hub:       h,
-		conn:      conn,
-		sub:       sub,
-		limits:    h.opts.Limits,
-		drained:   make(chan struct{}, 1),
-		done:      make(chan struct{}),
-		replaying: replay,
+		onDone:   onDone,
+		hub:      h,
+		conn:     conn,
+		sub:      sub,
+		limits:   h.opts.Limits,
+		drained:  make(chan struct{}, 1),
+		done:     make(chan struct{}),
+		catching: catchUp,
 	}
 	now := time.Now().UnixNano()
 	s.lastWrite.Store(now)
 	s.lastData.Store(now)
 	h.mu.Lock()
-	h.all[s] = struct{}{}
-	switch sub.Transport {
-	case WSComposite:
-		add(h.composite, tenantKey(sub), s)
-	case SSEAnalysis:
-		if sub.DeviceID != "" {
-			add(h.analysisDev, sub.Owner+"\x00"+sub.DeviceID, s)
-		} else {
-			add(h.analysisAll, tenantKey(sub), s)
-		}
-	case WSEndpoint:
-		add(h.endpoints, sub.EndpointID, s)
-		add(h.byOwnerEP, sub.Owner, s)
+	if h.stopped {
+		h.mu.Unlock()
+		s.refuse()
+		return s
 	}
-	if sub.KeyID != "" {
-		add(h.byKey, sub.KeyID, s)
+	h.hold()
+	h.all[s] = struct{}{}
+	for _, k := range sub.Keys {
+		set := h.byKey[k]
+		if set == nil {
+			set = map[*Session]struct{}{}
+			h.byKey[k] = set
+		}
+		set[s] = struct{}{}
 	}
 	h.mu.Unlock()
-	h.metrics.StreamConnections.WithLabelValues(string(sub.Transport)).Inc()
-	h.metrics.StreamOpened.WithLabelValues(string(sub.Transport)).Inc()
+	h.metrics.StreamConnections.WithLabelValues(sub.Kind.Name).Inc()
+	h.metrics.StreamOpened.WithLabelValues(sub.Kind.Name).Inc()
 	return s
 }
 
 func (h *Hub) remove(s *Session) {
-	sub := s.sub
 	h.mu.Lock()
 	if _, ok := h.all[s]; !ok {
 		h.mu.Unlock()
 		return
 	}
 	delete(h.all, s)
-	switch sub.Transport {
-	case WSComposite:
-		del(h.composite, tenantKey(sub), s)
-	case SSEAnalysis:
-		if sub.DeviceID != "" {
-			del(h.analysisDev, sub.Owner+"\x00"+sub.DeviceID, s)
-		} else {
-			del(h.analysisAll, tenantKey(sub), s)
+	for _, k := range s.sub.Keys {
+		if set := h.byKey[k]; set != nil {
+			delete(set, s)
+			if len(set) == 0 {
+				delete(h.byKey, k)
+			}
 		}
-	case WSEndpoint:
-		del(h.endpoints, sub.EndpointID, s)
-		del(h.byOwnerEP, sub.Owner, s)
-	}
-	if sub.KeyID != "" {
-		del(h.byKey, sub.KeyID, s)
 	}
 	h.mu.Unlock()
-	h.metrics.StreamConnections.WithLabelValues(string(sub.Transport)).Dec()
-	h.metrics.StreamDisconnects.WithLabelValues(string(sub.Transport), s.Reason()).Inc()
+	h.metrics.StreamConnections.WithLabelValues(s.sub.Kind.Name).Dec()
+	h.metrics.StreamDisconnects.WithLabelValues(s.sub.Kind.Name, s.Reason()).Inc()
 }
 
 // Count returns the number of open sessions.
@@ -236,69 +226,53 @@ func (h *Hub) Count() int {
 // Dispatch routes one event from the log to every interested session. It
 // is called from one goroutine, in log order.
 func (h *Hub) Dispatch(rec store.Record) {
-	data := h.Payload(rec)
-	var text, sseFrame []byte // encoded lazily, once
-	wsText := func() []byte {
-		if text == nil {
-			text = WSText(data)
-		}
-		return text
-	}
-	owner := rec.Address.Owner
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	// Moved while registrations wait for the lock: a session registered
-	// after this dispatch sees LastSeq past its request's mark and replays
-	// this event from the log (see LastSeq); one registered before gets it
-	// below.
+	// after this dispatch sees LastSeq past its request's mark and catches
+	// up on this event from the log (see LastSeq); one registered before
+	// gets it below.
 	h.lastSeq.Store(rec.Seq)
-	switch rec.Address.Family {
-	case "composite":
-		h.sendAll(h.composite[owner], rec.Seq, wsText)
-		h.sendAll(h.composite[""], rec.Seq, wsText)
-	case "analysis":
-		enc := func() []byte {
-			if sseFrame == nil {
-				sseFrame = SSEEvent("analysis_result", strconv.FormatUint(rec.Seq, 10), data)
-			}
-			return sseFrame
-		}
-		h.sendAll(h.analysisDev[owner+"\x00"+rec.Address.DeviceID], rec.Seq, enc)
-		h.sendAll(h.analysisAll[owner], rec.Seq, enc)
-		h.sendAll(h.analysisAll[""], rec.Seq, enc)
+	if h.opts.Route == nil {
+		return
 	}
-	for s := range h.byOwnerEP[owner] {
-		if s.sub.Match == nil || s.sub.Match(rec) {
-			s.Send(rec.Seq, wsText())
-			h.metrics.StreamMessages.WithLabelValues(string(WSEndpoint)).Inc()
-		}
-	}
+	h.opts.Route(rec, func(k Key, f *Frame) { h.sendAll(h.byKey[k], rec, f) })
 }
 
-func (h *Hub) sendAll(set map[*Session]struct{}, seq uint64, frame func() []byte) {
+// sendAll queues f on the sessions of set that match rec, and counts the
+// messages by kind.
+func (h *Hub) sendAll(set map[*Session]struct{}, rec store.Record, f *Frame) {
 	if len(set) == 0 {
 		return
 	}
-	f := frame()
-	var t Transport
+	var kind *Kind
+	n := 0
 	for s := range set {
-		s.Send(seq, f)
-		t = s.sub.Transport
+		if m := s.sub.Match; m != nil && !m(rec) {
+			continue
+		}
+		if s.sub.Kind != kind {
+			h.countMessages(kind, n)
+			kind, n = s.sub.Kind, 0
+		}
+		s.Send(rec.Seq, f.Bytes())
+		n++
 	}
-	h.metrics.StreamMessages.WithLabelValues(string(t)).Add(float64(len(set)))
+	h.countMessages(kind, n)
 }
 
-// CloseKey ends every session opened with key id.
-func (h *Hub) CloseKey(keyID string) {
-	h.closeSet(func() map[*Session]struct{} { return h.byKey[keyID] }, ReasonKeyRevoked)
+func (h *Hub) countMessages(k *Kind, n int) {
+	if n > 0 {
+		h.metrics.StreamMessages.WithLabelValues(k.Name).Add(float64(n))
+	}
 }
 
-// CloseEndpoint ends every session of an endpoint.
-func (h *Hub) CloseEndpoint(id string) {
-	h.closeSet(func() map[*Session]struct{} { return h.endpoints[id] }, ReasonEndpointRemoved)
+// Close ends every session registered under key for reason.
+func (h *Hub) Close(key Key, reason string) {
+	h.closeSet(func() map[*Session]struct{} { return h.byKey[key] }, reason)
 }
 
-// CloseAll ends every session (shutdown).
+// CloseAll ends every session.
 func (h *Hub) CloseAll(reason string) {
 	h.closeSet(func() map[*Session]struct{} { return h.all }, reason)
 }
@@ -316,6 +290,27 @@ func (h *Hub) closeSet(get func() map[*Session]struct{}, reason string) {
 	}
 }
 
+// Shutdown refuses new sessions, ends every session (ReasonShutdown) and
+// waits until each has ended and every goroutine of theirs has returned:
+// the writers and those started with Session.Go. It returns ctx's error if
+// ctx ends first. Later calls wait the same way.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	first := !h.stopped
+	h.stopped = true
+	h.mu.Unlock()
+	h.CloseAll(ReasonShutdown)
+	if first {
+		h.release() // the hub's own count
+	}
+	select {
+	case <-h.idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // Sessions returns a snapshot of the sessions matching pred.
 func (h *Hub) Sessions(pred func(*Session) bool) []*Session {
 	h.mu.RLock()
@@ -329,40 +324,32 @@ func (h *Hub) Sessions(pred func(*Session) bool) []*Session {
 	return out
 }
 
-// Run sends keep-alives and closes idle SSE streams until ctx ends. One
+// Run sends keep-alives and closes idle sessions until ctx ends. One
 // ticker for all sessions costs less than a timer per session.
 func (h *Hub) Run(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
-	wsKeep := WSKeepAliveFrame()
-	sseBeat := SSEComment("keep-alive")
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			h.tick(now.UnixNano(), wsKeep, sseBeat)
+			h.tick(now.UnixNano())
 		}
 	}
 }
 
-func (h *Hub) tick(now int64, wsKeep, sseBeat []byte) {
+func (h *Hub) tick(now int64) {
 	var idle []*Session
 	h.mu.RLock()
 	for s := range h.all {
-		lw := s.lastWrite.Load()
-		if s.sub.Transport.IsWebSocket() {
-			if h.opts.WSKeepalive > 0 && now-lw >= int64(h.opts.WSKeepalive) {
-				s.SendControl(wsKeep)
-			}
-			continue
-		}
-		if h.opts.SSEIdle > 0 && now-s.lastData.Load() >= int64(h.opts.SSEIdle) {
+		k := s.sub.Kind
+		if k.IdleAfter > 0 && now-s.lastData.Load() >= int64(k.IdleAfter) {
 			idle = append(idle, s)
 			continue
 		}
-		if h.opts.SSEHeartbeat > 0 && now-lw >= int64(h.opts.SSEHeartbeat) {
-			s.SendControl(sseBeat)
+		if k.KeepAliveEvery > 0 && now-s.lastWrite.Load() >= int64(k.KeepAliveEvery) {
+			s.SendControl(k.KeepAlive)
 		}
 	}
 	h.mu.RUnlock()
@@ -371,29 +358,10 @@ func (h *Hub) tick(now int64, wsKeep, sseBeat []byte) {
 	}
 }
 
-// WSKeepAliveFrame is document 000's keep-alive: an empty text message.
-func WSKeepAliveFrame() []byte { return wsKeepAlive }
-
 // LastSeq is the newest log sequence the hub has dispatched. A handler
 // reads it when a request arrives: anything dispatched after that, before
-// the session was registered, is replayed from the log.
+// the session was registered, is caught up on from the log.
 func (h *Hub) LastSeq() uint64 { return h.lastSeq.Load() }
 
 // SetLastSeq records where the hub starts following the log.
 func (h *Hub) SetLastSeq(seq uint64) { h.lastSeq.Store(seq) }
-
-// Payload is the event's payload as delivered (after Transform).
-func (h *Hub) Payload(rec store.Record) []byte {
-	if h.opts.Transform != nil {
-		return h.opts.Transform(rec)
-	}
-	return rec.Data
-}
-
-// AnalysisFrame is the SSE frame of an analysis event.
-func (h *Hub) AnalysisFrame(rec store.Record) []byte {
-	return SSEEvent("analysis_result", strconv.FormatUint(rec.Seq, 10), h.Payload(rec))
-}
-
-// TextFrame is the WebSocket text frame of an event.
-func (h *Hub) TextFrame(rec store.Record) []byte { return WSText(h.Payload(rec)) }

@@ -19,7 +19,7 @@ import (
 )
 
 func testHub(l Limits) *Hub {
-	return New(Options{Limits: l, Metrics: metrics.New()})
+	return New(Options{Limits: l, Metrics: metrics.New(), Route: testRoute})
 }
 
 var roomy = Limits{QueueMessages: 1024, QueueBytes: 1 << 20, WriteTimeout: 5 * time.Second}
@@ -86,12 +86,12 @@ func composite(seq uint64) store.Record {
 }
 
 // Frames reach the client in log order; a sequence not above the last one
-// queued (a replay/live overlap) is not sent twice; other tenants' events
+// queued (a catch-up/live overlap) is not sent twice; other tenants' events
 // are not sent at all.
 func TestSessionOrderAndDuplicates(t *testing.T) {
 	h := testHub(roomy)
 	srv, cli := tcpPair(t)
-	h.Register(srv, Subscription{Transport: WSComposite, Owner: "acme"}, false, nil)
+	h.Register(srv, acme, false, nil)
 	for _, seq := range []uint64{1, 2, 2, 1, 3} {
 		h.Dispatch(composite(seq))
 	}
@@ -106,20 +106,21 @@ func TestSessionOrderAndDuplicates(t *testing.T) {
 	}
 }
 
-// Live events that arrive during a replay wait for it; the replay's frames
-// come first, and a live event the replay already sent is not repeated.
-func TestSessionReplayThenLive(t *testing.T) {
+// Live events that arrive during a catch-up wait for it; the catch-up's
+// frames come first, and a live event the catch-up already sent is not
+// repeated.
+func TestSessionCatchUpThenLive(t *testing.T) {
 	h := testHub(roomy)
 	srv, cli := tcpPair(t)
-	s := h.Register(srv, Subscription{Transport: WSComposite, Owner: "acme"}, true, nil)
-	h.Dispatch(composite(5)) // live, during the replay
+	s := h.Register(srv, acme, true, nil)
+	h.Dispatch(composite(5)) // live, during the catch-up
 	h.Dispatch(composite(6))
 	for seq := uint64(3); seq <= 5; seq++ {
-		if !s.Replay(seq, WSText(composite(seq).Data)) {
-			t.Fatal("replay refused")
+		if !s.CatchUp(seq, wsText(composite(seq).Data)) {
+			t.Fatal("catch-up refused")
 		}
 	}
-	s.EndReplay()
+	s.EndCatchUp()
 	h.Dispatch(composite(7))
 	got := readTexts(t, cli, 5)
 	want := []string{`{"n":3}`, `{"n":4}`, `{"n":5}`, `{"n":6}`, `{"n":7}`}
@@ -136,8 +137,8 @@ func TestSlowConsumerIsDisconnected(t *testing.T) {
 	stalledSrv, stalledCli := net.Pipe() // a write blocks until the other side reads
 	t.Cleanup(func() { stalledSrv.Close(); stalledCli.Close() })
 	srv, cli := tcpPair(t)
-	stalled := h.Register(stalledSrv, Subscription{Transport: WSComposite, Owner: "acme"}, false, nil)
-	h.Register(srv, Subscription{Transport: WSComposite, Owner: "acme"}, false, nil)
+	stalled := h.Register(stalledSrv, acme, false, nil)
+	h.Register(srv, acme, false, nil)
 
 	var slowest time.Duration
 	for seq := uint64(1); seq <= 20; seq++ {
@@ -166,12 +167,12 @@ func TestSlowConsumerIsDisconnected(t *testing.T) {
 		t.Fatalf("reason %q, want %q", r, ReasonSlowConsumer)
 	}
 	var m dto.Metric
-	_ = h.metrics.QueueOverflows.WithLabelValues(string(WSComposite)).Write(&m)
+	_ = h.metrics.QueueOverflows.WithLabelValues(testKind.Name).Write(&m)
 	if n := m.GetCounter().GetValue(); n != 1 {
 		t.Fatalf("queue overflows %v, want 1", n)
 	}
 	<-copied
-	if !bytes.Contains(buf.Bytes(), WSClose(4008, "slow consumer: resume with ?after=")) {
+	if !bytes.Contains(buf.Bytes(), wsClose(4008, "slow consumer: resume with ?after=")) {
 		t.Fatalf("the stalled client did not get close code 4008: % x", buf.Bytes())
 	}
 }
@@ -182,7 +183,7 @@ func TestWriteTimeout(t *testing.T) {
 	h := testHub(Limits{QueueMessages: 1024, QueueBytes: 1 << 20, WriteTimeout: 200 * time.Millisecond})
 	srv, cli := net.Pipe()
 	t.Cleanup(func() { srv.Close(); cli.Close() })
-	s := h.Register(srv, Subscription{Transport: WSComposite, Owner: "acme"}, false, nil)
+	s := h.Register(srv, acme, false, nil)
 	h.Dispatch(composite(1))
 	select {
 	case <-s.Done():
@@ -204,7 +205,7 @@ func TestQueuedFramesAreCoalesced(t *testing.T) {
 	srv, cli := net.Pipe()
 	t.Cleanup(func() { srv.Close(); cli.Close() })
 	w := &countingConn{Conn: srv}
-	h.Register(w, Subscription{Transport: WSComposite, Owner: "acme"}, false, nil)
+	h.Register(w, acme, false, nil)
 	h.Dispatch(composite(1)) // the writer blocks on this until the client reads
 	time.Sleep(50 * time.Millisecond)
 	for seq := uint64(2); seq <= 100; seq++ {
@@ -237,14 +238,14 @@ func (c *countingConn) batches() int64 { return c.n.Load() }
 
 // LastSeq moves to an event before Dispatch releases the registration
 // lock: a stream that registers right after a dispatch then sees LastSeq
-// past its request's mark and replays the event from the log, instead of
+// past its request's mark and catches up on the event from the log, instead of
 // concluding it missed nothing (the event would be lost to it). Match runs
 // under that lock, so it observes the order.
 func TestLastSeqMovesBeforeRegistrationsResume(t *testing.T) {
 	h := testHub(roomy)
 	srv, _ := tcpPair(t)
 	var seen uint64
-	h.Register(srv, Subscription{Transport: WSEndpoint, Owner: "acme", EndpointID: "ep", Match: func(store.Record) bool {
+	h.Register(srv, Subscription{Kind: testKind, Keys: acme.Keys, Match: func(store.Record) bool {
 		seen = h.LastSeq()
 		return false
 	}}, false, nil)
@@ -292,22 +293,22 @@ func TestCloseFinishesTheFrameInFlight(t *testing.T) {
 	h := testHub(roomy)
 	srv, cli := net.Pipe()
 	t.Cleanup(func() { srv.Close(); cli.Close() })
-	s := h.Register(srv, Subscription{Transport: WSComposite, Owner: "acme"}, true, nil)
+	s := h.Register(srv, acme, true, nil)
 	big := func(seq uint64) store.Record {
 		r := composite(seq)
 		r.Data = bytes.Repeat([]byte{'a' + byte(seq)}, 50_000)
 		return r
 	}
 	for seq := uint64(1); seq <= 3; seq++ {
-		h.Dispatch(big(seq)) // held while "replaying"
+		h.Dispatch(big(seq)) // held while catching up
 	}
-	s.EndReplay() // the three frames leave in one batch
+	s.EndCatchUp() // the three frames leave in one batch
 	head := make([]byte, 100)
 	_ = cli.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := io.ReadFull(cli, head); err != nil {
 		t.Fatal(err)
 	}
-	s.Close(ReasonKeyRevoked)
+	s.Close(reasonRevoked)
 	rest, err := io.ReadAll(cli) // until the server closes
 	if err != nil {
 		t.Fatal(err)

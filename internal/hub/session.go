@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"net"
@@ -21,15 +22,19 @@ type Limits struct {
 	WriteTimeout  time.Duration
 }
 
-// Session is one client connection of any transport. Frames are queued by
-// the hub (never blocking it) and written by a writer goroutine that exists
-// only while there is something to write, so an idle session costs no
-// goroutine on the write side. All frames queued while a write is in
-// progress go out together in the next writev.
+// Session is one client connection of any kind of stream. Frames are
+// queued by the hub (never blocking it) and written by a writer goroutine
+// that exists only while there is something to write, so an idle session
+// costs no goroutine on the write side. All frames queued while a write is
+// in progress go out together in the next writev.
 //
 // Ordering: frames are written in the order they were queued. Data frames
 // carry the log sequence; a frame whose sequence is not above the last one
-// queued is a duplicate (replay/live overlap) and is dropped.
+// queued is a duplicate (catch-up/live overlap) and is dropped.
+//
+// Goroutines: the writer, and those the stream package starts with Go (a
+// reader waiting for the client to leave, the catch-up reader), are
+// counted by the hub, whose Shutdown waits for them.
 type Session struct {
 	hub    *Hub
 	conn   net.Conn
@@ -44,9 +49,12 @@ type Session struct {
 	closing    bool
 	reason     string
 	lastSeq    uint64
-	replaying  bool
-	pending    []pendingFrame
-	drained    chan struct{} // signalled after each write, for replay pacing
+	catching   bool           // catching up: live frames wait in pending
+	pending    []pendingFrame // live frames that arrived during the catch-up
+	drained    chan struct{}  // signalled after each write, for catch-up pacing
+	ended      bool           // finished: Go starts nothing more
+	ctx        context.Context
+	cancel     context.CancelFunc // of ctx, called when the session ends
 
 	lastWrite atomic.Int64 // unix ns of the last frame queued
 	lastData  atomic.Int64 // unix ns of the last data frame queued
@@ -81,7 +89,7 @@ func (s *Session) Send(seq uint64, frame []byte) {
 		s.mu.Unlock()
 		return
 	}
-	if s.replaying {
+	if s.catching {
 		if len(s.pending) >= s.limits.QueueMessages {
 			s.mu.Unlock()
 			s.overflow()
@@ -132,28 +140,29 @@ func (s *Session) enqueueLocked(frame []byte) bool {
 	s.queueBytes += int64(len(frame))
 	s.lastWrite.Store(time.Now().UnixNano())
 	if !s.writing {
-		s.writing = true
-		go s.writeLoop()
+		s.startWriter()
 	}
 	return true
 }
 
+// startWriter starts the writer goroutine; s.mu is held and the session is
+// not finished (so the hub's count of it is held too).
+func (s *Session) startWriter() {
+	s.writing = true
+	s.hub.hold()
+	go s.writeLoop()
+}
+
 func (s *Session) overflow() {
-	s.hub.metrics.QueueOverflows.WithLabelValues(string(s.sub.Transport)).Inc()
+	s.hub.metrics.QueueOverflows.WithLabelValues(s.sub.Kind.Name).Inc()
 	s.Close(ReasonSlowConsumer)
 }
 
-// BeginReplay makes live frames wait while history is replayed.
-func (s *Session) BeginReplay() {
-	s.mu.Lock()
-	s.replaying = true
-	s.mu.Unlock()
-}
-
-// Replay queues a historical frame, waiting (not dropping) while the queue
-// is more than half full: history is read at the client's pace. It returns
+// CatchUp queues a frame of the history the client missed (a session
+// registered with catchUp set), waiting (not dropping) while the queue is
+// more than half full: history is read at the client's pace. It returns
 // false once the session is closing.
-func (s *Session) Replay(seq uint64, frame []byte) bool {
+func (s *Session) CatchUp(seq uint64, frame []byte) bool {
 	for {
 		s.mu.Lock()
 		if s.closing {
@@ -181,11 +190,11 @@ func (s *Session) Replay(seq uint64, frame []byte) bool {
 	}
 }
 
-// EndReplay releases the live frames that arrived during replay, minus
-// those the replay already sent.
-func (s *Session) EndReplay() {
+// EndCatchUp releases the live frames that arrived during the catch-up,
+// minus those the catch-up already sent.
+func (s *Session) EndCatchUp() {
 	s.mu.Lock()
-	s.replaying = false
+	s.catching = false
 	pending := s.pending
 	s.pending = nil
 	ok := true
@@ -205,11 +214,11 @@ func (s *Session) EndReplay() {
 }
 
 // Close ends the session for reason. The backlog is dropped and a write in
-// progress is cut short; the transport's final frame (a WebSocket close
-// frame) is then still attempted, after the rest of the frame the cut write
-// was in the middle of, for up to closeGrace. Close never blocks.
+// progress is cut short; the kind's final frame (a WebSocket close frame)
+// is then still attempted, after the rest of the frame the cut write was
+// in the middle of, for up to closeGrace. Close never blocks.
 func (s *Session) Close(reason string) {
-	s.closeWith(reason, s.sub.Transport.finalFrame(reason))
+	s.closeWith(reason, s.sub.Kind.final(reason))
 }
 
 // CloseWithFrame ends the session after writing frame (e.g. the echo of a
@@ -252,11 +261,11 @@ func (s *Session) closeWith(reason string, final []byte) {
 		}
 		return
 	}
-	s.writing = true
-	go s.writeLoop()
+	s.startWriter()
 }
 
 func (s *Session) writeLoop() {
+	defer s.hub.release()
 	var lens []int // of the frames of the current batch, reused
 	for {
 		s.mu.Lock()
@@ -329,7 +338,7 @@ func (s *Session) writeLoop() {
 			s.queue = s.queue[:0]
 			if timedOut {
 				s.reason = ReasonWriteTimeout
-				if f := s.sub.Transport.finalFrame(ReasonWriteTimeout); f != nil {
+				if f := s.sub.Kind.final(ReasonWriteTimeout); f != nil {
 					s.queue = append(s.queue, f)
 				}
 			}
@@ -397,11 +406,59 @@ func (s *Session) endWriter() {
 // finish closes the connection and unregisters the session, once.
 func (s *Session) finish() {
 	s.finished.Do(func() {
-		_ = s.conn.Close()
+		s.end()
 		s.hub.remove(s)
-		close(s.done)
-		if s.onDone != nil {
-			s.onDone()
-		}
+		s.hub.release()
 	})
+}
+
+// end marks the session ended, cancels the context of its goroutines,
+// closes the connection and runs onDone.
+func (s *Session) end() {
+	s.mu.Lock()
+	s.ended = true
+	cancel := s.cancel
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	_ = s.conn.Close()
+	close(s.done)
+	if s.onDone != nil {
+		s.onDone()
+	}
+}
+
+// refuse ends a session the hub would not register (it is shutting down):
+// the kind's final frame for ReasonShutdown, if any, is written at once.
+func (s *Session) refuse() {
+	s.mu.Lock()
+	s.closing, s.reason = true, ReasonShutdown
+	s.mu.Unlock()
+	if f := s.sub.Kind.final(ReasonShutdown); f != nil {
+		s.writeFinal(nil, [][]byte{f})
+	}
+	s.finished.Do(s.end)
+}
+
+// Go runs f on a goroutine of the session, which the hub's Shutdown waits
+// for; ctx is cancelled when the session ends. It reports false, without
+// running f, when the session has already ended.
+func (s *Session) Go(f func(ctx context.Context)) bool {
+	s.mu.Lock()
+	if s.ended {
+		s.mu.Unlock()
+		return false
+	}
+	if s.ctx == nil {
+		s.ctx, s.cancel = context.WithCancel(context.Background())
+	}
+	ctx := s.ctx
+	s.hub.hold()
+	s.mu.Unlock()
+	go func() {
+		defer s.hub.release()
+		f(ctx)
+	}()
+	return true
 }

@@ -10,7 +10,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/evtctl/evtctl/internal/httpapi"
-	"github.com/evtctl/evtctl/internal/hub"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
@@ -24,6 +23,19 @@ type Admission struct {
 	sse, ws  *Quota
 	mu       sync.Mutex
 	open     int
+	stopped  bool // Wait was called: releases run in their caller
+
+	releasing sync.WaitGroup // quota releases in flight
+}
+
+// Wait waits for the quota releases in flight. A stream that ends after
+// Wait was called (its handler was still running) releases its quota in
+// its caller, so nothing outlives Wait.
+func (a *Admission) Wait() {
+	a.mu.Lock()
+	a.stopped = true
+	a.mu.Unlock()
+	a.releasing.Wait()
 }
 
 // NewAdmission creates the admission control. Zero values disable the
@@ -40,9 +52,10 @@ func NewAdmission(maxConns int, perSecond float64, burst int, sse, ws *Quota) *A
 	return a
 }
 
-// Admit reserves a slot for a stream of transport t whose quota is owner's;
-// release must be called when the stream ends.
-func (a *Admission) Admit(ctx context.Context, t hub.Transport, owner string) (release func(), err *httpapi.Error) {
+// Admit reserves a slot for a stream whose quota is owner's (the
+// WebSocket quota when webSocket is set, else the SSE quota); release must
+// be called when the stream ends.
+func (a *Admission) Admit(ctx context.Context, webSocket bool, owner string) (release func(), err *httpapi.Error) {
 	if a.rate != nil && !a.rate.Allow() {
 		return nil, &httpapi.Error{Status: http.StatusServiceUnavailable, Code: proto.CodeOverloaded, RetryAfter: 1,
 			Message: "Too many new stream connections on this node right now; retry shortly."}
@@ -61,7 +74,7 @@ func (a *Admission) Admit(ctx context.Context, t hub.Transport, owner string) (r
 		a.mu.Unlock()
 	}
 	q, full := a.sse, "This user already has the maximum number of concurrent SSE streams open; close one first."
-	if t.IsWebSocket() {
+	if webSocket {
 		q = a.ws
 		full = fmt.Sprintf("This user already has the maximum number of concurrent WebSocket streams open (%d, limits.ws_per_user); close one first.", a.ws.Limit())
 	}
@@ -83,8 +96,20 @@ func (a *Admission) Admit(ctx context.Context, t hub.Transport, owner string) (r
 		once.Do(func() {
 			releaseNode()
 			// The quota lives in storage: release it off the caller's path
-			// (the hub's writer goroutine calls this when a session ends).
-			go releaseQuota()
+			// (the hub's writer goroutine calls this when a session ends),
+			// on a goroutine Wait waits for.
+			a.mu.Lock()
+			if a.stopped {
+				a.mu.Unlock()
+				releaseQuota()
+				return
+			}
+			a.releasing.Add(1)
+			a.mu.Unlock()
+			go func() {
+				defer a.releasing.Done()
+				releaseQuota()
+			}()
 		})
 	}, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/hub"
 	"github.com/evtctl/evtctl/internal/store"
+	"github.com/evtctl/evtctl/internal/testkit"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
@@ -50,14 +51,11 @@ func testSlowConsumerClose(t *testing.T, reason string, opt func(*config.Config)
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := dialWS(t, wsURL(e.Harness, tc.path), r)
-			transport := hub.WSComposite
-			if tc.name == "endpoint" {
-				transport = hub.WSEndpoint
-			}
-			mine := func(s *hub.Session) bool { return s.Subscription().Transport == transport }
-			waitFor(t, func() bool { return len(e.svc.Hub().Sessions(mine)) == 1 })
+			transport := "ws_" + tc.name // the metrics label of the kind
+			mine := func(s *hub.Session) bool { return s.Subscription().Kind.Name == transport }
+			testkit.Eventually(t, 10*time.Second, "the session in the hub", func() bool { return len(e.svc.Hub().Sessions(mine)) == 1 })
 			disconnects := func() float64 {
-				return testutil.ToFloat64(e.Server.Metrics().StreamDisconnects.WithLabelValues(string(transport), reason))
+				return testutil.ToFloat64(e.Server.Metrics().StreamDisconnects.WithLabelValues(transport, reason))
 			}
 			before := disconnects()
 			dropped := func() bool {
@@ -113,7 +111,7 @@ func testSlowConsumerClose(t *testing.T, reason string, opt func(*config.Config)
 				}
 				break
 			}
-			waitFor(t, func() bool { return disconnects() > before })
+			testkit.Eventually(t, 10*time.Second, "the disconnect to be counted", func() bool { return disconnects() > before })
 			// More than the queue holds: the socket buffers were full
 			// when the gateway gave up, and the close frame still came.
 			if n < 256 {

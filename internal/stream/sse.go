@@ -55,17 +55,20 @@ func (s *Service) serveAnalysis(w http.ResponseWriter, r *http.Request) {
 		}
 		after = n
 	}
-	release, aerr := s.admit.Admit(r.Context(), hub.SSEAnalysis, p.Owner)
+	k := s.kinds.analysis
+	release, aerr := s.admit.Admit(r.Context(), k.webSocket, p.Owner)
 	if aerr != nil {
-		s.metrics.StreamRejected.WithLabelValues(string(hub.SSEAnalysis), aerr.Code).Inc()
+		s.metrics.StreamRejected.WithLabelValues(k.hub.Name, aerr.Code).Inc()
 		httpapi.WriteError(w, aerr)
 		return
 	}
-	filter := store.Filter{Family: string(proto.FamilyAnalysis), Owner: p.Owner, DeviceID: device}
-	allTenants := p.Admin() && device == ""
-	if allTenants {
-		filter.Owner = ""
+	// An admin's stream of all devices is every tenant's; of one device,
+	// its own tenant's.
+	tenant := p.Owner
+	if p.Admin() && device == "" {
+		tenant = ""
 	}
+	filter := store.Filter{Family: string(proto.FamilyAnalysis), Owner: tenant, DeviceID: device}
 
 	// A resume from a cursor older than the log's oldest event continues
 	// from the oldest one, and says so first.
@@ -78,7 +81,7 @@ func (s *Service) serveAnalysis(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if st.FirstSeq > after+1 {
-			gap = hub.SSEEvent("gap", "", mustJSON(gapNotice{
+			gap = sseEvent("gap", "", mustJSON(gapNotice{
 				Requested:   query.FormatCursor(after),
 				ResumedFrom: query.FormatCursor(st.FirstSeq),
 				Message:     "Events after the requested cursor are older than the retention period; resuming from the oldest kept event.",
@@ -98,13 +101,20 @@ func (s *Service) serveAnalysis(w http.ResponseWriter, r *http.Request) {
 		_ = conn.Close()
 		return
 	}
-	opening := [][]byte{[]byte(sseHead), hub.SSERetry(s.cfg.SSE.Retry)}
+	first := [][]byte{[]byte(sseHead), sseRetry(s.cfg.SSE.Retry)}
 	if gap != nil {
-		opening = append(opening, gap)
+		first = append(first, gap)
 	}
-	sub := hub.Subscription{Transport: hub.SSEAnalysis, Owner: p.Owner, AllTenants: allTenants, KeyID: p.KeyID, DeviceID: device}
-	sess := s.start(conn, sub, opening, after > 0, after, mark, []string{filter.Subject()}, nil, s.hub.AnalysisFrame, release)
-	go watchClosed(conn, sess)
+	sess := s.open(opening{
+		kind:    k,
+		conn:    conn,
+		sub:     hub.Subscription{Keys: sessionKeys(p.KeyID, analysisKey(tenant, device))},
+		keyID:   p.KeyID,
+		first:   first,
+		from:    catchUp{resume: after > 0, after: after, mark: mark, subjects: []string{filter.Subject()}},
+		release: release,
+	})
+	sess.Go(func(context.Context) { watchClosed(conn, sess) })
 }
 
 // checkDevice refuses another tenant's device. A device is known by the

@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -16,7 +17,7 @@ import (
 
 // helloFrame is the composite WebSocket's greeting, sent once on accept
 // (docs/sources.md#composite-ws-protocol).
-var helloFrame = hub.WSText([]byte("hello"))
+var helloFrame = wsText([]byte("hello"))
 
 func writeError(w http.ResponseWriter, status int, msg string) {
 	code := proto.CodeBadRequest
@@ -54,12 +55,18 @@ func (s *Service) serveComposite(w http.ResponseWriter, r *http.Request) {
 		}
 		after = rec.Seq
 	}
-	sub := hub.Subscription{Transport: hub.WSComposite, Owner: p.Owner, AllTenants: p.Admin(), KeyID: p.KeyID}
-	filter := store.Filter{Family: string(proto.FamilyComposite), Owner: p.Owner}
+	tenant := p.Owner
 	if p.Admin() {
-		filter.Owner = ""
+		tenant = "" // every tenant
 	}
-	s.serveWS(w, r, sub, helloFrame, resume, after, mark, []string{filter.Subject()})
+	filter := store.Filter{Family: string(proto.FamilyComposite), Owner: tenant}
+	s.serveWS(w, r, p.Owner, opening{
+		kind:  s.kinds.composite,
+		sub:   hub.Subscription{Keys: sessionKeys(p.KeyID, compositeKey(tenant))},
+		keyID: p.KeyID,
+		first: [][]byte{helloFrame},
+		from:  catchUp{resume: resume, after: after, mark: mark, subjects: []string{filter.Subject()}},
+	})
 }
 
 // serveEndpoint serves GET /event-service/ws?endpoint_id=<id>.
@@ -83,7 +90,7 @@ func (s *Service) serveEndpoint(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, httpapi.Errorf(http.StatusForbidden, proto.CodeForbidden, "Endpoint %q is disabled.", id))
 		return
 	}
-	sub := hub.Subscription{Transport: hub.WSEndpoint, Owner: ep.Owner, EndpointID: id, Match: s.endpointMatcher(id)}
+	var keyID string
 	if s.cfg.WS.EndpointRequiresToken {
 		p, err := s.keys.Authenticate(auth.BearerToken(r, true))
 		if err != nil {
@@ -94,18 +101,23 @@ func (s *Service) serveEndpoint(w http.ResponseWriter, r *http.Request) {
 			httpapi.WriteError(w, httpapi.Errorf(http.StatusForbidden, proto.CodeForbidden, "This key belongs to another tenant than the endpoint."))
 			return
 		}
-		sub.KeyID = p.KeyID
+		keyID = p.KeyID
 	}
-	s.serveWS(w, r, sub, nil, false, 0, mark, []string{store.Filter{Owner: ep.Owner}.Subject()})
+	s.serveWS(w, r, ep.Owner, opening{
+		kind:  s.kinds.endpoint,
+		sub:   hub.Subscription{Keys: sessionKeys(keyID, endpointsKey(ep.Owner), endpointKey(id)), Match: s.endpointMatcher(id)},
+		keyID: keyID,
+		from:  catchUp{mark: mark, subjects: []string{store.Filter{Owner: ep.Owner}.Subject()}},
+	})
 }
 
-// serveWS upgrades, registers the session (replaying history after
-// `after` when set) and returns, leaving the connection to the hub's
-// writer and a small reader goroutine.
-func (s *Service) serveWS(w http.ResponseWriter, r *http.Request, sub hub.Subscription, first []byte, resume bool, after, mark uint64, filters []string) {
-	release, aerr := s.admit.Admit(r.Context(), sub.Transport, sub.Owner)
+// serveWS admits a WebSocket stream counted against owner's quota,
+// upgrades, opens the session (which catches up first) and returns,
+// leaving the connection to the hub's writer and a small reader goroutine.
+func (s *Service) serveWS(w http.ResponseWriter, r *http.Request, owner string, o opening) {
+	release, aerr := s.admit.Admit(r.Context(), o.kind.webSocket, owner)
 	if aerr != nil {
-		s.metrics.StreamRejected.WithLabelValues(string(sub.Transport), aerr.Code).Inc()
+		s.metrics.StreamRejected.WithLabelValues(o.kind.hub.Name, aerr.Code).Inc()
 		httpapi.WriteError(w, aerr)
 		return
 	}
@@ -115,23 +127,20 @@ func (s *Service) serveWS(w http.ResponseWriter, r *http.Request, sub hub.Subscr
 		return
 	}
 	conn.SetReadLimit(64 << 10)
-	var opening [][]byte
-	if first != nil {
-		opening = [][]byte{first}
-	}
-	sess := s.start(conn.NetConn(), sub, opening, resume, after, mark, filters, sub.Match, s.hub.TextFrame, release)
+	o.conn, o.release = conn.NetConn(), release
+	sess := s.open(o)
 	conn.SetPingHandler(func(data string) error {
-		sess.SendControl(hub.WSPong([]byte(data)))
+		sess.SendControl(wsPong([]byte(data)))
 		return nil
 	})
 	conn.SetCloseHandler(func(code int, text string) error {
 		if code == websocket.CloseNoStatusReceived {
 			code = websocket.CloseNormalClosure
 		}
-		sess.CloseWithFrame(hub.ReasonClientGone, hub.WSClose(code, ""))
+		sess.CloseWithFrame(hub.ReasonClientGone, wsClose(code, ""))
 		return nil
 	})
-	go readWS(conn, sess)
+	sess.Go(func(context.Context) { readWS(conn, sess) })
 }
 
 // readWS reads (and discards) client messages so that control frames are
