@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evtctl/evtctl/internal/testkit"
 	"github.com/evtctl/evtctl/internal/testnet"
 )
 
@@ -109,7 +110,14 @@ func TestKill9KeepsEveryAcknowledgedEvent(t *testing.T) {
 			}
 		}(w)
 	}
+	// Kill in the middle of the load: after a while, and not before some
+	// batches were acknowledged (a loaded machine may take longer).
 	time.Sleep(1500 * time.Millisecond)
+	testkit.Eventually(t, 30*time.Second, "batches acknowledged before the kill", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(acked) >= writers
+	})
 	if err := srv.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}

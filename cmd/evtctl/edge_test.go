@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/evtctl/evtctl/internal/testkit"
 	"github.com/evtctl/evtctl/internal/testnet"
 )
 
@@ -78,7 +79,7 @@ func checkEdgeToCloud(t *testing.T, edge, cloud string) {
 
 	// The cloud's log copies the edge's event, with its tenant.
 	start := time.Now()
-	waitUntil(t, 20*time.Second, func() bool {
+	testkit.Eventually(t, 20*time.Second, "the edge's event in the cloud's log", func() bool {
 		_, body := do(t, "GET", "http://"+cloud+"/api/v1/events?family=sound", crashToken, "", "")
 		return strings.Contains(string(body), "edge-evt-1")
 	})
