@@ -173,44 +173,20 @@ func (q *Quota) update(ctx context.Context, owner string, change func(*quotaEntr
 	l := q.ownerLock(owner)
 	l.Lock()
 	defer l.Unlock()
-	k := q.key(owner)
-	for {
+	_, err := store.UpdateKey(ctx, q.kv, q.key(owner), func(value []byte) ([]byte, error) {
 		var e quotaEntry
-		var rev uint64
-		got, err := q.kv.Get(ctx, k)
-		switch {
-		case err == nil:
-			rev = got.Revision()
-			if err := json.Unmarshal(got.Value(), &e); err != nil {
-				e = quotaEntry{}
-			}
-		case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
-		default:
-			return err
+		if value != nil && json.Unmarshal(value, &e) != nil {
+			e = quotaEntry{}
 		}
 		if e.Nodes == nil {
 			e.Nodes = map[string]nodeCount{}
 		}
 		if err := change(&e, q.now().UnixMilli()); err != nil {
-			return err
+			return nil, err
 		}
-		data, _ := json.Marshal(e)
-		if rev == 0 {
-			_, err = q.kv.Create(ctx, k, data)
-		} else {
-			_, err = q.kv.Update(ctx, k, data, rev)
-		}
-		if err == nil {
-			return nil
-		}
-		if undo != nil {
-			undo()
-		}
-		if ctx.Err() != nil {
-			return err
-		}
-		// Lost a race with another node: read again.
-	}
+		return json.Marshal(e)
+	}, undo)
+	return err
 }
 
 // Run re-confirms this node's counts until ctx ends.

@@ -17,12 +17,14 @@ import (
 	"github.com/gorilla/websocket"
 	sse "github.com/tmaxmax/go-sse"
 
+	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/endpoint"
 	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/internal/stream"
+	"github.com/evtctl/evtctl/internal/testkit"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
@@ -34,9 +36,16 @@ type env struct {
 
 func start(t *testing.T, opts ...servertest.Option) *env {
 	t.Helper()
-	eps := endpoint.NewService()
-	svc := stream.New(eps)
-	h := servertest.Run(t, []server.Extension{eps, svc}, opts...)
+	var eps *endpoint.Service
+	var svc *stream.Service
+	h := servertest.Run(t, func(ctx context.Context, g server.Handles) ([]component.Component, error) {
+		var err error
+		if eps, err = endpoint.New(ctx, g.Env, g.Config.Webhooks, g.Config.Limits); err != nil {
+			return nil, err
+		}
+		svc, err = stream.New(ctx, g.Env, stream.ConfigOf(g.Config), g.Log, g.Keys, eps)
+		return []component.Component{eps, svc}, err
+	}, opts...)
 	return &env{Harness: h, svc: svc, eps: eps}
 }
 
@@ -75,7 +84,7 @@ func readText(t *testing.T, c *websocket.Conn) string {
 	return string(data)
 }
 
-// nextEvent skips document 000's empty keep-alives.
+// nextEvent skips the composite WebSocket's empty keep-alives.
 func nextEvent(t *testing.T, c *websocket.Conn) string {
 	t.Helper()
 	for {
@@ -262,7 +271,7 @@ func TestSSEResumeNoGapNoDuplicate(t *testing.T) {
 			t.Logf("client gave up: %v", err)
 		}
 	}()
-	waitFor(t, func() bool { return e.svc.Hub().Count() == 1 })
+	testkit.Eventually(t, 10*time.Second, "one session in the hub", func() bool { return e.svc.Hub().Count() == 1 })
 
 	go func() {
 		for i := 0; i < total; i++ {
@@ -463,7 +472,7 @@ func TestSlowConsumerIsDroppedWithoutDelayingOthers(t *testing.T) {
 	if n := <-received; n != 4000 {
 		t.Fatalf("fast client got %d of 4000", n)
 	}
-	waitFor(t, func() bool { return e.svc.Hub().Count() == 1 })
+	testkit.Eventually(t, 10*time.Second, "one session in the hub", func() bool { return e.svc.Hub().Count() == 1 })
 	// The stalled client finds the close frame after the data it was sent.
 	var code int
 	for {
@@ -491,16 +500,5 @@ func TestNodeConnectionLimit(t *testing.T) {
 	_, resp, err := websocket.DefaultDialer.Dial(wsURL(e.Harness, "/api/v1/ws/composite-events"), http.Header{"Authorization": {"Bearer " + r}})
 	if err == nil || resp.StatusCode != 503 {
 		t.Fatalf("third connection: %v", err)
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in time")
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
