@@ -16,7 +16,6 @@ func NewCmdConfig(f *cmdutil.Factory) *cobra.Command {
 			"Every key can also be set with an EVTCTL_<SECTION>_<KEY> environment variable,\n" +
 			"which overrides the file; `evtctl config init` writes every key with its default.",
 	}
-	cmd.AddCommand(NewCmdInit(f))
-	cmd.AddCommand(NewCmdCheck(f))
+	cmd.AddCommand(NewCmdInit(f), NewCmdCheck(f))
 	return cmd
 }

@@ -15,7 +15,6 @@ import (
 // deliveriesOptions are the inputs of `evtctl endpoints deliveries`.
 type deliveriesOptions struct {
 	Factory *cmdutil.Factory
-	Client  func() (*apiclient.Client, error)
 
 	ID     string
 	Status string // --status
@@ -25,7 +24,7 @@ type deliveriesOptions struct {
 
 // newCmdDeliveries builds `evtctl endpoints deliveries`.
 func newCmdDeliveries(f *cmdutil.Factory) *cobra.Command {
-	opts := &deliveriesOptions{Factory: f, Client: f.APIClient}
+	opts := &deliveriesOptions{Factory: f}
 	var since string
 	cmd := &cobra.Command{
 		Use:   "deliveries ID [flags]",
@@ -66,7 +65,7 @@ func newCmdDeliveries(f *cmdutil.Factory) *cobra.Command {
 }
 
 func deliveriesRun(ctx context.Context, opts *deliveriesOptions) error {
-	c, err := opts.Client()
+	c, err := opts.Factory.APIClient()
 	if err != nil {
 		return err
 	}

@@ -17,14 +17,8 @@ func NewCmdEndpoints(f *cmdutil.Factory) *cobra.Command {
 			"'evtctl filters'): a websocket endpoint at /event-service/ws?endpoint_id=ID, a\n" +
 			"webhook endpoint as signed POSTs to its URL. These commands need an admin key.",
 	}
-	cmd.AddCommand(newCmdCreate(f))
-	cmd.AddCommand(newCmdList(f))
-	cmd.AddCommand(newCmdGet(f))
-	cmd.AddCommand(newCmdUpdate(f))
-	cmd.AddCommand(newCmdDelete(f))
-	cmd.AddCommand(newCmdDeliveries(f))
-	cmd.AddCommand(newCmdRetry(f))
-	cmd.AddCommand(newCmdReplay(f))
-	cmd.AddCommand(newCmdSecret(f))
+	cmd.AddCommand(newCmdCreate(f), newCmdList(f), newCmdGet(f), newCmdUpdate(f), newCmdDelete(f))
+	// Webhook endpoints only.
+	cmd.AddCommand(newCmdDeliveries(f), newCmdRetry(f), newCmdReplay(f), newCmdSecret(f))
 	return cmd
 }

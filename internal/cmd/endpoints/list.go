@@ -14,7 +14,7 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 		Short:    "List endpoints",
 		Example: "  evtctl endpoints list --type webhook --sort -created_at\n" +
 			"  evtctl endpoints list -q | xargs evtctl endpoints delete",
-		Sorts: Sorts,
+		Sorts: resource.Sorts,
 		Flags: []resource.ListFlag{{Name: "type", Param: "type", Values: Types,
 			Usage: "only endpoints of this type: websocket or webhook"}},
 		Columns: Columns,

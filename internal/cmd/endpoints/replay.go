@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/pkg/proto"
@@ -16,7 +15,6 @@ import (
 // replayOptions are the inputs of `evtctl endpoints replay`.
 type replayOptions struct {
 	Factory *cmdutil.Factory
-	Client  func() (*apiclient.Client, error)
 
 	ID    string
 	Since string // RFC 3339, resolved from --since
@@ -33,7 +31,7 @@ var replayColumns = []cmdutil.Column[replayResult]{
 
 // newCmdReplay builds `evtctl endpoints replay`.
 func newCmdReplay(f *cmdutil.Factory) *cobra.Command {
-	opts := &replayOptions{Factory: f, Client: f.APIClient}
+	opts := &replayOptions{Factory: f}
 	var since, until string
 	cmd := &cobra.Command{
 		Use:   "replay ID --since TIME [--until TIME]",
@@ -73,7 +71,7 @@ func newCmdReplay(f *cmdutil.Factory) *cobra.Command {
 }
 
 func replayRun(ctx context.Context, opts *replayOptions) error {
-	c, err := opts.Client()
+	c, err := opts.Factory.APIClient()
 	if err != nil {
 		return err
 	}

@@ -23,9 +23,6 @@ type Endpoint = resource.Raw[proto.Endpoint]
 // Types are the values of --type.
 var Types = []string{proto.EndpointWebSocket, proto.EndpointWebhook}
 
-// Sorts are the values of list --sort.
-var Sorts = []string{"created_at", "-created_at", "updated_at", "-updated_at"}
-
 // Columns is the table of `endpoints list`.
 var Columns = []cmdutil.Column[Endpoint]{
 	cmdutil.Col("ID", func(e Endpoint) string { return e.V.ID }),

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/cmd/resource"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
@@ -14,7 +13,6 @@ import (
 // retryOptions are the inputs of `evtctl endpoints retry`.
 type retryOptions struct {
 	Factory *cmdutil.Factory
-	Client  func() (*apiclient.Client, error)
 
 	ID         string
 	DeliveryID string
@@ -22,7 +20,7 @@ type retryOptions struct {
 
 // newCmdRetry builds `evtctl endpoints retry`.
 func newCmdRetry(f *cmdutil.Factory) *cobra.Command {
-	opts := &retryOptions{Factory: f, Client: f.APIClient}
+	opts := &retryOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "retry ID DELIVERY_ID",
 		Short: "Deliver a finished webhook delivery again",
@@ -47,7 +45,7 @@ func newCmdRetry(f *cmdutil.Factory) *cobra.Command {
 }
 
 func retryRun(ctx context.Context, opts *retryOptions) error {
-	c, err := opts.Client()
+	c, err := opts.Factory.APIClient()
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,6 @@ func NewCmdEvents(f *cmdutil.Factory) *cobra.Command {
 		Long: "Send events (needs a key with events:write) and query the event log (events:read).\n" +
 			"For live events use 'evtctl tail'.",
 	}
-	cmd.AddCommand(send.NewCmdSend(f))
-	cmd.AddCommand(query.NewCmdQuery(f))
+	cmd.AddCommand(send.NewCmdSend(f), query.NewCmdQuery(f))
 	return cmd
 }

@@ -16,10 +16,6 @@ func NewCmdFilters(f *cmdutil.Factory) *cobra.Command {
 		Long: "An event filter narrows what its endpoint receives by device, agent, watchlist\n" +
 			"and event type. These commands need an admin key.",
 	}
-	cmd.AddCommand(newCmdCreate(f))
-	cmd.AddCommand(newCmdList(f))
-	cmd.AddCommand(newCmdGet(f))
-	cmd.AddCommand(newCmdUpdate(f))
-	cmd.AddCommand(newCmdDelete(f))
+	cmd.AddCommand(newCmdCreate(f), newCmdList(f), newCmdGet(f), newCmdUpdate(f), newCmdDelete(f))
 	return cmd
 }

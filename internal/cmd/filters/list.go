@@ -15,7 +15,7 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 		Short:    "List event filters",
 		Example: "  evtctl filters list --sort -updated_at\n" +
 			"  evtctl filters list -q | xargs evtctl filters delete",
-		Sorts: Sorts,
+		Sorts: resource.Sorts,
 		Flags: []resource.ListFlag{{Name: "endpoint", Param: "endpoint_id", CompleteIDs: endpoints.Resource.Path,
 			Usage: "only filters of this endpoint"}},
 		Columns: Columns,

@@ -21,9 +21,6 @@ var Resource = resource.Resource{Kind: "filter", Path: "/api/v1/event-filters"}
 // Filter is an event filter as the gateway sent it.
 type Filter = resource.Raw[proto.EventFilter]
 
-// Sorts are the values of list --sort.
-var Sorts = []string{"created_at", "-created_at", "updated_at", "-updated_at"}
-
 func join(vs []string) string { return strings.Join(vs, ",") }
 
 // Columns is the table of `filters list`. An empty list column means no

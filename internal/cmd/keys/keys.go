@@ -18,9 +18,6 @@ func NewCmdKeys(f *cmdutil.Factory) *cobra.Command {
 			"optional expiry, and cannot be changed: revoke it and create another. These\n" +
 			"commands need an admin key.",
 	}
-	cmd.AddCommand(newCmdCreate(f))
-	cmd.AddCommand(newCmdList(f))
-	cmd.AddCommand(newCmdGet(f))
-	cmd.AddCommand(newCmdRevoke(f))
+	cmd.AddCommand(newCmdCreate(f), newCmdList(f), newCmdGet(f), newCmdRevoke(f))
 	return cmd
 }

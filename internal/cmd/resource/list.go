@@ -17,6 +17,9 @@ type ListFlag struct {
 	CompleteIDs        string   // when set, complete with the ids of this collection path
 }
 
+// Sorts are the values of a list's --sort (docs/contract.md#paging).
+var Sorts = []string{"created_at", "-created_at", "updated_at", "-updated_at"}
+
 // ListCmd describes the `list` command of a resource that prints as T.
 // Every list has --owner and --limit; Sorts, when set, adds --id and --sort
 // (paging and sorting of docs/contract.md#paging).

@@ -14,7 +14,7 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 		Short:    "List composite rules",
 		Example: "  evtctl rules list --sort -updated_at\n" +
 			"  evtctl rules list -q | xargs evtctl rules delete",
-		Sorts:   Sorts,
+		Sorts:   resource.Sorts,
 		Columns: Columns,
 	}.New(f)
 }

@@ -25,9 +25,6 @@ type Rule = resource.Raw[proto.Rule]
 // GroupBys are the values of --group-by.
 var GroupBys = []string{proto.GroupByLabel, proto.GroupByMic, proto.GroupByEdge}
 
-// Sorts are the values of list --sort.
-var Sorts = []string{"created_at", "-created_at", "updated_at", "-updated_at"}
-
 func join(vs []string) string { return strings.Join(vs, ",") }
 
 // Columns is the table of `rules list`.

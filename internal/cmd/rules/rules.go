@@ -16,10 +16,6 @@ func NewCmdRules(f *cmdutil.Factory) *cobra.Command {
 		Long: "A composite rule turns a burst of sound events (from an edge box's microphones) into one composite\n" +
 			"event, streamed on /api/v1/ws/composite-events. These commands need an admin key.",
 	}
-	cmd.AddCommand(newCmdCreate(f))
-	cmd.AddCommand(newCmdList(f))
-	cmd.AddCommand(newCmdGet(f))
-	cmd.AddCommand(newCmdUpdate(f))
-	cmd.AddCommand(newCmdDelete(f))
+	cmd.AddCommand(newCmdCreate(f), newCmdList(f), newCmdGet(f), newCmdUpdate(f), newCmdDelete(f))
 	return cmd
 }
