@@ -18,6 +18,7 @@ import (
 	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/internal/stream"
+	"github.com/evtctl/evtctl/internal/testkit"
 )
 
 // The test binary doubles as evtctl when tmux runs it (see TestInTmux).
@@ -25,7 +26,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv("EVTCTL_TMUX_CHILD") == "1" {
 		os.Exit(root.Main(iostreams.System(), os.Args[1:]))
 	}
-	os.Exit(m.Run())
+	testkit.VerifyNoLeaks(m)
 }
 
 // TestInTmux runs `evtctl tail` in a real terminal (a detached tmux session
