@@ -38,8 +38,8 @@ type Options struct {
 	Batch             int
 }
 
-// NewCmdReplay builds `evtctl replay`. runF replaces the real run in tests.
-func NewCmdReplay(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+// NewCmdReplay builds `evtctl replay`.
+func NewCmdReplay(f *cmdutil.Factory) *cobra.Command {
 	opts := &Options{IO: f.IOStreams, Client: f.APIClient}
 	cmd := &cobra.Command{
 		Use:   "replay FILE...",
@@ -106,9 +106,6 @@ the summary reports accepted and duplicate events.`,
 			}
 			if stdin > 1 {
 				return cmdutil.FlagErrorf("standard input (-) can be named only once")
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return replayRun(cmd.Context(), opts)
 		},

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -35,32 +36,44 @@ func TestFlags(t *testing.T) {
 		{[]string{"f", "--family", "video"}, `unknown event family "video"`},
 		{[]string{"-", "-"}, "only once"},
 		{[]string{"f", "--batch", "0"}, "--batch must be between"},
-		{[]string{"a", "b", "--rate", "5", "--family", "sound", "--dry-run", "--include-composites", "--owner", "acme"}, ""},
 	} {
 		f, _, _ := cmdtest.LiveFactory("", "", "")
-		var got *Options
-		cmd := NewCmdReplay(f, func(o *Options) error { got = o; return nil })
-		cmd.SetArgs(tc.args)
-		cmd.SetOut(&bytes.Buffer{})
-		cmd.SetErr(&bytes.Buffer{})
-		err := cmd.Execute()
-		if tc.err == "" {
-			if err != nil || len(got.Files) != 2 || got.Rate != 5 || !got.DryRun || !got.IncludeComposites || got.Owner != "acme" {
-				t.Errorf("%v: %v %+v", tc.args, err, got)
-			}
-			continue
-		}
+		err := run(t, f, tc.args...)
 		var fe *cmdutil.FlagError
 		if !errors.As(err, &fe) || !strings.Contains(err.Error(), tc.err) {
 			t.Errorf("%v: err %v, want usage error %q", tc.args, err, tc.err)
 		}
 	}
+
+	// Valid flags: both files' events reach the gateway, for the owner.
+	fake := cmdtest.NewFake(t)
+	fake.Handle("POST /api/v1/events/sound", 202, `{"accepted":1,"duplicates":0}`)
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.ndjson"), filepath.Join(dir, "b.ndjson")
+	os.WriteFile(a, []byte(soundEvent(1, "mic_001")+"\n"), 0o644)
+	os.WriteFile(b, []byte(soundEvent(2, "mic_002")+"\n"), 0o644)
+	f, _, errOut := cmdtest.LiveFactory(fake.URL, "tok", "")
+	if err := run(t, f, a, b, "--rate", "50", "--family", "sound", "--include-composites", "--owner", "acme"); err != nil {
+		t.Fatalf("err %v, stderr %s", err, errOut)
+	}
+	var sent string
+	for _, r := range fake.Requests() {
+		if r.RawQuery != "owner=acme" {
+			t.Errorf("query %q", r.RawQuery)
+		}
+		sent += string(r.Body)
+	}
+	if !strings.Contains(sent, `"id":"evt_001"`) || !strings.Contains(sent, `"id":"evt_002"`) {
+		t.Errorf("sent %s", sent)
+	}
 }
 
 func run(t *testing.T, f *cmdutil.Factory, args ...string) error {
 	t.Helper()
-	cmd := NewCmdReplay(f, nil)
+	cmd := NewCmdReplay(f)
 	cmd.SetArgs(args)
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
 	return cmd.ExecuteContext(context.Background())
 }
 

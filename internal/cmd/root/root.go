@@ -72,7 +72,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(gendocs.NewCmdGenDocs(f))
 	cmd.AddCommand(keys.NewCmdKeys(f))
 	cmd.AddCommand(loadtestcmd.NewCmdLoadtest(f, nil))
-	cmd.AddCommand(replaycmd.NewCmdReplay(f, nil))
+	cmd.AddCommand(replaycmd.NewCmdReplay(f))
 	cmd.AddCommand(rules.NewCmdRules(f))
 	cmd.AddCommand(serve.NewCmdServe(f, nil))
 	cmd.AddCommand(tailcmd.NewCmdTail(f, nil))
