@@ -120,9 +120,9 @@ type Hub struct {
 	// the log's end when the hub started following it).
 	lastSeq atomic.Uint64
 
-	// running counts the sessions and their goroutines (writers and
-	// Session.Go), plus one for the hub until Shutdown; idle is closed when
-	// it reaches zero, which happens once.
+	// running counts the sessions (whose count covers their writer) and
+	// the goroutines of Session.Go, plus one for the hub until Shutdown;
+	// idle is closed when it reaches zero, which happens once.
 	running atomic.Int64
 	idle    chan struct{}
 }
@@ -246,6 +246,7 @@ func (h *Hub) sendAll(set map[*Session]struct{}, rec store.Record, f *Frame) {
 		return
 	}
 	var kind *Kind
+	var data []byte
 	n := 0
 	for s := range set {
 		if m := s.sub.Match; m != nil && !m(rec) {
@@ -254,8 +255,9 @@ func (h *Hub) sendAll(set map[*Session]struct{}, rec store.Record, f *Frame) {
 		if s.sub.Kind != kind {
 			h.countMessages(kind, n)
 			kind, n = s.sub.Kind, 0
+			data = f.Bytes()
 		}
-		s.Send(rec.Seq, f.Bytes())
+		s.Send(rec.Seq, data)
 		n++
 	}
 	h.countMessages(kind, n)

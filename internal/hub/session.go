@@ -145,11 +145,12 @@ func (s *Session) enqueueLocked(frame []byte) bool {
 	return true
 }
 
-// startWriter starts the writer goroutine; s.mu is held and the session is
-// not finished (so the hub's count of it is held too).
+// startWriter starts the writer goroutine; s.mu is held. The writer is
+// not counted by the hub on its own: the session's count covers it, as a
+// writer does nothing after it finished the session (finish releases the
+// count last) or handed the session back (writing unset).
 func (s *Session) startWriter() {
 	s.writing = true
-	s.hub.hold()
 	go s.writeLoop()
 }
 
@@ -265,7 +266,6 @@ func (s *Session) closeWith(reason string, final []byte) {
 }
 
 func (s *Session) writeLoop() {
-	defer s.hub.release()
 	var lens []int // of the frames of the current batch, reused
 	for {
 		s.mu.Lock()
@@ -403,7 +403,9 @@ func (s *Session) endWriter() {
 	s.finish()
 }
 
-// finish closes the connection and unregisters the session, once.
+// finish closes the connection and unregisters the session, once. Its
+// caller returns right after it (the writer), so releasing the session's
+// count is its last act.
 func (s *Session) finish() {
 	s.finished.Do(func() {
 		s.end()
