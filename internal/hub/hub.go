@@ -71,8 +71,6 @@ type Subscription struct {
 	// keys. It runs on the dispatch goroutine under the hub's lock and must
 	// be fast and non-blocking.
 	Match func(store.Record) bool
-	// Owner is the tenant, for the stream package's use.
-	Owner string
 }
 
 // Frame is one record's encoding for one kind of stream: built on first
