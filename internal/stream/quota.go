@@ -29,7 +29,7 @@ const (
 )
 
 // Quota enforces a per-owner stream limit (SSE or WebSocket) across every
-// node sharing the JetStream backbone (CONTRACT §4: "across all nodes").
+// node sharing the JetStream backbone (docs/contract.md#analysis-sse: "across all nodes").
 //
 // Each owner has one KV entry holding, per node, that node's open streams
 // and when it last confirmed them. Nodes change the entry with

@@ -41,7 +41,7 @@ func (e *env) storeWebhook(t *testing.T, url string) proto.Endpoint {
 	return ep
 }
 
-// The reproduction: under the default config (no allow_cidrs), a
+// The reported attack, reproduced: under the default config (no allow_cidrs), a
 // receiver on [::1] and on 127.0.0.1, endpoints naming them through an
 // IPv6 zone or an IPv4-mapped/-compatible address. Creating them is a 400
 // naming "url"; stored anyway (an older gateway took them), they are never

@@ -57,8 +57,8 @@ func NewCmdTail(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 		Long: `Follow one or more live event streams and show their events as they arrive.
 
 A SOURCE is
-  ws://… or wss://…      a WebSocket (document 000/002 streams, or any server)
-  http://… or https://…  an SSE stream (document 001, or any server)
+  ws://… or wss://…      a WebSocket (the gateway's composite or endpoint streams, or any server)
+  http://… or https://…  an SSE stream (the gateway's analysis streams, or any server)
   composites             the gateway's composite-event WebSocket
   analysis               the SSE analysis stream of all devices (--device: of those devices)
   endpoint ID            the WebSocket of a websocket endpoint
