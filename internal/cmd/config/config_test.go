@@ -17,7 +17,7 @@ import (
 func run(stdin string, args ...string) (*cmdtest.Streams, error) {
 	f, s := cmdtest.Factory("", "")
 	s.In.WriteString(stdin)
-	return s, cmdtest.Run(NewCmdConfig(f), args...)
+	return s, cmdtest.Run(Command.New(f), args...)
 }
 
 func write(t *testing.T, content string) string {
@@ -121,10 +121,10 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func TestNewCmdConfig(t *testing.T) {
+func TestCommand(t *testing.T) {
 	f, _ := cmdtest.Factory("", "")
 	names := map[string]bool{}
-	for _, c := range NewCmdConfig(f).Commands() {
+	for _, c := range Command.New(f).Commands() {
 		names[c.Name()] = true
 	}
 	if !names["init"] || !names["check"] || len(names) != 2 {

@@ -1,19 +1,12 @@
 package endpoints
 
-import (
-	"github.com/spf13/cobra"
+import "github.com/evtctl/evtctl/internal/cmd/resource"
 
-	"github.com/evtctl/evtctl/internal/cmd/resource"
-	"github.com/evtctl/evtctl/internal/cmdutil"
-)
-
-// newCmdDelete builds `evtctl endpoints delete`.
-func newCmdDelete(f *cmdutil.Factory) *cobra.Command {
-	return resource.DeleteCmd{
-		Resource: Resource,
-		Short:    "Delete endpoints",
-		Long: "Delete endpoints; their WebSocket connections close and their filters stop\n" +
-			"applying. On a terminal this asks first unless --yes is given; in a script it does not ask.",
-		Example: "  evtctl endpoints delete ep_123\n  evtctl endpoints list --type webhook -q | xargs evtctl endpoints delete",
-	}.New(f)
+// deleteCmd is `evtctl endpoints delete`.
+var deleteCmd = resource.DeleteCmd{
+	Resource: Resource,
+	Short:    "Delete endpoints",
+	Long: "Delete endpoints; their WebSocket connections close and their filters stop\n" +
+		"applying. On a terminal this asks first unless --yes is given; in a script it does not ask.",
+	Example: "  evtctl endpoints delete ep_123\n  evtctl endpoints list --type webhook -q | xargs evtctl endpoints delete",
 }

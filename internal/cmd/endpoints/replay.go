@@ -71,14 +71,6 @@ func newCmdReplay(f *cmdutil.Factory) *cobra.Command {
 }
 
 func replayRun(ctx context.Context, opts *replayOptions) error {
-	c, err := opts.Factory.APIClient()
-	if err != nil {
-		return err
-	}
-	var res replayResult
 	body := proto.ReplayRequest{Since: opts.Since, Until: opts.Until}
-	if err := c.Do(ctx, "POST", Resource.ItemPath(opts.ID)+"/replay", nil, body, &res); err != nil {
-		return resource.FieldErrors(err)
-	}
-	return cmdutil.PrintOne(opts.Factory, res, replayColumns)
+	return resource.DoOne(ctx, opts.Factory, "POST", Resource.ItemPath(opts.ID)+"/replay", body, replayColumns)
 }

@@ -45,14 +45,6 @@ func newCmdRetry(f *cmdutil.Factory) *cobra.Command {
 }
 
 func retryRun(ctx context.Context, opts *retryOptions) error {
-	c, err := opts.Factory.APIClient()
-	if err != nil {
-		return err
-	}
-	var d Delivery
 	path := DeliveriesPath(opts.ID) + "/" + url.PathEscape(opts.DeliveryID) + "/retry"
-	if err := c.Do(ctx, "POST", path, nil, nil, &d); err != nil {
-		return err
-	}
-	return cmdutil.PrintOne(opts.Factory, d, DeliveryColumns)
+	return resource.DoOne(ctx, opts.Factory, "POST", path, nil, DeliveryColumns)
 }

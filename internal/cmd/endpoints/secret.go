@@ -58,19 +58,9 @@ func newCmdSecret(f *cmdutil.Factory) *cobra.Command {
 }
 
 func secretRun(ctx context.Context, opts *secretOptions) error {
-	c, err := opts.Factory.APIClient()
-	if err != nil {
-		return err
-	}
-	var out secretBody
 	base := Resource.ItemPath(opts.ID)
 	if opts.Rotate || opts.Set != "" {
-		err = c.Do(ctx, "POST", base+"/rotate-secret", nil, secretBody{Secret: opts.Set}, &out)
-	} else {
-		err = c.Do(ctx, "GET", base+"/secret", nil, nil, &out)
+		return resource.DoOne(ctx, opts.Factory, "POST", base+"/rotate-secret", secretBody{Secret: opts.Set}, secretColumns)
 	}
-	if err != nil {
-		return resource.FieldErrors(err)
-	}
-	return cmdutil.PrintOne(opts.Factory, out, secretColumns)
+	return resource.DoOne(ctx, opts.Factory, "GET", base+"/secret", nil, secretColumns)
 }

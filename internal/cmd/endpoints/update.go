@@ -7,17 +7,15 @@ import (
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
-// newCmdUpdate builds `evtctl endpoints update`.
-func newCmdUpdate(f *cmdutil.Factory) *cobra.Command {
-	return resource.UpdateCmd[Endpoint]{
-		Resource: Resource,
-		Short:    "Change fields of an endpoint",
-		Long: "Change the fields given as flags and leave the others as they are (PATCH).\n" +
-			"Disabling an endpoint closes its WebSocket connections and pauses its webhook.\n" +
-			"The type cannot be changed: create a new endpoint.",
-		Example:  "  evtctl endpoints update ep_123 --enabled=false\n  evtctl endpoints update ep_123 --url https://example.com/new",
-		Fields:   Fields,
-		AddFlags: func(c *cobra.Command, _ *cmdutil.Factory) { AddFieldFlags(c) },
-		Columns:  DetailColumns,
-	}.New(f)
+// updateCmd is `evtctl endpoints update`.
+var updateCmd = resource.UpdateCmd[Endpoint]{
+	Resource: Resource,
+	Short:    "Change fields of an endpoint",
+	Long: "Change the fields given as flags and leave the others as they are (PATCH).\n" +
+		"Disabling an endpoint closes its WebSocket connections and pauses its webhook.\n" +
+		"The type cannot be changed: create a new endpoint.",
+	Example:  "  evtctl endpoints update ep_123 --enabled=false\n  evtctl endpoints update ep_123 --url https://example.com/new",
+	Fields:   Fields,
+	AddFlags: func(c *cobra.Command, _ *cmdutil.Factory) { AddFieldFlags(c) },
+	Columns:  DetailColumns,
 }

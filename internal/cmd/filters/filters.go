@@ -1,21 +1,14 @@
 // Package filters implements the `evtctl filters` command group.
 package filters
 
-import (
-	"github.com/spf13/cobra"
+import "github.com/evtctl/evtctl/internal/cmd/resource"
 
-	"github.com/evtctl/evtctl/internal/cmdutil"
-)
-
-// NewCmdFilters builds `evtctl filters`.
-func NewCmdFilters(f *cmdutil.Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:     "filters <command>",
-		Aliases: []string{"filter", "event-filters"},
-		Short:   "Manage event filters (which events an endpoint receives)",
-		Long: "An event filter narrows what its endpoint receives by device, agent, watchlist\n" +
-			"and event type. These commands need an admin key.",
-	}
-	cmd.AddCommand(newCmdCreate(f), newCmdList(f), newCmdGet(f), newCmdUpdate(f), newCmdDelete(f))
-	return cmd
+// Command is `evtctl filters`.
+var Command = resource.Group{
+	Use:     "filters <command>",
+	Aliases: []string{"filter", "event-filters"},
+	Short:   "Manage event filters (which events an endpoint receives)",
+	Long: "An event filter narrows what its endpoint receives by device, agent, watchlist\n" +
+		"and event type. These commands need an admin key.",
+	Verbs: []resource.Verb{createCmd, listCmd, getCmd, updateCmd, deleteCmd},
 }

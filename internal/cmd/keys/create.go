@@ -12,34 +12,32 @@ import (
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
-// newCmdCreate builds `evtctl keys create`.
-func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
-	return resource.CreateCmd[Key]{
-		Resource: Resource,
-		Use:      "create --name NAME --scope SCOPE... [--owner TENANT] [--expires-in 720h | --expires-at TIME]",
-		Short:    "Create an API key and print its token once",
-		Long: "Create an API key. The token is in the answer and never shown again: the gateway\n" +
-			"keeps only its hash. Scopes: admin (everything, every tenant), events:write (ingest),\n" +
-			"events:read (query, composite stream), device:read and analytics:read (SSE analysis).\n" +
-			"In a script, -o json (or -o yaml) gives the token as the \"token\" field; -q gives the id.",
-		Example: "  evtctl keys create --name edge-01 --owner acme --scope events:write --expires-in 90d\n" +
-			"  evtctl keys create --name dashboard --scope events:read --scope analytics:read -o json",
-		Fields: []resource.Field{
-			{Flag: "name", JSON: "name"},
-			{Flag: "owner", JSON: "owner"},
-			{Flag: "scope", JSON: "scopes"},
-		},
-		Required: []string{"name", "scope"},
-		AddFlags: addCreateFlags,
-		Check:    checkCreate,
-		Columns:  CreatedColumns,
-		Notice: func(k Key) string {
-			if k.V.Token == "" {
-				return ""
-			}
-			return "Save the token now: it is not shown again."
-		},
-	}.New(f)
+// createCmd is `evtctl keys create`.
+var createCmd = resource.CreateCmd[Key]{
+	Resource: Resource,
+	Use:      "create --name NAME --scope SCOPE... [--owner TENANT] [--expires-in 720h | --expires-at TIME]",
+	Short:    "Create an API key and print its token once",
+	Long: "Create an API key. The token is in the answer and never shown again: the gateway\n" +
+		"keeps only its hash. Scopes: admin (everything, every tenant), events:write (ingest),\n" +
+		"events:read (query, composite stream), device:read and analytics:read (SSE analysis).\n" +
+		"In a script, -o json (or -o yaml) gives the token as the \"token\" field; -q gives the id.",
+	Example: "  evtctl keys create --name edge-01 --owner acme --scope events:write --expires-in 90d\n" +
+		"  evtctl keys create --name dashboard --scope events:read --scope analytics:read -o json",
+	Fields: []resource.Field{
+		{Flag: "name", JSON: "name"},
+		{Flag: "owner", JSON: "owner"},
+		{Flag: "scope", JSON: "scopes"},
+	},
+	Required: []string{"name", "scope"},
+	AddFlags: addCreateFlags,
+	Check:    checkCreate,
+	Columns:  CreatedColumns,
+	Notice: func(k Key) string {
+		if k.V.Token == "" {
+			return ""
+		}
+		return "Save the token now: it is not shown again."
+	},
 }
 
 func addCreateFlags(cmd *cobra.Command, _ *cmdutil.Factory) {

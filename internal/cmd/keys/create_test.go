@@ -23,7 +23,7 @@ func TestCreateExpiresIn(t *testing.T) {
 		fake.Handle("POST /api/v1/keys", 201, createdKey)
 		f, _ := cmdtest.Factory(fake.URL, "tok")
 		before := time.Now()
-		if err := cmdtest.Run(newCmdCreate(f), "--name", "e", "--scope", "admin", "--expires-in", tt.arg); err != nil {
+		if err := cmdtest.Run(createCmd.New(f), "--name", "e", "--scope", "admin", "--expires-in", tt.arg); err != nil {
 			t.Fatal(err)
 		}
 		after := time.Now()
@@ -41,7 +41,7 @@ func TestCreateShowsTheTokenOnce(t *testing.T) {
 	fake.Handle("POST /api/v1/keys", 201, createdKey)
 
 	f, s := cmdtest.Factory(fake.URL, "tok")
-	if err := cmdtest.Run(newCmdCreate(f), "--name", "edge", "--scope", "events:write"); err != nil {
+	if err := cmdtest.Run(createCmd.New(f), "--name", "edge", "--scope", "events:write"); err != nil {
 		t.Fatal(err)
 	}
 	// Not a terminal: one tab-separated line, the token last; no advice on stderr.
@@ -51,7 +51,7 @@ func TestCreateShowsTheTokenOnce(t *testing.T) {
 
 	f, s = cmdtest.Factory(fake.URL, "tok")
 	s.IO.SetStdoutTTY(true)
-	if err := cmdtest.Run(newCmdCreate(f), "--name", "edge", "--scope", "admin"); err != nil {
+	if err := cmdtest.Run(createCmd.New(f), "--name", "edge", "--scope", "admin"); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(s.Out.String(), "TOKEN    evt_k1_secret\n") || s.ErrOut.String() != "Save the token now: it is not shown again.\n" {
@@ -61,7 +61,7 @@ func TestCreateShowsTheTokenOnce(t *testing.T) {
 	// -o json: the answer as is, token included.
 	f, s = cmdtest.Factory(fake.URL, "tok")
 	f.Globals.Output = "json"
-	if err := cmdtest.Run(newCmdCreate(f), "--name", "edge", "--scope", "admin"); err != nil || !strings.Contains(s.Out.String(), `"token": "evt_k1_secret"`) {
+	if err := cmdtest.Run(createCmd.New(f), "--name", "edge", "--scope", "admin"); err != nil || !strings.Contains(s.Out.String(), `"token": "evt_k1_secret"`) {
 		t.Errorf("err %v, stdout %s", err, s.Out)
 	}
 }

@@ -53,7 +53,7 @@ type flagCase struct {
 
 var resources = []resourceCase{
 	{
-		noun: "endpoints", cmd: endpoints.NewCmdEndpoints, path: "/api/v1/endpoints", kind: "endpoint", id: "ep_1",
+		noun: "endpoints", cmd: endpoints.Command.New, path: "/api/v1/endpoints", kind: "endpoint", id: "ep_1",
 		item:     `{"id":"ep_1","owner":"acme","name":"wall","type":"websocket","enabled":true,"created_at":"2026-11-23T10:00:00Z","updated_at":"2026-11-23T11:00:00Z"}`,
 		getLine:  "ep_1\twall\twebsocket\ttrue\t\t2026-11-23T10:00:00Z\tacme\t\t\t2026-11-23T11:00:00Z\n",
 		getTTY:   "NAME             wall\n",
@@ -81,7 +81,7 @@ var resources = []resourceCase{
 		verb:     "delete", past: "Deleted",
 	},
 	{
-		noun: "filters", cmd: filters.NewCmdFilters, path: "/api/v1/event-filters", kind: "filter", id: "flt_1",
+		noun: "filters", cmd: filters.Command.New, path: "/api/v1/event-filters", kind: "filter", id: "flt_1",
 		item:     `{"id":"flt_1","name":"lobby","endpoint_id":"ep_1","device_ids":["cam-1"]}`,
 		getLine:  "flt_1\tlobby\tep_1\tcam-1\t\t\t\t\t\t\n",
 		getTTY:   "ENDPOINT     ep_1\n",
@@ -109,7 +109,7 @@ var resources = []resourceCase{
 		verb:     "delete", past: "Deleted",
 	},
 	{
-		noun: "rules", cmd: rules.NewCmdRules, path: "/api/v1/rules", kind: "rule", id: "rule_1",
+		noun: "rules", cmd: rules.Command.New, path: "/api/v1/rules", kind: "rule", id: "rule_1",
 		item:     `{"id":"rule_1","name":"lobby","window_seconds":30,"min_events":3,"enabled":true,"group_by":"mic_id","include_mic_ids":["m1","m2"],"cooldown_seconds":10}`,
 		getLine:  "rule_1\tlobby\ttrue\t30s\t3\tmic_id\t\tm1,m2\t\t10s\t\t\t\n",
 		getTTY:   "GROUP BY     mic_id\n",
@@ -141,7 +141,7 @@ var resources = []resourceCase{
 		verb:     "delete", past: "Deleted",
 	},
 	{
-		noun: "keys", cmd: keys.NewCmdKeys, path: "/api/v1/keys", kind: "API key", id: "k1",
+		noun: "keys", cmd: keys.Command.New, path: "/api/v1/keys", kind: "API key", id: "k1",
 		item:      `{"id":"k1","name":"edge","owner":"acme","scopes":["events:read","device:read"],"created_at":"2026-11-23T10:00:00Z"}`,
 		getLine:   "k1\tedge\tacme\tevents:read,device:read\t\t2026-11-23T10:00:00Z\n", // no expiry: an empty cell
 		getTTY:    "SCOPES   events:read,device:read\n",

@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/evtctl/evtctl/internal/apiclient"
+	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
 // Resource is one kind of management resource of docs/contract.md#management: where it lives
@@ -36,6 +37,21 @@ func (r Resource) Update(ctx context.Context, c *apiclient.Client, id string, bo
 // Delete deletes one resource.
 func (r Resource) Delete(ctx context.Context, c *apiclient.Client, id string) error {
 	return FieldErrors(c.Do(ctx, "DELETE", r.ItemPath(id), nil, nil, nil))
+}
+
+// DoOne sends one request of a noun's own verb (an action such as a retry,
+// a sub-resource such as a secret) and prints the one object the gateway
+// answers with cols.
+func DoOne[T any](ctx context.Context, f *cmdutil.Factory, method, path string, body any, cols []cmdutil.Column[T]) error {
+	c, err := f.APIClient()
+	if err != nil {
+		return err
+	}
+	var out T
+	if err := c.Do(ctx, method, path, nil, body, &out); err != nil {
+		return FieldErrors(err)
+	}
+	return cmdutil.PrintOne(f, out, cols)
 }
 
 // FieldErrors adapts the gateway's validation details to a management

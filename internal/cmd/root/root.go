@@ -64,16 +64,16 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 
 	// Every command of evtctl, in the order of `evtctl --help` (cobra sorts
 	// them by name there).
-	cmd.AddCommand(configcmd.NewCmdConfig(f))
-	cmd.AddCommand(datacmd.NewCmdData(f))
-	cmd.AddCommand(endpoints.NewCmdEndpoints(f))
-	cmd.AddCommand(events.NewCmdEvents(f))
-	cmd.AddCommand(filters.NewCmdFilters(f))
+	cmd.AddCommand(configcmd.Command.New(f))
+	cmd.AddCommand(datacmd.Command.New(f))
+	cmd.AddCommand(endpoints.Command.New(f))
+	cmd.AddCommand(events.Command.New(f))
+	cmd.AddCommand(filters.Command.New(f))
 	cmd.AddCommand(gendocs.NewCmdGenDocs(f))
-	cmd.AddCommand(keys.NewCmdKeys(f))
+	cmd.AddCommand(keys.Command.New(f))
 	cmd.AddCommand(loadtestcmd.NewCmdLoadtest(f, nil))
 	cmd.AddCommand(replaycmd.NewCmdReplay(f))
-	cmd.AddCommand(rules.NewCmdRules(f))
+	cmd.AddCommand(rules.Command.New(f))
 	cmd.AddCommand(serve.NewCmdServe(f, nil))
 	cmd.AddCommand(tailcmd.NewCmdTail(f, nil))
 	cmd.AddCommand(version.NewCmdVersion(f))

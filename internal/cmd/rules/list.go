@@ -1,20 +1,13 @@
 package rules
 
-import (
-	"github.com/spf13/cobra"
+import "github.com/evtctl/evtctl/internal/cmd/resource"
 
-	"github.com/evtctl/evtctl/internal/cmd/resource"
-	"github.com/evtctl/evtctl/internal/cmdutil"
-)
-
-// newCmdList builds `evtctl rules list`.
-func newCmdList(f *cmdutil.Factory) *cobra.Command {
-	return resource.ListCmd[Rule]{
-		Resource: Resource,
-		Short:    "List composite rules",
-		Example: "  evtctl rules list --sort -updated_at\n" +
-			"  evtctl rules list -q | xargs evtctl rules delete",
-		Sorts:   resource.Sorts,
-		Columns: Columns,
-	}.New(f)
+// listCmd is `evtctl rules list`.
+var listCmd = resource.ListCmd[Rule]{
+	Resource: Resource,
+	Short:    "List composite rules",
+	Example: "  evtctl rules list --sort -updated_at\n" +
+		"  evtctl rules list -q | xargs evtctl rules delete",
+	Sorts:   resource.Sorts,
+	Columns: Columns,
 }

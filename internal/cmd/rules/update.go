@@ -7,17 +7,15 @@ import (
 	"github.com/evtctl/evtctl/internal/cmdutil"
 )
 
-// newCmdUpdate builds `evtctl rules update`.
-func newCmdUpdate(f *cmdutil.Factory) *cobra.Command {
-	return resource.UpdateCmd[Rule]{
-		Resource: Resource,
-		Short:    "Change fields of a composite rule",
-		Long: "Change the fields given as flags and leave the others as they are (PATCH).\n" +
-			ListHelp,
-		Example:  "  evtctl rules update rule_123 --enabled=false\n  evtctl rules update rule_123 --window-seconds 60 --min-events 5",
-		Fields:   Fields,
-		AddFlags: func(c *cobra.Command, _ *cmdutil.Factory) { AddFieldFlags(c) },
-		Check:    CheckFlags,
-		Columns:  DetailColumns,
-	}.New(f)
+// updateCmd is `evtctl rules update`.
+var updateCmd = resource.UpdateCmd[Rule]{
+	Resource: Resource,
+	Short:    "Change fields of a composite rule",
+	Long: "Change the fields given as flags and leave the others as they are (PATCH).\n" +
+		ListHelp,
+	Example:  "  evtctl rules update rule_123 --enabled=false\n  evtctl rules update rule_123 --window-seconds 60 --min-events 5",
+	Fields:   Fields,
+	AddFlags: func(c *cobra.Command, _ *cmdutil.Factory) { AddFieldFlags(c) },
+	Check:    CheckFlags,
+	Columns:  DetailColumns,
 }

@@ -79,26 +79,22 @@ func serveRun(cmd *cobra.Command, opts *Options) error {
 		return err
 	}
 	fl := cmd.Flags()
-	if fl.Changed("listen") {
-		cfg.Server.Listen = opts.Listen
-	}
-	if fl.Changed("data") {
-		cfg.Storage.DataDir = opts.DataDir
-	}
-	if fl.Changed("nats-url") {
-		cfg.Storage.NATSURL = opts.NATSURL
-	}
-	if fl.Changed("admin-token") {
-		cfg.Server.AdminToken = opts.AdminToken
-	}
-	if fl.Changed("name") {
-		cfg.Server.Name = opts.Name
-	}
-	if fl.Changed("tls-cert") {
-		cfg.Server.TLSCert = opts.TLSCert
-	}
-	if fl.Changed("tls-key") {
-		cfg.Server.TLSKey = opts.TLSKey
+	for _, o := range []struct {
+		flag string
+		dst  *string
+		val  string
+	}{
+		{"listen", &cfg.Server.Listen, opts.Listen},
+		{"data", &cfg.Storage.DataDir, opts.DataDir},
+		{"nats-url", &cfg.Storage.NATSURL, opts.NATSURL},
+		{"admin-token", &cfg.Server.AdminToken, opts.AdminToken},
+		{"name", &cfg.Server.Name, opts.Name},
+		{"tls-cert", &cfg.Server.TLSCert, opts.TLSCert},
+		{"tls-key", &cfg.Server.TLSKey, opts.TLSKey},
+	} {
+		if fl.Changed(o.flag) {
+			*o.dst = o.val
+		}
 	}
 	if (cfg.Server.TLSCert == "") != (cfg.Server.TLSKey == "") && (fl.Changed("tls-cert") || fl.Changed("tls-key")) {
 		return cmdutil.FlagErrorf("--tls-cert and --tls-key go together (or set the other as server.tls_cert/server.tls_key)")
