@@ -17,10 +17,7 @@ func page(all []proto.Rule, lq listing.Query) (proto.List[proto.Rule], error) {
 		}
 	}
 	items, next, err := listing.Page(items, lq, func(r proto.Rule, field string) listing.Key {
-		if field == "updated_at" {
-			return listing.Key{T: r.UpdatedAt, ID: r.ID}
-		}
-		return listing.Key{T: r.CreatedAt, ID: r.ID}
+		return listing.TimeKey(field, r.ID, r.CreatedAt, r.UpdatedAt)
 	})
 	return proto.List[proto.Rule]{Items: items, NextPageToken: next}, err
 }

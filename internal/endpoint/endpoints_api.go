@@ -128,10 +128,7 @@ func (s *Service) listEndpoints(w http.ResponseWriter, r *http.Request) error {
 		items = append(items, view(ep))
 	}
 	page, next, err := listing.Page(items, lq, func(ep proto.Endpoint, field string) listing.Key {
-		if field == "updated_at" {
-			return listing.Key{T: ep.UpdatedAt, ID: ep.ID}
-		}
-		return listing.Key{T: ep.CreatedAt, ID: ep.ID}
+		return listing.TimeKey(field, ep.ID, ep.CreatedAt, ep.UpdatedAt)
 	})
 	if err != nil {
 		return err

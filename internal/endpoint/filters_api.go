@@ -111,10 +111,7 @@ func (s *Service) listFilters(w http.ResponseWriter, r *http.Request) error {
 		items = append(items, f)
 	}
 	page, next, err := listing.Page(items, lq, func(f proto.EventFilter, field string) listing.Key {
-		if field == "updated_at" {
-			return listing.Key{T: f.UpdatedAt, ID: f.ID}
-		}
-		return listing.Key{T: f.CreatedAt, ID: f.ID}
+		return listing.TimeKey(field, f.ID, f.CreatedAt, f.UpdatedAt)
 	})
 	if err != nil {
 		return err

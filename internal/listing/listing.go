@@ -142,6 +142,15 @@ type Key struct {
 	ID string
 }
 
+// TimeKey is an item's key in a list sorted by one of TimeSorts (field
+// without the sign): its last change for "updated_at", else its creation.
+func TimeKey(field, id string, created, updated time.Time) Key {
+	if field == "updated_at" {
+		return Key{T: updated, ID: id}
+	}
+	return Key{T: created, ID: id}
+}
+
 func (a Key) compare(b Key) int { return cmp.Or(a.T.Compare(b.T), strings.Compare(a.ID, b.ID)) }
 
 // Page orders items by key (descending when q.Sort starts with "-"; key is

@@ -1,8 +1,9 @@
 package loadtest
 
 import (
-	"strings"
 	"testing"
+
+	"github.com/evtctl/evtctl/internal/testkit"
 )
 
 func TestParseSources(t *testing.T) {
@@ -25,14 +26,7 @@ func TestParseSources(t *testing.T) {
 		{in: "10.0.0.0-10.1.0.0", err: "more than"},
 	} {
 		got, err := ParseSources(tc.in)
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("%q: error %v, want %q", tc.in, err, tc.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%q: %v", tc.in, err)
+		if !testkit.CheckErr(t, tc.in, err, tc.err) {
 			continue
 		}
 		if len(got) != tc.n || got[0].String() != tc.first || got[len(got)-1].String() != tc.last {

@@ -1,8 +1,9 @@
 package loadtest
 
 import (
-	"strings"
 	"testing"
+
+	"github.com/evtctl/evtctl/internal/testkit"
 )
 
 func TestParseAssertion(t *testing.T) {
@@ -32,14 +33,7 @@ func TestParseAssertion(t *testing.T) {
 		{in: "p99<<5", err: "want METRIC OP VALUE"},
 	} {
 		a, err := ParseAssertion(tc.in)
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("%q: error %v, want %q", tc.in, err, tc.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%q: %v", tc.in, err)
+		if !testkit.CheckErr(t, tc.in, err, tc.err) {
 			continue
 		}
 		if a.Metric != tc.metric || a.Op != tc.op || a.Value != tc.value {

@@ -18,11 +18,8 @@ import (
 	"github.com/gorilla/websocket"
 	"go.uber.org/goleak"
 
-	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/config"
-	"github.com/evtctl/evtctl/internal/endpoint"
 	"github.com/evtctl/evtctl/internal/loadtest"
-	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/internal/stream"
 	"github.com/evtctl/evtctl/internal/testkit"
@@ -54,17 +51,8 @@ type env struct {
 
 func start(t *testing.T, opts ...servertest.Option) *env {
 	t.Helper()
-	var eps *endpoint.Service
-	var svc *stream.Service
-	h := servertest.Run(t, func(ctx context.Context, g server.Handles) ([]component.Component, error) {
-		var err error
-		if eps, err = endpoint.New(ctx, g.Env, g.Config.Webhooks, g.Config.Limits); err != nil {
-			return nil, err
-		}
-		svc, err = stream.New(ctx, g.Env, stream.ConfigOf(g.Config), g.Log, g.Keys, eps)
-		return []component.Component{eps, svc}, err
-	}, opts...)
-	return &env{Harness: h, svc: svc}
+	g := servertest.RunStreams(t, opts...)
+	return &env{Harness: g.Harness, svc: g.Streams}
 }
 
 func (e *env) ws(path string) string { return "ws" + strings.TrimPrefix(e.URL, "http") + path }

@@ -126,8 +126,14 @@ func ParseCursor(field, s string) (uint64, error) {
 // FormatCursor renders a log sequence as a cursor.
 func FormatCursor(seq uint64) string { return strconv.FormatUint(seq, 10) }
 
-// read returns up to p.limit records and whether more follow.
-func (h *Handler) read(r *http.Request, p params) ([]store.Record, bool, error) {
+// page reads the page of events the list parameters q ask for: up to
+// limit records and the cursor of the next page, "" on the last.
+func (h *Handler) page(r *http.Request, q url.Values) ([]store.Record, string, error) {
+	pr, _ := auth.From(r.Context())
+	p, err := parseParams(q, pr)
+	if err != nil {
+		return nil, "", err
+	}
 	opts := store.ReadOptions{Filters: []string{p.filter.Subject()}}
 	if p.after > 0 {
 		opts.StartSeq = p.after + 1
@@ -136,7 +142,7 @@ func (h *Handler) read(r *http.Request, p params) ([]store.Record, bool, error) 
 	}
 	var recs []store.Record
 	more := false
-	err := h.Log.Read(r.Context(), opts, func(rec store.Record) bool {
+	err = h.Log.Read(r.Context(), opts, func(rec store.Record) bool {
 		if !p.since.IsZero() && rec.ReceivedAt.Before(p.since) {
 			return true
 		}
@@ -150,22 +156,24 @@ func (h *Handler) read(r *http.Request, p params) ([]store.Record, bool, error) 
 		recs = append(recs, rec)
 		return true
 	})
-	return recs, more, err
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if more && len(recs) > 0 {
+		next = FormatCursor(recs[len(recs)-1].Seq)
+	}
+	return recs, next, nil
 }
 
 // Events serves GET /api/v1/events.
 func (h *Handler) Events() http.Handler {
 	return httpapi.Handle(func(w http.ResponseWriter, r *http.Request) error {
-		pr, _ := auth.From(r.Context())
-		p, err := parseParams(r.URL.Query(), pr)
+		recs, next, err := h.page(r, r.URL.Query())
 		if err != nil {
 			return err
 		}
-		recs, more, err := h.read(r, p)
-		if err != nil {
-			return err
-		}
-		page := proto.EventPage{Items: make([]proto.EventRecord, 0, len(recs))}
+		page := proto.EventPage{Items: make([]proto.EventRecord, 0, len(recs)), NextCursor: next}
 		for _, rec := range recs {
 			page.Items = append(page.Items, proto.EventRecord{
 				Cursor:     FormatCursor(rec.Seq),
@@ -174,9 +182,6 @@ func (h *Handler) Events() http.Handler {
 				ReceivedAt: rec.ReceivedAt.UTC(),
 				Event:      json.RawMessage(rec.Data),
 			})
-		}
-		if more && len(recs) > 0 {
-			page.NextCursor = FormatCursor(recs[len(recs)-1].Seq)
 		}
 		httpapi.WriteJSON(w, http.StatusOK, page)
 		return nil
@@ -187,17 +192,12 @@ func (h *Handler) Events() http.Handler {
 // streamed, newest last, with the same paging as /api/v1/events.
 func (h *Handler) Composites() http.Handler {
 	return httpapi.Handle(func(w http.ResponseWriter, r *http.Request) error {
-		pr, _ := auth.From(r.Context())
 		q := r.URL.Query()
 		if f := q.Get("family"); f != "" && f != string(proto.FamilyComposite) {
 			return httpapi.Invalid("family", "must be composite here")
 		}
 		q.Set("family", string(proto.FamilyComposite))
-		p, err := parseParams(q, pr)
-		if err != nil {
-			return err
-		}
-		recs, more, err := h.read(r, p)
+		recs, next, err := h.page(r, q)
 		if err != nil {
 			return err
 		}
@@ -205,12 +205,9 @@ func (h *Handler) Composites() http.Handler {
 			Items      []json.RawMessage `json:"items"`
 			NextCursor string            `json:"next_cursor,omitempty"`
 		}
-		out := page{Items: make([]json.RawMessage, 0, len(recs))}
+		out := page{Items: make([]json.RawMessage, 0, len(recs)), NextCursor: next}
 		for _, rec := range recs {
 			out.Items = append(out.Items, rec.Data)
-		}
-		if more && len(recs) > 0 {
-			out.NextCursor = FormatCursor(recs[len(recs)-1].Seq)
 		}
 		httpapi.WriteJSON(w, http.StatusOK, out)
 		return nil

@@ -109,18 +109,25 @@ func openSSE(t *testing.T, h *servertest.Harness, token, device string) *sse {
 // waitFor fails unless a data line containing want arrives within d.
 func (s *sse) waitFor(t *testing.T, want string, d time.Duration) {
 	t.Helper()
+	waitContaining(t, s.lines, want, d, "the stream")
+}
+
+// waitContaining fails unless a string containing want arrives on ch
+// within d, before ch is closed; what names ch in the failure.
+func waitContaining(t *testing.T, ch <-chan string, want string, d time.Duration, what string) {
+	t.Helper()
 	deadline := time.After(d)
 	for {
 		select {
-		case l, ok := <-s.lines:
+		case l, ok := <-ch:
 			if !ok {
-				t.Fatalf("stream ended before %q arrived", want)
+				t.Fatalf("%s ended before %q arrived", what, want)
 			}
 			if strings.Contains(l, want) {
 				return
 			}
 		case <-deadline:
-			t.Fatalf("%q did not arrive on the stream within %s", want, d)
+			t.Fatalf("%q did not arrive on %s within %s", want, what, d)
 		}
 	}
 }
@@ -201,13 +208,22 @@ func TestHealsAfterProtocolErrorExternal(t *testing.T) {
 	testHealsAfterProtocolError(t, h)
 }
 
-func testHealsAfterProtocolError(t *testing.T, h *servertest.Harness) {
-	tok := h.NewKey("acme", proto.ScopeEventsWrite, proto.ScopeEventsRead, proto.ScopeAnalyticsRead)
+// beforeOutage is the state an outage test starts from: an acme key tok
+// that has ingested an analysis event "before" of cam-1, an SSE stream of
+// cam-1 open with it, and a webhook receiver that got "hook-before".
+func beforeOutage(t *testing.T, h *servertest.Harness) (tok string, live *sse, hook *receiver) {
+	t.Helper()
+	tok = h.NewKey("acme", proto.ScopeEventsWrite, proto.ScopeEventsRead, proto.ScopeAnalyticsRead)
 	ingestAnalysis(t, h, tok, "cam-1", "before")
-	old := openSSE(t, h, tok, "cam-1")
-	hook := newReceiver(t, h)
+	live = openSSE(t, h, tok, "cam-1")
+	hook = newReceiver(t, h)
 	ingestAnalysis(t, h, servertest.AdminToken, "cam-w", "hook-before")
 	hook.waitFor(t, "hook-before", 5*time.Second)
+	return tok, live, hook
+}
+
+func testHealsAfterProtocolError(t *testing.T, h *servertest.Harness) {
+	tok, old, hook := beforeOutage(t, h)
 
 	provokeProtocolError(t, h)
 	took := waitReady(t, h, healBudget)
@@ -290,12 +306,7 @@ func TestResumesAfterExternalServerRestart(t *testing.T) {
 	port, dir := testnet.Port(t), t.TempDir()
 	ns := startNATS(t, port, dir)
 	h := runGateway(t, allowLoopbackWebhooks, func(c *config.Config) { c.Storage.NATSURL = ns.url })
-	tok := h.NewKey("acme", proto.ScopeEventsWrite, proto.ScopeEventsRead, proto.ScopeAnalyticsRead)
-	ingestAnalysis(t, h, tok, "cam-1", "before")
-	live := openSSE(t, h, tok, "cam-1")
-	hook := newReceiver(t, h)
-	ingestAnalysis(t, h, servertest.AdminToken, "cam-w", "hook-before")
-	hook.waitFor(t, "hook-before", 5*time.Second)
+	tok, live, hook := beforeOutage(t, h)
 
 	ns.stop()
 	if r := h.Do("GET", "/readyz", "", "", nil); r.Status != http.StatusServiceUnavailable {
@@ -361,17 +372,7 @@ func newReceiver(t *testing.T, h *servertest.Harness) *receiver {
 // waitFor fails unless a delivery containing want arrives within d.
 func (rc *receiver) waitFor(t *testing.T, want string, d time.Duration) {
 	t.Helper()
-	deadline := time.After(d)
-	for {
-		select {
-		case b := <-rc.bodies:
-			if strings.Contains(b, want) {
-				return
-			}
-		case <-deadline:
-			t.Fatalf("webhook %q not delivered within %s", want, d)
-		}
-	}
+	waitContaining(t, rc.bodies, want, d, "the webhook")
 }
 
 // An external server comes back refusing the gateway's credentials: NATS

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,35 +62,6 @@ func stop(srv *server.Server) {
 	_ = srv.Shutdown(ctx)
 }
 
-// damageEventLog overwrites 4 KiB in the middle of the largest block file
-// of the event log.
-func damageEventLog(t *testing.T, dir string) {
-	t.Helper()
-	blks, _ := filepath.Glob(filepath.Join(dir, "jetstream", "jetstream", "*", "streams", store.StreamName, "msgs", "*.blk"))
-	var path string
-	var size int64
-	for _, b := range blks {
-		if fi, err := os.Stat(b); err == nil && fi.Size() > size {
-			path, size = b, fi.Size()
-		}
-	}
-	if path == "" {
-		t.Fatalf("no block file of %s under %s", store.StreamName, dir)
-	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	junk := make([]byte, 4096)
-	for i := range junk {
-		junk[i] = byte(i*7 + 3)
-	}
-	if _, err := f.WriteAt(junk, size/2-2048); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func countEvents(t *testing.T, h *servertest.Harness) int {
 	n := 0
 	if err := h.Server.Log().Read(context.Background(), store.ReadOptions{}, func(store.Record) bool { n++; return true }); err != nil {
@@ -140,7 +110,7 @@ func TestDamagedBlockIsReported(t *testing.T) {
 	}
 	stop(h.Server)
 
-	damageEventLog(t, dir)
+	testkit.DamageBlock(t, dir, store.StreamName)
 
 	h, logs := startLogged(t, storageConfig(t, dir))
 	testkit.Eventually(t, 10*time.Second, "the ERROR log of the loss", func() bool { return strings.Contains(logs.String(), "storage lost data") })

@@ -4,45 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/evtctl/evtctl/internal/store"
+	"github.com/evtctl/evtctl/internal/testkit"
 )
-
-// DamageBlock overwrites 4 KiB in the middle of the largest block file of
-// the event log under dataDir, as a disk or a careless hand would.
-func damageBlock(t *testing.T, dataDir string) string {
-	t.Helper()
-	blks, _ := filepath.Glob(filepath.Join(dataDir, "jetstream", "jetstream", "*", "streams", store.StreamName, "msgs", "*.blk"))
-	if len(blks) == 0 {
-		out, _ := exec.Command("find", dataDir).CombinedOutput()
-		t.Fatalf("no block file under %s: %s", dataDir, out)
-	}
-	var path string
-	var size int64
-	for _, b := range blks {
-		if fi, err := os.Stat(b); err == nil && fi.Size() > size {
-			path, size = b, fi.Size()
-		}
-	}
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	junk := make([]byte, 4096)
-	for i := range junk {
-		junk[i] = byte(i*7 + 3)
-	}
-	if _, err := f.WriteAt(junk, size/2-2048); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 func openAt(t *testing.T, dir string) (*store.Backbone, *store.Log) {
 	t.Helper()
@@ -77,7 +44,7 @@ func TestCheckerFindsDamage(t *testing.T) {
 	l.Close()
 	b.Close()
 
-	damageBlock(t, dir)
+	testkit.DamageBlock(t, dir, store.StreamName)
 
 	b, l = openAt(t, dir)
 	res, err = store.NewChecker(b.JS, dir).Check(ctx)

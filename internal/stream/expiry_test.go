@@ -1,7 +1,6 @@
 package stream_test
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -22,12 +21,7 @@ import (
 // a key without expiry stays open.
 func TestExpiryClosesStreamsWithinASecond(t *testing.T) {
 	e := start(t, func(c *config.Config) { c.WS.EndpointRequiresToken = true })
-	ctx := context.Background()
-	now := time.Now().UTC()
-	ep := proto.Endpoint{ID: "ep-exp", Owner: "acme", Name: "wall", Type: proto.EndpointWebSocket, Enabled: true, CreatedAt: now, UpdatedAt: now}
-	if err := e.eps.Store().EndpointSet.Create(ctx, ep.ID, ep); err != nil {
-		t.Fatal(err)
-	}
+	servertest.WebSocketEndpoint(t, e.eps, "ep-exp", "acme")
 
 	expiresAt := time.Now().Add(1500 * time.Millisecond).UTC()
 	var key proto.APIKey

@@ -13,6 +13,7 @@ import (
 
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/hub"
+	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/internal/testkit"
 	"github.com/evtctl/evtctl/pkg/proto"
@@ -39,11 +40,7 @@ func testSlowConsumerClose(t *testing.T, reason string, opt func(*config.Config)
 	e := start(t, opt)
 	r := e.NewKey("acme", proto.ScopeEventsRead)
 	ctx := context.Background()
-	now := time.Now().UTC()
-	ep := proto.Endpoint{ID: "ep-slow", Owner: "acme", Name: "wall", Type: proto.EndpointWebSocket, Enabled: true, CreatedAt: now, UpdatedAt: now}
-	if err := e.eps.Store().EndpointSet.Create(ctx, ep.ID, ep); err != nil {
-		t.Fatal(err)
-	}
+	servertest.WebSocketEndpoint(t, e.eps, "ep-slow", "acme")
 
 	for _, tc := range []struct{ name, path string }{
 		{"composite", "/api/v1/ws/composite-events"},

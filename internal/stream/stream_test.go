@@ -17,10 +17,8 @@ import (
 	"github.com/gorilla/websocket"
 	sse "github.com/tmaxmax/go-sse"
 
-	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/endpoint"
-	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/internal/stream"
@@ -36,17 +34,8 @@ type env struct {
 
 func start(t *testing.T, opts ...servertest.Option) *env {
 	t.Helper()
-	var eps *endpoint.Service
-	var svc *stream.Service
-	h := servertest.Run(t, func(ctx context.Context, g server.Handles) ([]component.Component, error) {
-		var err error
-		if eps, err = endpoint.New(ctx, g.Env, g.Config.Webhooks, g.Config.Limits); err != nil {
-			return nil, err
-		}
-		svc, err = stream.New(ctx, g.Env, stream.ConfigOf(g.Config), g.Log, g.Keys, eps)
-		return []component.Component{eps, svc}, err
-	}, opts...)
-	return &env{Harness: h, svc: svc, eps: eps}
+	g := servertest.RunStreams(t, opts...)
+	return &env{Harness: g.Harness, svc: g.Streams, eps: g.Endpoints}
 }
 
 func wsURL(h *servertest.Harness, path string) string {
@@ -397,10 +386,7 @@ func TestEndpointWebSocketAppliesFilters(t *testing.T) {
 	w := e.NewKey("acme", proto.ScopeEventsWrite)
 	ctx := context.Background()
 	now := time.Now().UTC()
-	ep := proto.Endpoint{ID: "ep1", Owner: "acme", Name: "wall", Type: proto.EndpointWebSocket, Enabled: true, CreatedAt: now, UpdatedAt: now}
-	if err := e.eps.Store().EndpointSet.Create(ctx, ep.ID, ep); err != nil {
-		t.Fatal(err)
-	}
+	ep := servertest.WebSocketEndpoint(t, e.eps, "ep1", "acme")
 	f := proto.EventFilter{ID: "f1", Owner: "acme", EndpointID: "ep1", WatchlistIDs: []string{"82e7d0c3-6e69-425b-ab79-faa19c2d9fe7"}, CreatedAt: now, UpdatedAt: now}
 	if err := e.eps.Store().FilterSet.Create(ctx, f.ID, f); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package stream_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/evtctl/evtctl/internal/config"
+	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
@@ -21,12 +21,7 @@ import (
 // closing one frees its slot.
 func TestWebSocketsPerUserQuota(t *testing.T) {
 	e := start(t, func(c *config.Config) { c.Limits.WSPerUser = 3 })
-	ctx := context.Background()
-	now := time.Now().UTC()
-	ep := proto.Endpoint{ID: "ep-q", Owner: "acme", Name: "wall", Type: proto.EndpointWebSocket, Enabled: true, CreatedAt: now, UpdatedAt: now}
-	if err := e.eps.Store().EndpointSet.Create(ctx, ep.ID, ep); err != nil {
-		t.Fatal(err)
-	}
+	servertest.WebSocketEndpoint(t, e.eps, "ep-q", "acme")
 	a1 := e.NewKey("acme", proto.ScopeEventsRead)
 	a2 := e.NewKey("acme", proto.ScopeEventsRead)
 	g := e.NewKey("globex", proto.ScopeEventsRead)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evtctl/evtctl/internal/testkit"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
@@ -34,14 +35,7 @@ func TestParseArgs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		specs, err := ParseArgs(tt.args, server, tt.devices)
-		if tt.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.err) {
-				t.Errorf("%v: err %v, want %q", tt.args, err, tt.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%v: %v", tt.args, err)
+		if !testkit.CheckErr(t, tt.args, err, tt.err) {
 			continue
 		}
 		var got []string

@@ -14,12 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/endpoint"
-	"github.com/evtctl/evtctl/internal/server"
 	"github.com/evtctl/evtctl/internal/server/servertest"
 	"github.com/evtctl/evtctl/internal/store"
-	"github.com/evtctl/evtctl/internal/stream"
 	"github.com/evtctl/evtctl/internal/tail"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -31,17 +28,8 @@ type env struct {
 
 func startServer(t *testing.T) *env {
 	t.Helper()
-	var eps *endpoint.Service
-	var svc *stream.Service
-	h := servertest.Run(t, func(ctx context.Context, g server.Handles) ([]component.Component, error) {
-		var err error
-		if eps, err = endpoint.New(ctx, g.Env, g.Config.Webhooks, g.Config.Limits); err != nil {
-			return nil, err
-		}
-		svc, err = stream.New(ctx, g.Env, stream.ConfigOf(g.Config), g.Log, g.Keys, eps)
-		return []component.Component{eps, svc}, err
-	})
-	return &env{Harness: h, eps: eps}
+	g := servertest.RunStreams(t)
+	return &env{Harness: g.Harness, eps: g.Endpoints}
 }
 
 // run follows specs in the background and collects what they produce.
@@ -294,12 +282,7 @@ func TestSSEReconnectResumesWithLastEventID(t *testing.T) {
 
 func TestEndpointWebSocketInfersFamilies(t *testing.T) {
 	e := startServer(t)
-	ctx := context.Background()
-	now := time.Now().UTC()
-	ep := proto.Endpoint{ID: "ep1", Owner: "acme", Name: "wall", Type: proto.EndpointWebSocket, Enabled: true, CreatedAt: now, UpdatedAt: now}
-	if err := e.eps.Store().EndpointSet.Create(ctx, ep.ID, ep); err != nil {
-		t.Fatal(err)
-	}
+	servertest.WebSocketEndpoint(t, e.eps, "ep1", "acme")
 	u, _ := url.Parse(e.URL)
 	specs, err := tail.ParseArgs([]string{"endpoint", "ep1"}, u, nil)
 	if err != nil {

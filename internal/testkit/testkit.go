@@ -3,6 +3,7 @@
 package testkit
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -24,4 +25,23 @@ func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 		}
 		time.Sleep(poll)
 	}
+}
+
+// CheckErr checks the error of one case of a table test: with want "" err
+// must be nil, else it must contain want. It reports whether the case goes
+// on to check its result (no error wanted, none came); name names the case
+// in a failure.
+func CheckErr(t testing.TB, name any, err error, want string) bool {
+	t.Helper()
+	if want != "" {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%v: error %v, want %q", name, err, want)
+		}
+		return false
+	}
+	if err != nil {
+		t.Errorf("%v: %v", name, err)
+		return false
+	}
+	return true
 }

@@ -112,42 +112,12 @@ func (s *Service) requestLoop(ctx context.Context) {
 }
 
 func (s *Service) pullRequests(ctx context.Context) error {
-	it, err := s.reqs.cons.Messages(jetstream.PullMaxMessages(64))
-	if err != nil {
-		return err
-	}
-	defer it.Stop()
-	stopDrain := context.AfterFunc(ctx, it.Drain)
-	defer stopDrain()
-	for {
-		acquired := false
-		select {
-		case s.reqs.slots <- struct{}{}:
-			acquired = true
-		case <-ctx.Done():
-		}
-		m, err := it.Next()
-		if err != nil {
-			if acquired {
-				<-s.reqs.slots
-			}
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
-		if !acquired || ctx.Err() != nil {
-			_ = m.Nak()
-			if acquired {
-				<-s.reqs.slots
-			}
-			continue
-		}
+	return pullWithSlots(ctx, s.reqs.cons, 64, s.reqs.slots, func(m jetstream.Msg) {
 		s.run.Go(func(context.Context) {
 			defer func() { <-s.reqs.slots }()
 			s.handleRequest(ctx, m, time.Now())
 		})
-	}
+	})
 }
 
 // handleRequest turns one request into a delivery job on its endpoint's

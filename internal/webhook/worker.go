@@ -110,44 +110,12 @@ func (w *worker) pull(ctx context.Context) error {
 		return err
 	}
 	w.cons.Store(&cons)
-	it, err := cons.Messages(jetstream.PullMaxMessages(w.s.batch))
-	if err != nil {
-		return err
-	}
-	defer it.Stop()
-	// On stop, Drain lets Next hand out what was already pulled; those
-	// messages go straight back (Nak) instead of waiting out AckWait.
-	stopDrain := context.AfterFunc(ctx, it.Drain)
-	defer stopDrain()
-	for {
-		acquired := false
-		select {
-		case w.sem <- struct{}{}:
-			acquired = true
-		case <-ctx.Done():
-		}
-		m, err := it.Next()
-		if err != nil {
-			if acquired {
-				<-w.sem
-			}
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
-		if !acquired || ctx.Err() != nil {
-			_ = m.Nak()
-			if acquired {
-				<-w.sem
-			}
-			continue
-		}
+	return pullWithSlots(ctx, cons, w.s.batch, w.sem, func(m jetstream.Msg) {
 		recs, err := store.RecordsFromMsg(m)
 		if err != nil {
 			_ = m.Term() // not an event; never deliverable
 			<-w.sem
-			continue
+			return
 		}
 		md, _ := m.Metadata()
 		lookup := w.mayBeRedelivered(md)
@@ -169,6 +137,47 @@ func (w *worker) pull(ctx context.Context) error {
 				w.deliver(j)
 			}()
 		}
+	})
+}
+
+// pullWithSlots hands each message cons delivers to handle with a slot of
+// slots taken, which handle gives back. A message that arrives while no
+// slot can be had because ctx ended goes back to JetStream (Nak). On stop,
+// Drain lets Next hand out what was already pulled; those messages go
+// straight back (Nak) instead of waiting out AckWait.
+func pullWithSlots(ctx context.Context, cons jetstream.Consumer, batch int, slots chan struct{}, handle func(jetstream.Msg)) error {
+	it, err := cons.Messages(jetstream.PullMaxMessages(batch))
+	if err != nil {
+		return err
+	}
+	defer it.Stop()
+	stopDrain := context.AfterFunc(ctx, it.Drain)
+	defer stopDrain()
+	for {
+		acquired := false
+		select {
+		case slots <- struct{}{}:
+			acquired = true
+		case <-ctx.Done():
+		}
+		m, err := it.Next()
+		if err != nil {
+			if acquired {
+				<-slots
+			}
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if !acquired || ctx.Err() != nil {
+			_ = m.Nak()
+			if acquired {
+				<-slots
+			}
+			continue
+		}
+		handle(m)
 	}
 }
 
