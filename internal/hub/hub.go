@@ -327,7 +327,7 @@ func (h *Hub) Sessions(pred func(*Session) bool) []*Session {
 // Run sends keep-alives and closes idle sessions until ctx ends. One
 // ticker for all sessions costs less than a timer per session.
 func (h *Hub) Run(ctx context.Context) {
-	t := time.NewTicker(time.Second)
+	t := time.NewTicker(tickEvery)
 	defer t.Stop()
 	for {
 		select {
@@ -339,6 +339,18 @@ func (h *Hub) Run(ctx context.Context) {
 	}
 }
 
+// tickEvery is the period of Run's ticker.
+const tickEvery = time.Second
+
+// keepAliveDue reports whether a session that last wrote at lastWrite is
+// due a keep-alive at tick now. A keep-alive is queued a little after the
+// tick that sent it, so the tick one period later finds slightly less than
+// a period elapsed: without half a tick of slack, keep-alives would come
+// every period plus one tick (16 s for 15 s).
+func keepAliveDue(k *Kind, now, lastWrite int64) bool {
+	return k.KeepAliveEvery > 0 && now-lastWrite >= int64(k.KeepAliveEvery-tickEvery/2)
+}
+
 func (h *Hub) tick(now int64) {
 	var idle []*Session
 	h.mu.RLock()
@@ -348,7 +360,7 @@ func (h *Hub) tick(now int64) {
 			idle = append(idle, s)
 			continue
 		}
-		if k.KeepAliveEvery > 0 && now-s.lastWrite.Load() >= int64(k.KeepAliveEvery) {
+		if keepAliveDue(k, now, s.lastWrite.Load()) {
 			s.SendControl(k.KeepAlive)
 		}
 	}

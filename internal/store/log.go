@@ -289,6 +289,20 @@ type State struct {
 	LastSeq  uint64 // the position of the newest event; 0 when empty
 }
 
+// Lost reports whether events after position after were removed from the
+// log (by retention or a purge), so that a reader resuming there misses
+// some. A cursor before the first event of the first message ever written
+// (message 1) loses nothing: nothing was ever removed. Nor does a cursor
+// whose message is still kept, or the last event of the message just
+// before the oldest kept one.
+func (s State) Lost(after uint64) bool {
+	first, at := msgSeq(s.FirstSeq), msgSeq(after)
+	if s.Msgs == 0 || first <= 1 || at >= first {
+		return false
+	}
+	return at+1 < first || after != lastPos(at)
+}
+
 // State returns the current bounds of the log.
 func (l *Log) State(ctx context.Context) (State, error) {
 	info, err := l.stream.Info(ctx)

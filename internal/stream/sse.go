@@ -71,7 +71,9 @@ func (s *Service) serveAnalysis(w http.ResponseWriter, r *http.Request) {
 	filter := store.Filter{Family: string(proto.FamilyAnalysis), Owner: tenant, DeviceID: device}
 
 	// A resume from a cursor older than the log's oldest event continues
-	// from the oldest one, and says so first.
+	// from the oldest one, and says so first, when events after the cursor
+	// were really removed (not for a cursor before the first event of a
+	// log that never lost any).
 	var gap []byte
 	if after > 0 {
 		st, err := s.events.State(r.Context())
@@ -80,7 +82,7 @@ func (s *Service) serveAnalysis(w http.ResponseWriter, r *http.Request) {
 			httpapi.WriteError(w, httpapi.Errorf(http.StatusServiceUnavailable, proto.CodeUnavailable, "Storage is not available: %v.", err))
 			return
 		}
-		if st.FirstSeq > after+1 {
+		if st.Lost(after) {
 			gap = sseEvent("gap", "", mustJSON(gapNotice{
 				Requested:   query.FormatCursor(after),
 				ResumedFrom: query.FormatCursor(st.FirstSeq),

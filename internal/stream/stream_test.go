@@ -314,6 +314,26 @@ func TestSSEGapWhenCursorTooOld(t *testing.T) {
 	}
 }
 
+// A cursor before the first event of a log that never lost anything
+// (Last-Event-ID: 1, or any position of message 1 before its event) is no
+// gap: the stream starts with the first event, without `event: gap`.
+func TestSSENoGapWhenNothingWasRemoved(t *testing.T) {
+	e := start(t)
+	w := e.NewKey("acme", proto.ScopeEventsWrite)
+	r := e.NewKey("acme", proto.ScopeDeviceRead)
+	for i := 0; i < 2; i++ {
+		e.Do("POST", "/api/v1/events/analysis", w, "", analysis("dev-1", i))
+	}
+	for _, cursor := range []string{"1", "255", "510"} {
+		br, _ := rawSSE(t, e.Harness, "/api/v1/devices/dev-1/analysis/stream", r, "Last-Event-ID: "+cursor)
+		readUntilBlank(t, br) // head
+		readUntilBlank(t, br) // retry
+		if ev := readUntilBlank(t, br); !strings.HasPrefix(ev, "id: "+loneCursor(1)+"\n") {
+			t.Fatalf("Last-Event-ID %s: first frame %q, want the first event", cursor, ev)
+		}
+	}
+}
+
 func TestSSELimitsAndScopes(t *testing.T) {
 	e := start(t)
 	w := e.NewKey("acme", proto.ScopeEventsWrite)
