@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 }
 
 // TestInTmux runs `evtctl tail` in a real terminal (a detached tmux session
-// on a private socket) against a real gateway: the full-screen view opens,
+// on a private socket, 80×24) against a real gateway: the full-screen view opens,
 // shows the source live and the events as they come, pauses and resumes
 // with space, and quits with q, leaving the recording behind.
 func TestInTmux(t *testing.T) {
@@ -51,7 +51,7 @@ func TestInTmux(t *testing.T) {
 	t.Cleanup(func() { tmux("kill-server") })
 	command := fmt.Sprintf("env EVTCTL_TMUX_CHILD=1 NO_COLOR=1 EVTCTL_SERVER=%s EVTCTL_TOKEN=%s %s tail composites --record %s",
 		h.URL, servertest.AdminToken, os.Args[0], rec)
-	if out, err := tmux("new-session", "-d", "-s", "tail", "-x", "120", "-y", "36", command); err != nil {
+	if out, err := tmux("new-session", "-d", "-s", "tail", "-x", "80", "-y", "24", command); err != nil {
 		t.Fatalf("tmux new-session: %v %s", err, out)
 	}
 	screen := func() string { s, _ := tmux("capture-pane", "-p", "-t", "tail"); return s }
@@ -85,11 +85,12 @@ func TestInTmux(t *testing.T) {
 		}
 	}
 
-	waitScreen("the live source", "evtctl tail", "● composites · live · hello", "TIME", "SUMMARY", "? help")
+	// 80×24: the footer keeps "q quit" and the summaries are readable.
+	waitScreen("the live source", "evtctl tail", "● composites · live · hello", "TIME", "SUMMARY", "? help • q quit")
 	time.Sleep(100 * time.Millisecond) // the hub registers the session just after hello
 	add("c1")
 	add("c2")
-	waitScreen("two events", "2 events", `"id": "c2"`, "edge-01:speech 0 events Repeated")
+	waitScreen("two events", "2 events", `"id": "c2"`, "composite edge-01:speech 0 events Repeated speech")
 
 	keys("Space")
 	waitScreen("pause", "PAUSED (+0 new)")

@@ -101,6 +101,7 @@ type Model struct {
 
 	sources map[string]*sourceState
 	order   []string
+	seen    seenWidths
 
 	rate      float64
 	rateAt    time.Time
@@ -230,6 +231,7 @@ func (m *Model) apply(b Batch) {
 	for i := range b.Items {
 		m.source(b.Items[i].Source).events++
 	}
+	m.see(b.Items)
 	m.received += len(b.Items)
 	m.rateCount += len(b.Items)
 	m.dropped += b.Dropped

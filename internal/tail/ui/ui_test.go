@@ -14,6 +14,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
 	"github.com/evtctl/evtctl/internal/tail"
@@ -25,10 +26,14 @@ var update = flag.Bool("update", false, "rewrite the golden screens in testdata"
 var t0 = time.Date(2026, 3, 26, 9, 0, 0, 0, time.UTC)
 
 func newTestModel(buffer int) *Model {
+	return newTestModelOf(buffer, "composites", "endpoint:ep1")
+}
+
+func newTestModelOf(buffer int, sources ...string) *Model {
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.Ascii)
 	return New(Options{
-		Sources: []string{"composites", "endpoint:ep1"}, Buffer: buffer,
+		Sources: sources, Buffer: buffer,
 		Now: func() time.Time { return t0.Add(10 * time.Second) }, Location: time.UTC, Renderer: r,
 	})
 }
@@ -116,47 +121,83 @@ func golden(t *testing.T, name, got string) {
 
 func TestScreens(t *testing.T) {
 	tests := []struct {
-		name string
-		size tea.WindowSizeMsg
-		msgs func(t *testing.T) []tea.Msg
+		name    string
+		size    tea.WindowSizeMsg
+		msgs    func(t *testing.T) []tea.Msg
+		sources []string
 	}{
-		{"live", tea.WindowSizeMsg{Width: 110, Height: 32}, func(t *testing.T) []tea.Msg {
+		// The classic terminal: every summary readable, the footer ends
+		// with "q quit", SOURCE says the family only when the source's
+		// name does not.
+		{name: "80x24", size: tea.WindowSizeMsg{Width: 80, Height: 24}, msgs: func(t *testing.T) []tea.Msg {
+			return []tea.Msg{Batch{Items: items(t, 0, 12), Statuses: statuses()}, Tick(t0.Add(11 * time.Second))}
+		}},
+		// One source: its status line names it, the list shows the family.
+		{name: "80x24_composites", size: tea.WindowSizeMsg{Width: 80, Height: 24}, sources: []string{"composites"}, msgs: func(t *testing.T) []tea.Msg {
+			var comps []tail.Item
+			for _, it := range items(t, 0, 24) {
+				if it.Family == proto.FamilyComposite {
+					comps = append(comps, it)
+				}
+			}
+			return []tea.Msg{Batch{Items: comps, Statuses: statuses()[:4]}}
+		}},
+		{name: "wide", size: tea.WindowSizeMsg{Width: 180, Height: 40}, msgs: func(t *testing.T) []tea.Msg {
+			return []tea.Msg{Batch{Items: items(t, 0, 12), Statuses: statuses()}, Tick(t0.Add(11 * time.Second))}
+		}},
+		{name: "live", size: tea.WindowSizeMsg{Width: 110, Height: 32}, msgs: func(t *testing.T) []tea.Msg {
 			return []tea.Msg{Batch{Items: items(t, 0, 6), Statuses: statuses()}, Tick(t0.Add(11 * time.Second))}
 		}},
-		{"scrolled_paused", tea.WindowSizeMsg{Width: 110, Height: 32}, func(t *testing.T) []tea.Msg {
+		{name: "scrolled_paused", size: tea.WindowSizeMsg{Width: 110, Height: 32}, msgs: func(t *testing.T) []tea.Msg {
 			msgs := []tea.Msg{Batch{Items: items(t, 0, 6), Statuses: statuses()}, up, up, space}
 			return append(msgs, Batch{Items: items(t, 6, 3)})
 		}},
-		{"filtered", tea.WindowSizeMsg{Width: 110, Height: 32}, func(t *testing.T) []tea.Msg {
+		{name: "filtered", size: tea.WindowSizeMsg{Width: 110, Height: 32}, msgs: func(t *testing.T) []tea.Msg {
 			msgs := []tea.Msg{Batch{Items: items(t, 0, 12), Statuses: statuses()}}
 			msgs = append(msgs, keys("f")...)
 			msgs = append(msgs, keys("family:sound")...)
 			return append(msgs, enter)
 		}},
-		{"filter_prompt", tea.WindowSizeMsg{Width: 110, Height: 32}, func(t *testing.T) []tea.Msg {
+		{name: "filter_prompt", size: tea.WindowSizeMsg{Width: 110, Height: 32}, msgs: func(t *testing.T) []tea.Msg {
 			msgs := []tea.Msg{Batch{Items: items(t, 0, 2)}}
 			msgs = append(msgs, keys("f")...)
 			return append(msgs, keys("device:mic")...)
 		}},
-		{"search", tea.WindowSizeMsg{Width: 110, Height: 32}, func(t *testing.T) []tea.Msg {
+		{name: "search", size: tea.WindowSizeMsg{Width: 110, Height: 32}, msgs: func(t *testing.T) []tea.Msg {
 			msgs := []tea.Msg{Batch{Items: items(t, 0, 8), Statuses: statuses()}}
 			msgs = append(msgs, keys("/")...)
 			msgs = append(msgs, keys("person")...)
 			return append(msgs, enter)
 		}},
-		{"help", tea.WindowSizeMsg{Width: 110, Height: 32}, func(t *testing.T) []tea.Msg {
+		{name: "help", size: tea.WindowSizeMsg{Width: 110, Height: 32}, msgs: func(t *testing.T) []tea.Msg {
 			return append([]tea.Msg{Batch{Items: items(t, 0, 3)}}, keys("?")...)
 		}},
-		{"narrow", tea.WindowSizeMsg{Width: 60, Height: 18}, func(t *testing.T) []tea.Msg {
+		{name: "narrow", size: tea.WindowSizeMsg{Width: 60, Height: 18}, msgs: func(t *testing.T) []tea.Msg {
 			return []tea.Msg{Batch{Items: items(t, 0, 30), Statuses: statuses()}}
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newTestModel(0)
+			if tt.sources != nil {
+				m = newTestModelOf(0, tt.sources...)
+			}
 			send(m, tt.size)
 			send(m, tt.msgs(t)...)
-			golden(t, tt.name, m.View())
+			screen := m.View()
+			golden(t, tt.name, screen)
+			lines := strings.Split(screen, "\n")
+			if len(lines) > tt.size.Height {
+				t.Errorf("%d lines on a %d-line terminal", len(lines), tt.size.Height)
+			}
+			for i, l := range lines {
+				if w := ansi.StringWidth(l); w > tt.size.Width {
+					t.Errorf("line %d is %d wide on a %d-column terminal: %q", i, w, tt.size.Width, l)
+				}
+			}
+			if footer := lines[len(lines)-1]; !strings.Contains(footer, "q quit") && (tt.name != "help" || !strings.Contains(screen, "q quit")) {
+				t.Errorf("the footer lost q quit: %q", lines[len(lines)-1])
+			}
 		})
 	}
 }

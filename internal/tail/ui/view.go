@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
@@ -29,14 +31,101 @@ func newStyles(r *lipgloss.Renderer) styles {
 	}
 }
 
-// Column widths of the list; the summary takes the rest.
+// Column limits of the list. Widths follow the content seen so far (never
+// more than these caps) and the terminal: the summary keeps at least
+// minSummary cells; to make room, TYPE goes first (it repeats the family or
+// the sound label), then DEVICE and SOURCE shrink and the time loses its
+// milliseconds, then DEVICE and SOURCE go.
 const (
-	colTime   = 12
-	colSource = 14
-	colFamily = 14
-	colDevice = 16
-	colType   = 20
+	colTimeMs  = 12 // 15:04:05.000
+	colTimeS   = 8  // 15:04:05
+	maxFrom    = 28
+	maxDevice  = 16
+	maxType    = 20
+	minSummary = 32
 )
+
+// cols is the list's layout for one width: 0 means the column is not shown.
+type cols struct {
+	time, from, device, typ, summary int
+}
+
+// columns fits the columns to the terminal width.
+func (m *Model) columns() cols {
+	avail := m.width - 2 // the selection marker
+	c := cols{time: colTimeMs, from: min(max(m.seen.from, 6), maxFrom), device: min(m.seen.device, maxDevice), typ: min(m.seen.typ, maxType)}
+	if m.seen.device > 0 {
+		c.device = max(c.device, 6) // room for the header
+	}
+	if m.seen.typ > 0 {
+		c.typ = max(c.typ, 4)
+	}
+	used := func() int {
+		n := 0
+		for _, w := range []int{c.time, c.from, c.device, c.typ} {
+			if w > 0 {
+				n += w + 1
+			}
+		}
+		return n
+	}
+	need := min(minSummary, max(avail*2/5, 10))
+	steps := []func(){
+		func() { c.typ = 0 },
+		func() { c.time = colTimeS },
+		func() { c.device = min(c.device, 10) },
+		func() { c.from = min(c.from, 22) },
+		func() { c.from = min(c.from, 16) },
+		func() { c.device = 0 },
+		func() { c.from = min(c.from, 10) },
+		func() { c.from = 0 },
+	}
+	for _, step := range steps {
+		if avail-used() >= need {
+			break
+		}
+		step()
+	}
+	c.summary = max(avail-used(), 1)
+	return c
+}
+
+// seenWidths are the widest cells seen so far, so columns do not jump as
+// the list scrolls.
+type seenWidths struct{ from, device, typ int }
+
+func (m *Model) see(items []tail.Item) {
+	for i := range items {
+		it := &items[i]
+		m.seen.from = max(m.seen.from, ansi.StringWidth(m.fromCell(it)))
+		m.seen.device = max(m.seen.device, ansi.StringWidth(it.Routing.DeviceID))
+		m.seen.typ = max(m.seen.typ, ansi.StringWidth(typeCell(it)))
+	}
+}
+
+// fromHeader names the column that says where an event came from: its
+// family when there is one source (the status line names the source),
+// else the source.
+func (m *Model) fromHeader() string {
+	if len(m.order) > 1 {
+		return "SOURCE"
+	}
+	return "FAMILY"
+}
+
+// fromCell is the family with one source; with several, the source, and
+// the family after it unless the source's name already says it
+// ("composites", "analysis:cam-7").
+func (m *Model) fromCell(it *tail.Item) string {
+	fam := familyName(it)
+	if len(m.order) <= 1 {
+		return fam
+	}
+	if it.Family != "" && strings.HasPrefix(it.Source, fam) {
+		return it.Source
+	}
+	return it.Source + " " + fam
+}
 
 // fixedLines counts the lines that are not list rows or detail lines:
 // title, one per source, list header, detail rule, prompt line, help.
@@ -80,7 +169,8 @@ func (m *Model) View() string {
 	for _, name := range m.order {
 		line(m.sourceLine(name, m.sources[name]))
 	}
-	line(m.styles.header.Render(pad("  "+m.row("TIME", "SOURCE", "FAMILY", "DEVICE", "TYPE", "SUMMARY"), m.width)))
+	c := m.columns()
+	line(m.styles.header.Render(pad("  "+c.row("TIME", m.fromHeader(), "DEVICE", "TYPE", "SUMMARY"), m.width)))
 	h := m.listHeight()
 	for i := m.top; i < m.top+h; i++ {
 		if i >= len(m.buf.vis) {
@@ -88,7 +178,7 @@ func (m *Model) View() string {
 			continue
 		}
 		it := m.buf.get(m.buf.vis[i])
-		r := m.itemRow(it)
+		r := m.itemRow(c, it)
 		if i == m.sel {
 			line(m.styles.selected.Render(pad("▶ "+r, m.width)))
 		} else {
@@ -105,8 +195,27 @@ func (m *Model) View() string {
 		b.WriteByte('\n')
 	}
 	line(m.promptLine())
-	b.WriteString(m.help.View(m.keys))
+	b.WriteString(m.helpView())
 	return b.String()
+}
+
+// helpView is the footer. The short form drops the least needed keys
+// until it fits, so "? help" and "q quit" always show.
+func (m *Model) helpView() string {
+	if m.help.ShowAll {
+		return m.help.View(m.keys)
+	}
+	k := m.keys
+	bindings := k.ShortHelp()
+	measure := m.help
+	measure.Width = 0 // unbounded: the real one cuts to fit with "…"
+	for _, drop := range []key.Binding{k.Focus, k.Save, k.Newest, k.Search, k.Filter, k.Pause} {
+		if lipgloss.Width(measure.ShortHelpView(bindings)) <= m.width {
+			break
+		}
+		bindings = slices.DeleteFunc(bindings, func(b key.Binding) bool { return b.Help() == drop.Help() })
+	}
+	return m.help.ShortHelpView(bindings)
 }
 
 func (m *Model) titleLine() string {
@@ -181,23 +290,38 @@ func (m *Model) promptLine() string {
 	return ""
 }
 
-func (m *Model) itemRow(it *tail.Item) string {
-	t := it.ReceivedAt.In(m.opts.Location).Format("15:04:05.000")
-	return m.row(t, it.Source, familyName(it), it.Routing.DeviceID, it.Routing.EventType, summary(it))
+func (m *Model) itemRow(c cols, it *tail.Item) string {
+	layout := "15:04:05.000"
+	if c.time < colTimeMs {
+		layout = "15:04:05"
+	}
+	t := it.ReceivedAt.In(m.opts.Location).Format(layout)
+	return c.row(t, m.fromCell(it), it.Routing.DeviceID, typeCell(it), summary(it))
+}
+
+// typeCell is the event type unless it only restates the family
+// ("composite", "analysis_result", "identification").
+func typeCell(it *tail.Item) string {
+	if it.Family != "" && strings.HasPrefix(it.Routing.EventType, string(it.Family)) {
+		return ""
+	}
+	return it.Routing.EventType
 }
 
 // row lays out the columns; every cell is one line, cut to its width.
-func (m *Model) row(t, source, family, device, typ, sum string) string {
-	cells := []struct {
+func (c cols) row(t, from, device, typ, sum string) string {
+	var b strings.Builder
+	for _, cell := range []struct {
 		s string
 		w int
-	}{{t, colTime}, {source, colSource}, {family, colFamily}, {device, colDevice}, {typ, colType}}
-	var b strings.Builder
-	for _, c := range cells {
-		b.WriteString(pad(ansi.Truncate(clean(c.s), c.w, "…"), c.w))
+	}{{t, c.time}, {from, c.from}, {device, c.device}, {typ, c.typ}} {
+		if cell.w == 0 {
+			continue
+		}
+		b.WriteString(pad(ansi.Truncate(clean(cell.s), cell.w, "…"), cell.w))
 		b.WriteByte(' ')
 	}
-	b.WriteString(clean(sum))
+	b.WriteString(ansi.Truncate(clean(sum), c.summary, "…"))
 	return b.String()
 }
 
