@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"gopkg.in/yaml.v3"
 
 	"github.com/evtctl/evtctl/internal/iostreams"
@@ -89,7 +90,7 @@ func Print[T any](f *Factory, items []T, cols []Column[T]) error {
 		if items == nil {
 			items = []T{} // [] rather than null
 		}
-		return writeJSON(ios.Out, items)
+		return WriteJSON(f, items)
 	case OutputYAML:
 		if items == nil {
 			items = []T{}
@@ -120,7 +121,7 @@ func PrintOne[T any](f *Factory, item T, cols []Column[T]) error {
 	ios := f.IOStreams
 	switch format {
 	case OutputJSON:
-		return writeJSON(ios.Out, item)
+		return WriteJSON(f, item)
 	case OutputYAML:
 		return writeYAML(ios.Out, item)
 	case OutputID:
@@ -181,21 +182,23 @@ func writeTable[T any](ios *iostreams.IOStreams, items []T, cols []Column[T]) er
 		return err
 	}
 
-	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
+	rows := make([][]string, 0, len(items)+1)
+	header := make([]string, len(cols))
 	for i, c := range cols {
-		if i > 0 {
-			io.WriteString(tw, "\t")
-		}
-		io.WriteString(tw, c.Header)
+		header[i] = c.Header
 	}
-	io.WriteString(tw, "\n")
+	rows = append(rows, header)
 	for _, it := range items {
+		row := make([]string, len(cols))
 		for i, c := range cols {
-			if i > 0 {
-				io.WriteString(tw, "\t")
-			}
-			io.WriteString(tw, cell(c, it, true))
+			row[i] = cell(c, it, true)
 		}
+		rows = append(rows, row)
+	}
+	fitColumns(rows, cols, ios.TerminalWidth())
+	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
+	for _, row := range rows {
+		io.WriteString(tw, strings.Join(row, "\t"))
 		io.WriteString(tw, "\n")
 	}
 	if err := tw.Flush(); err != nil {
@@ -219,6 +222,67 @@ func writeTable[T any](ios *iostreams.IOStreams, items []T, cols []Column[T]) er
 	}
 	_, err := io.WriteString(ios.Out, out.String())
 	return err
+}
+
+// minColumn is the narrowest a truncated column gets (its header may be
+// cut as well).
+const minColumn = 8
+
+// fitColumns truncates cells, with "…", so the table fits in width
+// (columns are separated by two spaces). The first column (the id or name
+// a script or the next command needs) and timestamps are kept whole; the
+// widest of the other columns is narrowed first, so long free text
+// (descriptions, URLs, JSON) gives way before short values. A table that
+// cannot fit even so is left wider than the terminal.
+func fitColumns[T any](rows [][]string, cols []Column[T], width int) {
+	if width <= 0 || len(cols) == 0 {
+		return
+	}
+	widths := make([]int, len(cols))
+	for _, row := range rows {
+		for i, c := range row {
+			if w := ansi.StringWidth(c); w > widths[i] {
+				widths[i] = w
+			}
+		}
+	}
+	total := 2 * (len(cols) - 1)
+	for _, w := range widths {
+		total += w
+	}
+	limit := append([]int(nil), widths...)
+	for total > width {
+		widest := -1
+		for i := 1; i < len(cols); i++ {
+			if cols[i].Time == nil && limit[i] > minColumn && (widest < 0 || limit[i] > limit[widest]) {
+				widest = i
+			}
+		}
+		if widest < 0 {
+			break
+		}
+		// Narrow it to the next widest column's width at once, or just
+		// enough.
+		next := minColumn
+		for i := 1; i < len(cols); i++ {
+			if i != widest && cols[i].Time == nil && limit[i] < limit[widest] && limit[i] > next {
+				next = limit[i]
+			}
+		}
+		cut := min(limit[widest]-next, total-width)
+		if cut <= 0 {
+			cut = 1
+		}
+		limit[widest] -= cut
+		total -= cut
+	}
+	for _, row := range rows {
+		for i, c := range row {
+			if limit[i] < widths[i] && ansi.StringWidth(c) > limit[i] {
+				row[i] = ansi.Truncate(c, limit[i], "…")
+			}
+		}
+	}
 }
 
 // cell renders one value, flattened to a single line so neither the table
@@ -283,15 +347,6 @@ func marshalJSON(v any) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-func writeJSON(w io.Writer, v any) error {
-	data, err := marshalJSON(v)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(data)
-	return err
 }
 
 // writeYAML goes through JSON so the keys are the API's field names (not Go

@@ -80,6 +80,7 @@ func testFactory(format string, tty, color bool) (*Factory, *iostreams.IOStreams
 	ios, _, _, _ := iostreams.Test()
 	ios.SetStdoutTTY(tty)
 	ios.SetNoColor(!color)
+	ios.SetTerminalWidth(120) // wide enough for every table here
 	f := &Factory{IOStreams: ios, Globals: &Globals{Output: format}}
 	return f, ios
 }

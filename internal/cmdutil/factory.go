@@ -1,11 +1,11 @@
 package cmdutil
 
 import (
-	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 
-	"gopkg.in/yaml.v3"
+	"github.com/itchyny/gojq"
 
 	"github.com/evtctl/evtctl/internal/apiclient"
 	"github.com/evtctl/evtctl/internal/iostreams"
@@ -21,6 +21,11 @@ type Globals struct {
 	Output  string
 	Quiet   bool
 	NoColor bool
+	// JQ is --jq: an expression filtering the JSON output (implies -o json).
+	JQ string
+	// Context is --context: the context of the config file to use instead
+	// of its current-context.
+	Context string
 }
 
 // Factory hands each command what it needs from the outside world. Commands
@@ -34,6 +39,9 @@ type Factory struct {
 	// Getenv and UserConfigPath are replaced in tests.
 	Getenv         func(string) string
 	UserConfigPath func() string
+
+	jq               *gojq.Code // --jq, compiled once
+	warnedConfigMode bool
 }
 
 // NewFactory returns a factory bound to the real environment.
@@ -53,21 +61,40 @@ type ClientSettings struct {
 	Token  string `yaml:"token"`
 }
 
-// Settings resolves the server and token: flag, then environment
-// (EVTCTL_SERVER, EVTCTL_TOKEN), then ~/.config/evtctl/config.yaml, then the
-// default server.
+// Settings resolves the server and token, each on its own, from the first
+// of: the flag (--server, --token), the environment (EVTCTL_SERVER,
+// EVTCTL_TOKEN), the context of ~/.config/evtctl/config.yaml (--context,
+// else its current-context; without contexts, the file's top-level server
+// and token), the default server.
 func (f *Factory) Settings() (ClientSettings, error) {
 	var s ClientSettings
-	if p := f.UserConfigPath(); p != "" {
-		data, err := os.ReadFile(p)
-		switch {
-		case err == nil:
-			if err := yaml.Unmarshal(data, &s); err != nil {
-				return s, errors.New("cannot read " + p + ": " + err.Error())
+	cfg, err := f.ReadUserConfig()
+	if err != nil {
+		return s, err
+	}
+	name := cfg.CurrentContext
+	if f.Globals.Context != "" {
+		name = f.Globals.Context
+	}
+	if name != "" {
+		c := cfg.Find(name)
+		if c == nil {
+			if f.Globals.Context != "" {
+				return s, FlagErrorf("no context named %q in %s (see evtctl config get-contexts)", name, f.UserConfigPath())
 			}
-		case !errors.Is(err, os.ErrNotExist):
-			return s, err
+			return s, fmt.Errorf("the current context %q is not defined in %s (see evtctl config get-contexts)", name, f.UserConfigPath())
 		}
+		s.Server = c.Server
+		// The token file is read only when no flag or variable gives a token.
+		if f.Globals.Token == "" && f.Getenv("EVTCTL_TOKEN") == "" {
+			tok, err := c.ReadToken()
+			if err != nil {
+				return s, err
+			}
+			s.Token = tok
+		}
+	} else {
+		s.Server, s.Token = cfg.Server, cfg.Token
 	}
 	if v := f.Getenv("EVTCTL_SERVER"); v != "" {
 		s.Server = v

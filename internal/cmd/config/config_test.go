@@ -127,7 +127,7 @@ func TestCommand(t *testing.T) {
 	for _, c := range Command.New(f).Commands() {
 		names[c.Name()] = true
 	}
-	if !names["init"] || !names["check"] || len(names) != 2 {
+	if !names["init"] || !names["check"] || !names["set-context"] || !names["use-context"] || !names["get-contexts"] || len(names) != 5 {
 		t.Errorf("subcommands = %v", names)
 	}
 }

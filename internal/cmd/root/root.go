@@ -38,13 +38,19 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       buildinfo.Version,
-		PersistentPreRun: func(cmd *cobra.Command, args []string) {
-			if f.Globals.Quiet {
-				f.Globals.Output = "id"
-			}
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if f.Globals.NoColor {
 				f.IOStreams.SetNoColor(true)
 			}
+			// --jq implies -o json; it is checked (and compiled) before
+			// any command runs, so a bad expression sends nothing.
+			if err := cmdutil.CheckJQ(f, cmd.Flags().Changed("output")); err != nil {
+				return err
+			}
+			if f.Globals.Quiet {
+				f.Globals.Output = "id"
+			}
+			return nil
 		},
 	}
 	cmd.SetIn(f.IOStreams.In)
@@ -60,7 +66,10 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	pf.StringVarP(&f.Globals.Output, "output", "o", "table", "output format: table|json|yaml|id")
 	pf.BoolVarP(&f.Globals.Quiet, "quiet", "q", false, "print only ids (same as -o id)")
 	pf.BoolVar(&f.Globals.NoColor, "no-color", false, "disable colour (also NO_COLOR)")
+	pf.StringVar(&f.Globals.JQ, "jq", "", "filter the JSON output with a jq expression (implies -o json; strings are printed raw)")
+	pf.StringVar(&f.Globals.Context, "context", "", "use this context of the config file (see evtctl config get-contexts)")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "yaml", "id"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("context", configcmd.CompleteContexts(f))
 
 	// Every command of evtctl, in the order of `evtctl --help` (cobra sorts
 	// them by name there).

@@ -4,7 +4,6 @@ package query
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -193,16 +192,17 @@ func (p *printer) add(items []Record) error {
 	var buf bytes.Buffer
 	switch {
 	case p.format == cmdutil.OutputJSON:
+		// One line per event; --jq runs over each of them.
 		for _, it := range items {
 			raw, err := it.MarshalJSON()
 			if err != nil {
 				return err
 			}
-			if err := json.Compact(&buf, raw); err != nil {
+			if err := cmdutil.WriteJSONLine(p.f, raw); err != nil {
 				return err
 			}
-			buf.WriteByte('\n')
 		}
+		return nil
 	case p.format == cmdutil.OutputID:
 		for _, it := range items {
 			buf.WriteString(it.V.Cursor)
