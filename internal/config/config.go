@@ -39,7 +39,7 @@ type Config struct {
 
 // Server is the HTTP side of the gateway.
 type Server struct {
-	Listen            string        `yaml:"listen" env:"EVTCTL_LISTEN" doc:"Address (host:port) of the HTTP API, WebSocket and SSE server."`
+	Listen            string        `yaml:"listen" env:"EVTCTL_LISTEN" doc:"Address (host:port) of the HTTP API, WebSocket and SSE server; the default accepts local clients only, \":8100\" every interface (see docs/security.md)."`
 	Name              string        `yaml:"name" doc:"Name of this gateway/edge, used in composite group keys; empty = the host name."`
 	AdminToken        string        `yaml:"admin_token" env:"EVTCTL_ADMIN_TOKEN" doc:"Bootstrap admin token; empty = create an admin key on first start. Prefer the environment to the file."`
 	TLSCert           string        `yaml:"tls_cert" doc:"PEM certificate file; serve HTTPS when set together with tls_key."`
@@ -121,7 +121,7 @@ type Composite struct {
 
 // Redact blanks chosen fields of delivered payloads.
 type Redact struct {
-	Fields []string `yaml:"fields" doc:"JSON paths blanked in delivered payloads: a.b = object keys, [] = every array element (events[].mic.password)."`
+	Fields []string `yaml:"fields" doc:"JSON paths blanked in delivered payloads: a.b = object keys, [] = every array element (microphone.console.password, events[].microphone.console.password)."`
 }
 
 // Default returns the configuration used when no file and no environment
@@ -129,7 +129,7 @@ type Redact struct {
 func Default() *Config {
 	return &Config{
 		Server: Server{
-			Listen:            ":8100",
+			Listen:            "127.0.0.1:8100",
 			ShutdownTimeout:   15 * time.Second,
 			MaxBodyBytes:      16 << 20,
 			ReadHeaderTimeout: 10 * time.Second,

@@ -143,7 +143,7 @@ func TestKeysCoverFields(t *testing.T) {
 
 func TestKeysOrderAndDefaults(t *testing.T) {
 	keys := Keys()
-	if keys[0].Key != "server.listen" || keys[0].Default != `":8100"` {
+	if keys[0].Key != "server.listen" || keys[0].Default != `"127.0.0.1:8100"` {
 		t.Errorf("first key = %+v", keys[0])
 	}
 	got := map[string]string{}

@@ -21,6 +21,23 @@ import (
 // the printed admin key sees them.
 const Owner = auth.DefaultOwner
 
+// RuleID is the id of the composite rule `serve --demo` creates when the
+// demo tenant has none, so that composites flow from the first minute.
+const RuleID = "demo_bursts"
+
+// Rule is the demo's composite rule: three sound events of one label
+// within 30 s (the generator's bursts) make a composite, at most one a
+// label every 10 s.
+func Rule(now time.Time) proto.Rule {
+	return proto.Rule{
+		ID: RuleID, Owner: Owner, Name: "demo: bursts of one sound",
+		Description:   "Created by evtctl serve --demo; delete it (evtctl rules delete " + RuleID + ") or keep it.",
+		WindowSeconds: 30, MinEvents: 3, Enabled: true, GroupBy: proto.GroupByLabel,
+		CooldownSeconds: 10,
+		CreatedAt:       now, UpdatedAt: now, CountingSince: now,
+	}
+}
+
 // Generator produces demo events.
 type Generator struct {
 	log  *store.Log

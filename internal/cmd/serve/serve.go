@@ -11,7 +11,6 @@ import (
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/config"
-	"github.com/evtctl/evtctl/internal/demo"
 	"github.com/evtctl/evtctl/internal/logging"
 	"github.com/evtctl/evtctl/internal/server"
 )
@@ -44,8 +43,16 @@ By default evtctl embeds a NATS server with JetStream and keeps its data under
 --data; nothing else needs to be installed. With --nats-url the same gateway
 joins an external NATS JetStream cluster instead.
 
+By default the gateway listens on 127.0.0.1:8100, for local clients only;
+--listen :8100 accepts every interface (put TLS in front, see docs/security.md).
+
 On first start, when no API key exists and no admin token is configured, an
-admin key is created and printed once on stderr.`,
+admin key is created: its token is written to the file admin-key of the data
+directory (readable by the gateway's user only) and, on a terminal, printed
+once on stderr.
+
+With --demo, sample events of every family are fed and, when the demo tenant
+has no composite rule, the rule demo_bursts is created so composites flow.`,
 		Example: `  evtctl serve --demo
   evtctl serve --listen :8100 --data /var/lib/evtctl
   evtctl serve --listen :8443 --tls-cert /etc/evtctl/tls.crt --tls-key /etc/evtctl/tls.key
@@ -60,7 +67,7 @@ admin key is created and printed once on stderr.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.ConfigPath, "config", "c", "", "YAML config file (write one with: evtctl config init)")
-	fl.StringVar(&opts.Listen, "listen", "", "HTTP listen address (default :8100)")
+	fl.StringVar(&opts.Listen, "listen", "", "HTTP listen address (default 127.0.0.1:8100, local clients only; :8100 for every interface)")
 	fl.StringVar(&opts.DataDir, "data", "", "data directory of the embedded storage (default ./evtctl-data)")
 	fl.StringVar(&opts.NATSURL, "nats-url", "", "join an external NATS JetStream cluster (comma-separated URLs)")
 	fl.StringVar(&opts.AdminToken, "admin-token", "", "static admin token (prefer EVTCTL_ADMIN_TOKEN: flags show in ps)")
@@ -117,7 +124,14 @@ func serveRun(cmd *cobra.Command, opts *Options) error {
 	srv := server.New(cfg, logger, func(ctx context.Context, h server.Handles) ([]component.Component, error) {
 		cs, err := Components(ctx, h)
 		if err == nil && opts.Demo {
-			cs = append(cs, newDemoFeed(h, opts.DemoRate))
+			feed, ferr := newDemoFeed(ctx, h, opts.DemoRate, cs)
+			if ferr != nil {
+				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				component.Stop(sctx, cs)
+				return nil, ferr
+			}
+			cs = append(cs, feed)
 		}
 		return cs, err
 	})
@@ -129,14 +143,15 @@ func serveRun(cmd *cobra.Command, opts *Options) error {
 		return err
 	}
 	if key := srv.Bootstrap; key != nil {
-		// Printed, never logged: this is the only time the token exists
-		// outside the caller's hands.
-		fmt.Fprintf(ios.ErrOut, "\nNo API key existed, so an admin key was created (owner %q). It is shown only this once:\n\n  export EVTCTL_TOKEN=%s\n\n", key.Owner, key.Token)
+		// The token is never logged: it goes to a file of the data
+		// directory only the gateway's user can read, and to the
+		// operator's terminal.
+		announceBootstrap(ios, logger, cfg.Storage.DataDir, key)
 	}
 	fmt.Fprintf(ios.ErrOut, "evtctl is listening on %s\n", srv.URL())
 
 	if opts.Demo {
-		fmt.Fprintf(ios.ErrOut, "demo: feeding about %.0f events/s of every family (owner %q)\n", opts.DemoRate, demo.Owner)
+		printDemoNext(ios.ErrOut, srv.URL(), opts.DemoRate)
 	}
 
 	<-ctx.Done()

@@ -80,7 +80,14 @@ type served struct {
 // runServe runs `evtctl serve args...` until the test ends.
 func runServe(t *testing.T, args ...string) *served {
 	t.Helper()
+	return runServeIO(t, false, args...)
+}
+
+// runServeIO is runServe with stderr a terminal or not.
+func runServeIO(t *testing.T, stderrTTY bool, args ...string) *served {
+	t.Helper()
 	ios, _, _, _ := iostreams.Test()
+	ios.SetStderrTTY(stderrTTY)
 	stderr := &cmdtest.SyncBuffer{}
 	ios.ErrOut = stderr
 	f := cmdutil.NewFactory(ios, "test")
