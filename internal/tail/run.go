@@ -23,6 +23,9 @@ type Options struct {
 	// connection with no message or pong for three intervals is considered
 	// dead and reconnected. Zero means 20 s.
 	PingInterval time.Duration
+	// Since, when set, makes every source with a History first send the
+	// events the gateway recorded since then, then follow from the last.
+	Since time.Time
 }
 
 // Output receives what the sources produce. Run calls the channels from
@@ -52,12 +55,20 @@ func Run(ctx context.Context, specs []Spec, opts Options, out Output) error {
 	g, gctx := errgroup.WithContext(ctx)
 	for _, s := range specs {
 		e := &emitter{ctx: gctx, out: out, source: s.Name}
-		switch s.Kind {
-		case WebSocket:
-			g.Go(func() error { return runWS(gctx, s, opts, e) })
-		case SSE:
-			g.Go(func() error { return runSSE(gctx, s, opts, e) })
-		}
+		g.Go(func() error {
+			if !opts.Since.IsZero() && s.History != nil {
+				if err := history(&s, opts, e); err != nil {
+					if gctx.Err() == nil {
+						e.status(Status{Kind: Failed, Err: err})
+					}
+					return err
+				}
+			}
+			if s.Kind == WebSocket {
+				return runWS(gctx, s, opts, e)
+			}
+			return runSSE(gctx, s, opts, e)
+		})
 	}
 	err := g.Wait()
 	if ctx.Err() != nil {

@@ -44,6 +44,11 @@ type Spec struct {
 	// Header is sent on this source's connections on top of Options.Header
 	// (e.g. the gateway token, only to the gateway's own host).
 	Header http.Header
+	// History, for the gateway's own streams, is the query of
+	// GET /api/v1/events on Gateway that returns this stream's recorded
+	// events (tail --since); nil when the source cannot be replayed.
+	History url.Values
+	Gateway *url.URL
 }
 
 // ParseArgs turns `evtctl tail` arguments into sources. An argument is a
@@ -56,22 +61,23 @@ type Spec struct {
 // Errors are sentences fit for a usage error.
 func ParseArgs(args []string, server *url.URL, devices []string) ([]Spec, error) {
 	var specs []Spec
-	usedDevices := false
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "composites":
-			specs = append(specs, Spec{Name: "composites", URL: streamURL(server, true, compositePath, nil), Kind: WebSocket, Family: proto.FamilyComposite, ResumeAfter: true})
+			specs = append(specs, Spec{Name: "composites", URL: streamURL(server, true, compositePath, nil), Kind: WebSocket, Family: proto.FamilyComposite, ResumeAfter: true,
+				History: url.Values{"family": {string(proto.FamilyComposite)}}, Gateway: server})
 		case a == "analysis":
-			usedDevices = true
 			if len(devices) == 0 {
-				specs = append(specs, Spec{Name: "analysis", URL: streamURL(server, false, analysisAllPath, nil), Kind: SSE, Family: proto.FamilyAnalysis})
+				specs = append(specs, Spec{Name: "analysis", URL: streamURL(server, false, analysisAllPath, nil), Kind: SSE, Family: proto.FamilyAnalysis,
+					History: url.Values{"family": {string(proto.FamilyAnalysis)}}, Gateway: server})
 			}
 			for _, d := range devices {
 				u := streamURL(server, false, "/api/v1/devices/"+d+"/analysis/stream", nil)
 				// A device id is one path segment even if it holds a "/".
 				u.RawPath = strings.TrimRight(server.EscapedPath(), "/") + "/api/v1/devices/" + url.PathEscape(d) + "/analysis/stream"
-				specs = append(specs, Spec{Name: "analysis:" + d, URL: u, Kind: SSE, Family: proto.FamilyAnalysis})
+				specs = append(specs, Spec{Name: "analysis:" + d, URL: u, Kind: SSE, Family: proto.FamilyAnalysis,
+					History: url.Values{"family": {string(proto.FamilyAnalysis)}, "device_id": {d}}, Gateway: server})
 			}
 		case a == "endpoint":
 			if i+1 >= len(args) || args[i+1] == "" {
@@ -92,9 +98,6 @@ func ParseArgs(args []string, server *url.URL, devices []string) ([]Spec, error)
 	}
 	if len(specs) == 0 {
 		return nil, fmt.Errorf("name at least one source (a URL, composites, analysis or endpoint ID)")
-	}
-	if len(devices) > 0 && !usedDevices {
-		return nil, fmt.Errorf("--device applies to the analysis shortcut only")
 	}
 	seen := map[string]bool{}
 	for _, s := range specs {

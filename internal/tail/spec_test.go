@@ -31,7 +31,6 @@ func TestParseArgs(t *testing.T) {
 		{args: []string{"ftp://h/x"}, err: "unsupported scheme"},
 		{args: []string{"ws://u:p@h/x"}, err: "not in the URL"},
 		{args: []string{"composites", "composites"}, err: "named twice"},
-		{args: []string{"composites"}, devices: []string{"d"}, err: "--device applies to the analysis shortcut"},
 	}
 	for _, tt := range tests {
 		specs, err := ParseArgs(tt.args, server, tt.devices)

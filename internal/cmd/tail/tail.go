@@ -3,14 +3,18 @@ package tail
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
+	"text/template"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -25,6 +29,7 @@ import (
 	"github.com/evtctl/evtctl/internal/iostreams"
 	"github.com/evtctl/evtctl/internal/tail"
 	"github.com/evtctl/evtctl/internal/tail/ui"
+	"github.com/evtctl/evtctl/pkg/proto"
 )
 
 // Options are the inputs of `evtctl tail`.
@@ -43,6 +48,18 @@ type Options struct {
 	After   string
 	Buffer  int
 	NoUI    bool
+
+	// Stern's habits: what to select and how to print it.
+	Families []string
+	Types    []string
+	Include  []string
+	Exclude  []string
+	Template string
+	Since    string
+
+	filter   *tail.Filter
+	template *template.Template
+	since    time.Time
 
 	// Backoff replaces the reconnect schedule (tests).
 	Backoff tail.Backoff
@@ -95,6 +112,9 @@ event with its source, family, cursor and arrival time to an NDJSON file that
 					return cmdutil.FlagErrorf("invalid header %q: want -H 'Name: value'", h)
 				}
 			}
+			if err := opts.parseSelection(time.Now()); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -109,7 +129,62 @@ event with its source, family, cursor and arrival time to an NDJSON file that
 	fl.StringVar(&opts.After, "after", "", "start after this `cursor` (SSE id or composite id; one source only)")
 	fl.IntVar(&opts.Buffer, "buffer", ui.DefaultBuffer, "events kept in the full-screen view (the newest)")
 	fl.BoolVar(&opts.NoUI, "no-ui", false, "print JSON lines even on a terminal")
+	fl.StringArrayVar(&opts.Families, "family", nil, "only events of this `family`: sound, analysis, identification, composite (repeatable)")
+	fl.StringArrayVar(&opts.Types, "type", nil, "only events of this event `type` (a sound label, analysis_result, identification, composite; repeatable)")
+	fl.StringArrayVar(&opts.Include, "include", nil, "only events whose JSON line matches this `regexp` (repeatable: any of them)")
+	fl.StringArrayVar(&opts.Exclude, "exclude", nil, "leave out events whose JSON line matches this `regexp` (repeatable)")
+	fl.StringVar(&opts.Since, "since", "", "first the events the gateway received since this `time` (10m, or RFC 3339), then follow (composites, analysis)")
+	fl.StringVar(&opts.Template, "template", "", "print each event with this Go `template` instead of its JSON line ({{.Event.label_id}}, {{.Source}}, {{json .Event}}); implies --no-ui")
+	families := make([]string, 0, len(proto.Families()))
+	for _, fam := range proto.Families() {
+		families = append(families, string(fam))
+	}
+	_ = cmd.RegisterFlagCompletionFunc("family", resource.Enum(families...))
+	_ = cmd.RegisterFlagCompletionFunc("since", resource.Enum("10m", "1h", "24h"))
 	return cmd
+}
+
+// parseSelection checks the selection flags; every mistake is a usage error.
+func (opts *Options) parseSelection(now time.Time) error {
+	f := &tail.Filter{Devices: opts.Devices, Types: opts.Types}
+	for _, fam := range opts.Families {
+		if !slices.Contains(proto.Families(), proto.Family(fam)) {
+			return cmdutil.FlagErrorf("invalid --family %q: use sound, analysis, identification or composite", fam)
+		}
+		f.Families = append(f.Families, proto.Family(fam))
+	}
+	for _, re := range []struct {
+		flag string
+		in   []string
+		out  *[]*regexp.Regexp
+	}{{"include", opts.Include, &f.Include}, {"exclude", opts.Exclude, &f.Exclude}} {
+		for _, expr := range re.in {
+			r, err := regexp.Compile(expr)
+			if err != nil {
+				return cmdutil.FlagErrorf("invalid --%s regular expression %q: %s", re.flag, expr, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+			}
+			*re.out = append(*re.out, r)
+		}
+	}
+	opts.filter = f
+	if opts.Template != "" {
+		t, err := tail.ParseTemplate(opts.Template)
+		if err != nil {
+			return cmdutil.FlagErrorf("invalid --template: %s", strings.TrimPrefix(err.Error(), "template: "))
+		}
+		opts.template = t
+	}
+	if opts.Since != "" {
+		if opts.After != "" {
+			return cmdutil.FlagErrorf("--since and --after both say where to start: give one")
+		}
+		s, err := resource.PastTime("since", opts.Since, now)
+		if err != nil {
+			return err
+		}
+		opts.since, _ = time.Parse(time.RFC3339Nano, s)
+	}
+	return nil
 }
 
 func tailRun(ctx context.Context, opts *Options) error {
@@ -134,10 +209,10 @@ func tailRun(ctx context.Context, opts *Options) error {
 	statuses := make(chan tail.Status, 64)
 	runErr := make(chan error, 1)
 	go func() {
-		runErr <- tail.Run(ctx, specs, tail.Options{Backoff: opts.Backoff}, tail.Output{Items: items, Status: statuses})
+		runErr <- tail.Run(ctx, specs, tail.Options{Backoff: opts.Backoff, Since: opts.since}, tail.Output{Items: items, Status: statuses})
 	}()
 
-	tui := opts.IO.IsStdoutTTY() && opts.IO.IsStdinTTY() && !opts.NoUI
+	tui := opts.IO.IsStdoutTTY() && opts.IO.IsStdinTTY() && !opts.NoUI && opts.template == nil
 	var err2 error
 	if tui {
 		err2 = runUI(ctx, cancel, opts, specs, items, statuses, rec, runErr)
@@ -169,6 +244,13 @@ func buildSpecs(opts *Options) ([]tail.Spec, error) {
 	}
 	if err != nil {
 		return nil, &cmdutil.FlagError{Err: err}
+	}
+	if !opts.since.IsZero() {
+		for _, sp := range specs {
+			if sp.History == nil {
+				return nil, cmdutil.FlagErrorf("--since: %s cannot be replayed from the gateway's history; only the composites and analysis shortcuts can", sp.Name)
+			}
+		}
 	}
 	if opts.After != "" {
 		if len(specs) != 1 {
@@ -228,6 +310,7 @@ func runLines(ctx context.Context, cancel context.CancelFunc, opts *Options, ite
 	// burst rather than per event, and no event waits behind the buffer.
 	out := bufio.NewWriterSize(opts.IO.Out, 64<<10)
 	defer out.Flush()
+	var tb bytes.Buffer
 	for {
 		select {
 		case it := <-items:
@@ -235,10 +318,27 @@ func runLines(ctx context.Context, cancel context.CancelFunc, opts *Options, ite
 				continue // the run is stopping; more than --count were in flight
 			}
 			more := len(items) > 0
+			if !opts.filter.Match(&it) {
+				if !more {
+					if err := out.Flush(); err != nil && !errors.Is(err, syscall.EPIPE) {
+						return err
+					}
+				}
+				continue
+			}
 			if err := c.take(&it, more); err != nil {
 				return err
 			}
-			err := tail.WriteLine(out, it)
+			var err error
+			if opts.template != nil {
+				tb.Reset()
+				if err = tail.WriteTemplate(&tb, opts.template, it); err != nil {
+					return err
+				}
+				_, err = out.Write(tb.Bytes())
+			} else {
+				err = tail.WriteLine(out, it)
+			}
 			if err == nil && !more {
 				err = out.Flush()
 			}
@@ -249,7 +349,8 @@ func runLines(ctx context.Context, cancel context.CancelFunc, opts *Options, ite
 				return err
 			}
 		case st := <-statuses:
-			if st.Kind != tail.KeepAlive {
+			// A failure ends the run and is said once, as the command's error.
+			if st.Kind != tail.KeepAlive && st.Kind != tail.Failed {
 				fmt.Fprintf(opts.IO.ErrOut, "evtctl tail: %s\n", st)
 			}
 		case err := <-runErr:
@@ -288,7 +389,7 @@ func runUI(ctx context.Context, cancel context.CancelFunc, opts *Options, specs 
 		for {
 			select {
 			case it := <-items:
-				if c.done() {
+				if c.done() || !opts.filter.Match(&it) {
 					continue
 				}
 				if err := c.take(&it, len(items) > 0); err != nil {
