@@ -190,8 +190,8 @@ func TestContexts(t *testing.T) {
 		g    Globals
 		want string
 	}{
-		{nil, Globals{}, "https://cloud:8100 cloudtok"},              // current context
-		{nil, Globals{Context: "edge"}, "http://edge:8100 edgetok"},  // --context, token from its file
+		{nil, Globals{}, "https://cloud:8100 cloudtok"},             // current context
+		{nil, Globals{Context: "edge"}, "http://edge:8100 edgetok"}, // --context, token from its file
 		{map[string]string{"EVTCTL_SERVER": "http://env:1"}, Globals{Context: "edge"}, "http://env:1 edgetok"},
 		{map[string]string{"EVTCTL_TOKEN": "envtok"}, Globals{}, "https://cloud:8100 envtok"},
 		{map[string]string{"EVTCTL_TOKEN": "envtok"}, Globals{Token: "flagtok", Server: "http://flag:2"}, "http://flag:2 flagtok"},

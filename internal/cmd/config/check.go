@@ -18,17 +18,20 @@ import (
 type CheckOptions struct {
 	IO   *iostreams.IOStreams
 	File string // "-" = standard input
+	// Factory gives -o json|yaml (a report on standard output); nil = text.
+	Factory *cmdutil.Factory
 }
 
 // NewCmdCheck builds `evtctl config check`.
 func NewCmdCheck(f *cmdutil.Factory) *cobra.Command {
-	opts := &CheckOptions{IO: f.IOStreams}
+	opts := &CheckOptions{IO: f.IOStreams, Factory: f}
 	cmd := &cobra.Command{
 		Use:   "check [FILE]",
 		Short: "Report every problem of a configuration file",
 		Long: "Check a configuration file (default " + DefaultFile + "; - reads standard input):\n" +
 			"syntax, unknown keys, values of the wrong type and invalid values. Each problem\n" +
-			"is printed as file:line: key: message on standard error and the exit code is 1.\n" +
+			"is printed as file:line: key: message on standard error and the exit code is 1\n" +
+			"(-o json: {\"file\", \"ok\", \"problems\": [{\"line\", \"key\", \"message\"}]} on standard output).\n" +
 			"Environment variables are not taken into account.",
 		Example: "  evtctl config check\n  evtctl config check /etc/evtctl/evtctl.yaml",
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -48,6 +51,19 @@ func NewCmdCheck(f *cmdutil.Factory) *cobra.Command {
 	return cmd
 }
 
+// checkReport is `config check -o json|yaml`.
+type checkReport struct {
+	File     string         `json:"file"`
+	OK       bool           `json:"ok"`
+	Problems []checkProblem `json:"problems"`
+}
+
+type checkProblem struct {
+	Line    int    `json:"line,omitempty"`
+	Key     string `json:"key,omitempty"`
+	Message string `json:"message"`
+}
+
 func checkRun(opts *CheckOptions) error {
 	name := opts.File
 	var data []byte
@@ -65,6 +81,19 @@ func checkRun(opts *CheckOptions) error {
 		return fmt.Errorf("cannot read %s: %w", name, err)
 	}
 	problems := config.Check(name, data)
+	if opts.Factory != nil && (opts.Factory.Globals.Output == cmdutil.OutputJSON || opts.Factory.Globals.Output == cmdutil.OutputYAML) {
+		rep := checkReport{File: name, OK: len(problems) == 0, Problems: []checkProblem{}}
+		for _, p := range problems {
+			rep.Problems = append(rep.Problems, checkProblem{Line: p.Line, Key: p.Key, Message: p.Message})
+		}
+		if err := cmdutil.PrintOne(opts.Factory, rep, nil); err != nil {
+			return err
+		}
+		if !rep.OK {
+			return cmdutil.ErrSilent
+		}
+		return nil
+	}
 	if len(problems) == 0 {
 		fmt.Fprintf(opts.IO.Out, "%s: OK\n", name)
 		return nil

@@ -373,6 +373,15 @@ func TestList(t *testing.T) {
 			if reqs := fake.Requests(); len(reqs) != 2 || reqs[0].RawQuery != "" || reqs[1].RawQuery != "page_token=p2" {
 				t.Errorf("requests = %+v", reqs)
 			}
+			// --jq: over the whole list, strings raw.
+			f, st := cmdtest.Factory(fake.URL, "tok")
+			f.Globals.JQ = "map(.id) | join(\",\")"
+			if err := cmdutil.CheckJQ(f, false); err != nil {
+				t.Fatal(err)
+			}
+			if err := cmdtest.Run(r.cmd(f), "list"); err != nil || st.Out.String() != r.id+",second\n" {
+				t.Errorf("--jq: err %v, stdout %q", err, st.Out)
+			}
 			// -q: ids only; ls is list.
 			if s, err = r.run(fake, "-q", "", "ls"); err != nil || s.Out.String() != r.id+"\nsecond\n" {
 				t.Errorf("-q: err %v, stdout %q", err, s.Out)
@@ -505,6 +514,22 @@ func TestDelete(t *testing.T) {
 			st.IO.SetStderrTTY(true)
 			if err = cmdtest.Run(r.cmd(f), r.verb, "b", "--yes"); err != nil || st.ErrOut.Len() != 0 || st.Out.String() != "b\n" {
 				t.Fatalf("--yes -q: err %v, stdout %q, stderr %q", err, st.Out, st.ErrOut)
+			}
+
+			// -o json: what was done, as a list; --jq over it.
+			f, st = cmdtest.Factory(fake.URL, "tok")
+			f.Globals.Output = cmdutil.OutputJSON
+			want := "[\n  {\n    \"id\": \"a\",\n    \"" + r.verb + "d\": true\n  }\n]\n"
+			if err = cmdtest.Run(r.cmd(f), r.verb, "a"); err != nil || st.Out.String() != want {
+				t.Fatalf("-o json: err %v, stdout %q", err, st.Out)
+			}
+			f, st = cmdtest.Factory(fake.URL, "tok")
+			f.Globals.JQ = ".[].id"
+			if err = cmdutil.CheckJQ(f, false); err != nil {
+				t.Fatal(err)
+			}
+			if err = cmdtest.Run(r.cmd(f), r.verb, "a", "b"); err != nil || st.Out.String() != "a\nb\n" {
+				t.Fatalf("--jq: err %v, stdout %q", err, st.Out)
 			}
 
 			// A missing id stops the run: exit 3, and the sentence says what was done.

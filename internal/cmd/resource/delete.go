@@ -55,8 +55,9 @@ func (d DeleteCmd) New(f *cmdutil.Factory) *cobra.Command {
 // terminal (see Confirm). verb is "delete" or "revoke". It stops at the
 // first failure, whose error names the id (a missing id: exit code 3); the
 // ones before it are gone. On a terminal each deletion is reported on
-// stdout; with -o id the deleted ids are printed, for scripts; otherwise
-// nothing is printed.
+// stdout; with -o id the deleted ids are printed, for scripts; with -o json
+// or yaml a list of {"id", "deleted"/"revoked": true}; otherwise nothing is
+// printed.
 func DeleteIDs(ctx context.Context, f *cmdutil.Factory, c *apiclient.Client, r Resource, ids []string, yes bool, verb string) error {
 	ios := f.IOStreams
 	what := r.Kind + " " + ids[0]
@@ -67,9 +68,16 @@ func DeleteIDs(ctx context.Context, f *cmdutil.Factory, c *apiclient.Client, r R
 		return err
 	}
 	idOutput := f.Globals != nil && (f.Globals.Quiet || f.Globals.Output == cmdutil.OutputID)
+	// -o json|yaml: the list of what was done, [{"id": …, "deleted": true}],
+	// printed at the end, also when a later deletion failed.
+	structured := f.Globals != nil && !idOutput && (f.Globals.Output == cmdutil.OutputJSON || f.Globals.Output == cmdutil.OutputYAML)
 	past := verb + "d" // delete, revoke
+	var done []deleted
 	for i, id := range ids {
 		if err := r.Delete(ctx, c, id); err != nil {
+			if structured && i > 0 {
+				_ = cmdutil.Print(f, done, nil)
+			}
 			if i > 0 {
 				return fmt.Errorf("%w\nThe %d %s(s) before %s were %s.", err, i, r.Kind, id, past)
 			}
@@ -78,11 +86,23 @@ func DeleteIDs(ctx context.Context, f *cmdutil.Factory, c *apiclient.Client, r R
 		switch {
 		case idOutput:
 			fmt.Fprintln(ios.Out, id)
+		case structured:
+			done = append(done, deleted{ID: id, Deleted: verb == "delete", Revoked: verb == "revoke"})
 		case ios.IsStdoutTTY():
 			fmt.Fprintf(ios.Out, "%s %s %s.\n", capitalize(past), r.Kind, id)
 		}
 	}
+	if structured {
+		return cmdutil.Print(f, done, nil)
+	}
 	return nil
+}
+
+// deleted is one line of delete's (revoke's) -o json.
+type deleted struct {
+	ID      string `json:"id"`
+	Deleted bool   `json:"deleted,omitempty"`
+	Revoked bool   `json:"revoked,omitempty"`
 }
 
 func capitalize(s string) string {
