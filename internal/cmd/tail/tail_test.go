@@ -32,6 +32,16 @@ func TestFlags(t *testing.T) {
 		}},
 		{args: "composites -n -1", err: "--count must be positive"},
 		{args: "composites -H nocolon", err: "invalid header"},
+		{args: "composites --include '(' --no-ui", err: "invalid --include regular expression"},
+		{args: "composites --exclude '[a'", err: "invalid --exclude regular expression"},
+		{args: "composites --template '{{.Event'", err: "invalid --template"},
+		{args: "composites --family noise", err: "invalid --family"},
+		{args: "composites --since yesterday", err: "--since"},
+		{args: "composites --since 10m --after c1", err: "--since and --after"},
+		{args: "composites --family sound --type dog_bark --device m1 --include bark --exclude cat --since 10m --template '{{.Source}}'", want: func(o *Options) bool {
+			return o.filter != nil && len(o.filter.Families) == 1 && len(o.filter.Include) == 1 && len(o.filter.Exclude) == 1 &&
+				o.template != nil && time.Since(o.since) > 9*time.Minute && time.Since(o.since) < 11*time.Minute
+		}},
 	}
 	for _, tt := range tests {
 		f, _, _ := cmdtest.LiveFactory("", "", "")
@@ -86,6 +96,9 @@ func TestTokenGoesOnlyToTheGatewayHost(t *testing.T) {
 	f, _, _ := cmdtest.LiveFactory("http://gw:8100", "", "")
 	if _, err := buildSpecs(&Options{Settings: f.Settings, Args: []string{"composites", "analysis"}, After: "5"}); err == nil || !strings.Contains(err.Error(), "exactly one source") {
 		t.Errorf("--after with two sources: %v", err)
+	}
+	if _, err := buildSpecs(&Options{Settings: f.Settings, Args: []string{"composites", "endpoint", "e1"}, since: time.Now()}); err == nil || !strings.Contains(err.Error(), "endpoint:e1 cannot be replayed") {
+		t.Errorf("--since with the endpoint stream: %v", err)
 	}
 }
 
