@@ -33,6 +33,40 @@ and invalid values stop the server at start with every problem listed.
 
 Secrets: prefer ` + "`EVTCTL_ADMIN_TOKEN`" + ` to the file or ` + "`--admin-token`" + ` (flags
 show in ` + "`ps`" + `). The TLS key file should be readable by the evtctl user only.
+
+## The command line's settings and contexts
+
+The other commands (` + "`evtctl keys`, `events`, `tail`" + `, …) are clients of a gateway.
+They find its URL and a token, each on its own, from the first of:
+
+1. the flags ` + "`--server`" + ` and ` + "`--token`" + `;
+2. the environment variables ` + "`EVTCTL_SERVER`" + ` and ` + "`EVTCTL_TOKEN`" + `;
+3. the CLI's file, ` + "`$XDG_CONFIG_HOME/evtctl/config.yaml`" + ` (` + "`~/.config/evtctl/config.yaml`" + `):
+   the context named by ` + "`--context NAME`" + `, else its ` + "`current-context`" + `; a file
+   without contexts gives its top-level ` + "`server`" + ` and ` + "`token`" + `;
+4. the default server, ` + "`http://localhost:8100`" + `, and no token.
+
+A context is one gateway (an edge box, the cloud) and the token to use with it:
+
+` + "```yaml" + `
+current-context: edge-1
+contexts:
+  - name: edge-1
+    server: http://10.0.0.21:8100
+    token-file: /home/ops/.evtctl/edge-1.token
+  - name: cloud
+    server: https://events.example.com
+    token: evt_…
+` + "```" + `
+
+Write it with ` + "`evtctl config set-context NAME --server URL --token TOKEN|--token-file FILE`" + `,
+switch with ` + "`evtctl config use-context NAME`" + `, list with ` + "`evtctl config get-contexts`" + `
+(the current one marked, tokens never printed). evtctl writes the file with
+mode 0600 in a directory created 0700, and warns on standard error when it
+reads a file holding a token that group or others may read. A
+` + "`token-file`" + ` is read at each use and **refused** when group or others may read
+it (as ssh refuses such a key): ` + "`chmod 600`" + ` it. Prefer ` + "`--token-file`" + ` to
+` + "`--token`" + `, which shows in ` + "`ps`" + ` and the shell's history.
 `
 
 // Reference returns docs/configuration.md: every key with its environment
