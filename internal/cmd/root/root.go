@@ -19,6 +19,7 @@ import (
 	"github.com/evtctl/evtctl/internal/cmd/filters"
 	"github.com/evtctl/evtctl/internal/cmd/gendocs"
 	"github.com/evtctl/evtctl/internal/cmd/keys"
+	"github.com/evtctl/evtctl/internal/cmd/resource"
 	loadtestcmd "github.com/evtctl/evtctl/internal/cmd/loadtest"
 	replaycmd "github.com/evtctl/evtctl/internal/cmd/replay"
 	"github.com/evtctl/evtctl/internal/cmd/rules"
@@ -86,6 +87,21 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(serve.NewCmdServe(f, nil))
 	cmd.AddCommand(tailcmd.NewCmdTail(f, nil))
 	cmd.AddCommand(version.NewCmdVersion(f))
+
+	// cobra's completion group too: an unknown verb of any group of the
+	// tree is a usage error (resource.Group does it for ours).
+	cmd.InitDefaultCompletionCmd()
+	var groups func(*cobra.Command)
+	groups = func(parent *cobra.Command) {
+		for _, c := range parent.Commands() {
+			if c.HasSubCommands() && !c.Runnable() { // cobra would print help, exit 0
+				c.Args = resource.UnknownVerb
+				c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+			}
+			groups(c)
+		}
+	}
+	groups(cmd)
 	return cmd
 }
 

@@ -2,15 +2,10 @@ package query
 
 import (
 	"time"
-	"unicode/utf8"
 
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
-
-// eventWidth is how much of the payload a terminal row shows; scripts get
-// all of it.
-const eventWidth = 60
 
 func routing(r Record) proto.Routing {
 	rt, _ := proto.Extract(r.V.Family, r.V.Event)
@@ -18,8 +13,9 @@ func routing(r Record) proto.Routing {
 }
 
 // columns is the table of `events query`: the routing attributes the
-// gateway filters on, then the payload itself.
-func columns(tty bool) []cmdutil.Column[Record] {
+// gateway filters on, then a short summary of the payload (proto.Summary);
+// the payload itself is in -o json. The same on a terminal and in scripts.
+func columns() []cmdutil.Column[Record] {
 	return []cmdutil.Column[Record]{
 		cmdutil.Col("CURSOR", func(r Record) string { return r.V.Cursor }),
 		cmdutil.Col("FAMILY", func(r Record) string { return string(r.V.Family) }),
@@ -27,12 +23,6 @@ func columns(tty bool) []cmdutil.Column[Record] {
 		cmdutil.TimeCol("RECEIVED", func(r Record) time.Time { return r.V.ReceivedAt }),
 		cmdutil.Col("DEVICE", func(r Record) string { return routing(r).DeviceID }),
 		cmdutil.Col("TYPE", func(r Record) string { return routing(r).EventType }),
-		cmdutil.Col("EVENT", func(r Record) string {
-			s := string(r.V.Event)
-			if tty && utf8.RuneCountInString(s) > eventWidth {
-				s = string([]rune(s)[:eventWidth-1]) + "…"
-			}
-			return s
-		}),
+		cmdutil.Col("SUMMARY", func(r Record) string { return proto.Summary(r.V.Family, r.V.Event) }),
 	}
 }

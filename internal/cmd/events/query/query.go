@@ -209,7 +209,7 @@ func (p *printer) add(items []Record) error {
 			buf.WriteByte('\n')
 		}
 	case p.format == cmdutil.OutputTable && !ios.IsStdoutTTY():
-		return cmdutil.Print(p.f, items, columns(false))
+		return cmdutil.Print(p.f, items, columns())
 	default:
 		p.held = append(p.held, items...)
 		return nil
@@ -223,7 +223,7 @@ func (p *printer) flush() error {
 	case p.format == cmdutil.OutputYAML:
 		return cmdutil.Print(p.f, p.held, nil)
 	case p.format == cmdutil.OutputTable && p.f.IOStreams.IsStdoutTTY():
-		return cmdutil.Print(p.f, p.held, columns(true))
+		return cmdutil.Print(p.f, p.held, columns())
 	}
 	return nil
 }
