@@ -4,7 +4,7 @@ import "testing"
 
 func TestSummary(t *testing.T) {
 	for _, tc := range []struct {
-		fam        Family
+		fam         Family
 		event, want string
 	}{
 		{FamilySound, `{"id":"s1","label_id":"scream","confidence":0.912,"description":"scream near Lobby Mic","microphone":{"console":{"password":"x"}}}`, "scream 0.91 scream near Lobby Mic"},
