@@ -26,6 +26,8 @@ import (
 type Options struct {
 	IO     *iostreams.IOStreams
 	Client func() (*apiclient.Client, error)
+	// Factory gives -o json|yaml (a report on standard output); nil = none.
+	Factory *cmdutil.Factory
 
 	Files             []string
 	Family            string
@@ -40,7 +42,7 @@ type Options struct {
 
 // NewCmdReplay builds `evtctl replay`.
 func NewCmdReplay(f *cmdutil.Factory) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Client: f.APIClient}
+	opts := &Options{IO: f.IOStreams, Client: f.APIClient, Factory: f}
 	cmd := &cobra.Command{
 		Use:   "replay FILE...",
 		Short: "Re-ingest recorded events, keeping their relative timing",
@@ -98,6 +100,9 @@ the summary reports accepted and duplicate events.`,
 			if opts.Batch < 1 || opts.Batch > 10000 {
 				return cmdutil.FlagErrorf("--batch must be between 1 and 10000")
 			}
+			if err := cmdutil.NoIDOutput(f, "a replay's report"); err != nil {
+				return err
+			}
 			stdin := 0
 			for _, f := range args {
 				if f == "-" {
@@ -143,7 +148,7 @@ func replayRun(ctx context.Context, opts *Options) error {
 		}
 		fmt.Fprintf(errOut, "Dry run: %s would be sent%s.\n", describe(st), duration(st, opts))
 		reportSkipped(errOut, st)
-		return nil
+		return printReport(opts, st, true)
 	}
 	client, err := opts.Client()
 	if err != nil {
@@ -165,7 +170,38 @@ func replayRun(ctx context.Context, opts *Options) error {
 	}
 	fmt.Fprintf(errOut, "Replayed %s: %d accepted, %d duplicates.\n", describe(st), st.Accepted, st.Duplicates)
 	reportSkipped(errOut, st)
-	return nil
+	return printReport(opts, st, false)
+}
+
+// report is `replay -o json|yaml` on standard output (the sentences stay on
+// standard error).
+type report struct {
+	DryRun            bool                 `json:"dry_run"`
+	Total             int                  `json:"total"`
+	PerFamily         map[proto.Family]int `json:"per_family"`
+	SkippedComposites int                  `json:"skipped_composites"`
+	Sent              int                  `json:"sent"`
+	Accepted          int                  `json:"accepted"`
+	Duplicates        int                  `json:"duplicates"`
+	First             *time.Time           `json:"first,omitempty"`
+	Last              *time.Time           `json:"last,omitempty"`
+}
+
+func printReport(opts *Options, st replay.Stats, dry bool) error {
+	f := opts.Factory
+	if f == nil || f.Globals == nil || (f.Globals.Output != cmdutil.OutputJSON && f.Globals.Output != cmdutil.OutputYAML) {
+		return nil
+	}
+	r := report{DryRun: dry, Total: st.Total, PerFamily: st.PerFamily, SkippedComposites: st.SkippedComposites,
+		Sent: st.Sent, Accepted: st.Accepted, Duplicates: st.Duplicates}
+	if r.PerFamily == nil {
+		r.PerFamily = map[proto.Family]int{}
+	}
+	if !st.First.IsZero() {
+		first, last := st.First.UTC(), st.Last.UTC()
+		r.First, r.Last = &first, &last
+	}
+	return cmdutil.PrintOne(f, r, nil)
 }
 
 // openInputs checks that every file can be opened now, and reads standard

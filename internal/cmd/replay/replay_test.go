@@ -88,6 +88,15 @@ func TestDryRunAndBadLines(t *testing.T) {
 	if s := errOut.String(); !strings.Contains(s, "Dry run: 1 event (sound 1) would be sent over 0s") || !strings.Contains(s, "Skipped 1 recorded composite events") {
 		t.Fatalf("stderr %q", s)
 	}
+	// -o json: a report on standard output, the sentences stay on stderr.
+	f, out, errOut := cmdtest.LiveFactory("http://127.0.0.1:1", "", "")
+	f.Globals.JQ = `[.dry_run, .total, .per_family.sound, .skipped_composites] | @csv`
+	if err := cmdutil.CheckJQ(f, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(t, f, "--dry-run", good); err != nil || out.String() != "true,1,1,1\n" || !strings.Contains(errOut.String(), "Dry run") {
+		t.Fatalf("-o json: %v, stdout %q, stderr %q", err, out, errOut)
+	}
 	bad := filepath.Join(dir, "bad.ndjson")
 	os.WriteFile(bad, []byte(soundLine(1, "mic_001")+"\n\n{oops\n"), 0o644)
 	f, _, _ = cmdtest.LiveFactory("http://127.0.0.1:1", "", "")
