@@ -127,3 +127,23 @@ func runJQ(code *gojq.Code, input any, out io.Writer, indent bool) error {
 	_, err := out.Write(buf.Bytes())
 	return err
 }
+
+// JQFilter returns --jq as a function that writes its results over one JSON
+// value to w (strings raw, other values compact JSON, one a line), for
+// commands that write a stream of JSON values themselves (tail); nil
+// without --jq.
+func JQFilter(f *Factory) (func(w io.Writer, raw []byte) error, error) {
+	code, err := f.jqCode()
+	if err != nil || code == nil {
+		return nil, err
+	}
+	return func(w io.Writer, raw []byte) error {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var input any
+		if err := dec.Decode(&input); err != nil {
+			return err
+		}
+		return runJQ(code, input, w, false)
+	}, nil
+}

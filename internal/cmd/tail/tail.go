@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"regexp"
@@ -59,7 +60,9 @@ type Options struct {
 
 	filter   *tail.Filter
 	template *template.Template
-	since    time.Time
+	// jq is --jq over each event's JSON (implies --no-ui, like --template).
+	jq    func(io.Writer, []byte) error
+	since time.Time
 
 	// Backoff replaces the reconnect schedule (tests).
 	Backoff tail.Backoff
@@ -112,6 +115,14 @@ event with its source, family, cursor and arrival time to an NDJSON file that
 					return cmdutil.FlagErrorf("invalid header %q: want -H 'Name: value'", h)
 				}
 			}
+			jq, err := cmdutil.JQFilter(f)
+			if err != nil {
+				return err
+			}
+			if jq != nil && opts.Template != "" {
+				return cmdutil.FlagErrorf("give --jq or --template, not both")
+			}
+			opts.jq = jq
 			if err := opts.parseSelection(time.Now()); err != nil {
 				return err
 			}
@@ -212,7 +223,7 @@ func tailRun(ctx context.Context, opts *Options) error {
 		runErr <- tail.Run(ctx, specs, tail.Options{Backoff: opts.Backoff, Since: opts.since}, tail.Output{Items: items, Status: statuses})
 	}()
 
-	tui := opts.IO.IsStdoutTTY() && opts.IO.IsStdinTTY() && !opts.NoUI && opts.template == nil
+	tui := opts.IO.IsStdoutTTY() && opts.IO.IsStdinTTY() && !opts.NoUI && opts.template == nil && opts.jq == nil
 	var err2 error
 	if tui {
 		err2 = runUI(ctx, cancel, opts, specs, items, statuses, rec, runErr)
@@ -336,6 +347,11 @@ func runLines(ctx context.Context, cancel context.CancelFunc, opts *Options, ite
 					return err
 				}
 				_, err = out.Write(tb.Bytes())
+			} else if opts.jq != nil {
+				tb.Reset()
+				if err = tail.WriteLine(&tb, it); err == nil {
+					err = opts.jq(out, tb.Bytes())
+				}
 			} else {
 				err = tail.WriteLine(out, it)
 			}
