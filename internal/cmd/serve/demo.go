@@ -69,7 +69,7 @@ func printDemoNext(w io.Writer, base string, rate float64) {
 		server = " --server " + base // the CLI's default is localhost:8100
 	}
 	fmt.Fprintf(w, `
-demo: about %[1].0f events/s of every family (owner %[2]q): sound bursts from 2 microphones,
+demo: about %.0[1]f events/s of every family (owner %[2]q): sound bursts from 2 microphones,
 analysis results from 3 cameras, face identifications; rule %[3]s makes composites.
 Watch them (with EVTCTL_TOKEN exported):
   evtctl tail composites analysis%[5]s

@@ -84,7 +84,7 @@ func TestServeDemoShowsEveryStream(t *testing.T) {
 	if !strings.Contains(out, "export EVTCTL_TOKEN=$(cat "+keyFile+")") {
 		t.Errorf("stderr does not say where the key is:\n%s", out)
 	}
-	for _, want := range []string{"wscat -c ws://" + addr + "/api/v1/ws/composite-events", "curl -N -H \"Authorization: Bearer $EVTCTL_TOKEN\" " + base + "/api/v1/devices/analysis/stream/all"} {
+	for _, want := range []string{"demo: about 40 events/s of every family", "wscat -c ws://" + addr + "/api/v1/ws/composite-events", "curl -N -H \"Authorization: Bearer $EVTCTL_TOKEN\" " + base + "/api/v1/devices/analysis/stream/all"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stderr has no %q:\n%s", want, out)
 		}
