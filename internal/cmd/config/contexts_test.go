@@ -28,7 +28,7 @@ func TestContexts(t *testing.T) {
 
 	// A new context needs a server; --token and --token-file exclude each other.
 	for args, want := range map[string]string{
-		"set-context edge":                                            "a new context needs --server",
+		"set-context edge": "a new context needs --server",
 		"set-context edge --server http://e --token a --token-file b": "give --token or --token-file, not both",
 		"set-context edge --server ftp://e":                           `"ftp://e"`,
 		"use-context nope":                                            `no context named "nope"`,
@@ -73,7 +73,10 @@ func TestContexts(t *testing.T) {
 	if s, err = run(nil, "use-context", "cloud"); err != nil || s.ErrOut.String() != "Switched to context \"cloud\".\n" {
 		t.Fatalf("use-context: %v %q", err, s.ErrOut)
 	}
-	s, _ = run(func(f *cmdutil.Factory) { f.Globals.JQ = `.[] | select(.current) | .name`; _ = cmdutil.CheckJQ(f, false) }, "get-contexts")
+	s, _ = run(func(f *cmdutil.Factory) {
+		f.Globals.JQ = `.[] | select(.current) | .name`
+		_ = cmdutil.CheckJQ(f, false)
+	}, "get-contexts")
 	if s.Out.String() != "cloud\n" {
 		t.Errorf("current after use-context: %q", s.Out)
 	}
