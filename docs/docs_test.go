@@ -195,7 +195,8 @@ func textFiles(t *testing.T) []string {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || filepath.Base(path) == "docs_test.go" {
+		// A worktree's .git is a file naming where the repository lives.
+		if !d.Type().IsRegular() || filepath.Base(path) == "docs_test.go" || d.Name() == ".git" {
 			return nil
 		}
 		files = append(files, path)

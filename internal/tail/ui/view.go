@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/evtctl/evtctl/pkg/proto"
 	"slices"
 	"strings"
 	"time"
@@ -296,7 +297,7 @@ func (m *Model) itemRow(c cols, it *tail.Item) string {
 		layout = "15:04:05"
 	}
 	t := it.ReceivedAt.In(m.opts.Location).Format(layout)
-	return c.row(t, m.fromCell(it), it.Routing.DeviceID, typeCell(it), summary(it))
+	return c.row(t, m.fromCell(it), it.Routing.DeviceID, typeCell(it), proto.Summary(it.Family, it.Event))
 }
 
 // typeCell is the event type unless it only restates the family
@@ -374,4 +375,12 @@ func indent(ev json.RawMessage) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// plural is "1 event", "2 events".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
