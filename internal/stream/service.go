@@ -68,8 +68,9 @@ type Service struct {
 	kinds     *kinds                    // of stream (kinds.go)
 	transform func(store.Record) []byte // redaction of delivered payloads
 	admit     *Admission
-	quota     *Quota // SSE streams per owner
-	wsQuota   *Quota // WebSocket streams per owner
+	quota     *Quota     // SSE streams per owner
+	wsQuota   *Quota     // WebSocket streams per owner
+	positions *Positions // of the endpoint WebSockets
 	upgrader  websocket.Upgrader
 
 	stopFollow func()
@@ -91,6 +92,10 @@ func New(ctx context.Context, env component.Env, cfg Config, events *store.Log, 
 		return nil, err
 	}
 	s.wsQuota, err = OpenQuota(ctx, env.JS, QuotaWS, env.Storage.Replicas, cfg.Limits.WSPerUser, node, quotaTTL)
+	if err != nil {
+		return nil, err
+	}
+	s.positions, err = OpenPositions(ctx, env.JS, env.Storage.Replicas, env.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -123,14 +128,21 @@ func New(ctx context.Context, env component.Env, cfg Config, events *store.Log, 
 			if id == "" {
 				return // a filter went away; filters are read live at every event
 			}
-			if ep, ok := s.endpoints.Endpoint(id); !ok || !ep.Enabled || ep.Type != proto.EndpointWebSocket {
+			ep, ok := s.endpoints.Endpoint(id)
+			if !ok || !ep.Enabled || ep.Type != proto.EndpointWebSocket {
 				s.closeEndpoint(id)
+			}
+			if !ok { // deleted: its position goes too
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				s.positions.Forget(ctx, id)
+				cancel()
 			}
 		})
 	}
 	s.run.Go(s.hub.Run)
 	s.run.Go(s.quota.Run)
 	s.run.Go(s.wsQuota.Run)
+	s.run.Go(s.positions.Run)
 	return s, nil
 }
 

@@ -25,6 +25,11 @@ type opening struct {
 	first   [][]byte
 	from    catchUp
 	release func() // the admission slot, released when the session ends
+	// opened, when set, is called with the session once registered (it
+	// may have ended already), and ended once it has ended (possibly
+	// before opened was called).
+	opened func(*hub.Session)
+	ended  func()
 }
 
 // catchUp says which history a new session is sent before its live frames
@@ -65,7 +70,19 @@ func (s *Service) open(o opening) *hub.Session {
 			}
 		}
 	}
+	if o.ended != nil {
+		inner := release
+		release = func() {
+			o.ended()
+			if inner != nil {
+				inner()
+			}
+		}
+	}
 	sess := s.hub.Register(o.conn, o.sub, true, release)
+	if o.opened != nil {
+		o.opened(sess)
+	}
 	if o.keyID != "" {
 		s.watchKey(sess, o.keyID, expires, hasExpiry, &expiry)
 	}
