@@ -79,7 +79,7 @@ func (s *Server) openGeneration(ctx context.Context, bb *store.Backbone, n int, 
 	m.Registry = g.registry
 	h := Handles{
 		Config: s.cfg,
-		Env:    component.Env{Logger: s.log, Metrics: &m, JS: bb.JS, Server: s.cfg.Server, Storage: s.cfg.Storage},
+		Env:    component.Env{Logger: s.log, Metrics: &m, JS: bb.JS, Server: s.cfg.Server, Storage: s.cfg.Storage, CORS: s.cors},
 		Log:    g.events,
 		Keys:   g.keys,
 	}

@@ -53,6 +53,10 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics.Metrics
 	build   Builder
+	// cors is server.cors's policy, shared by the router and the
+	// WebSocket upgrades of every generation (so a refused origin is
+	// logged once).
+	cors *httpapi.CORS
 
 	// gen is what serves requests; nil while a lost connection is being
 	// replaced (heal.go).
@@ -85,7 +89,8 @@ func New(cfg *config.Config, log *slog.Logger, build Builder) *Server {
 	if build == nil {
 		build = func(context.Context, Handles) ([]component.Component, error) { return nil, nil }
 	}
-	return &Server{cfg: cfg, log: log, metrics: metrics.New(), build: build, ready: make(chan struct{})}
+	return &Server{cfg: cfg, log: log, metrics: metrics.New(), build: build, ready: make(chan struct{}),
+		cors: httpapi.NewCORS(cfg.Server.CORS.AllowedOrigins, log)}
 }
 
 // Start opens storage, builds the components, binds the listener and serves

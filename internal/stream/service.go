@@ -105,9 +105,9 @@ func New(ctx context.Context, env component.Env, cfg Config, events *store.Log, 
 		// write side never uses gorilla's buffer (see wsFrame).
 		ReadBufferSize:  256,
 		WriteBufferPool: &sync.Pool{},
-		// Streams authenticate with tokens, not cookies, so a page from
-		// another origin gains nothing a script with the token lacks.
-		CheckOrigin: func(*http.Request) bool { return true },
+		// No Origin (CLIs), the gateway's own, or one listed in
+		// server.cors.allowed_origins; others get 403 (docs/browser.md).
+		CheckOrigin: env.OriginCheck(),
 		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
 			writeError(w, status, reason.Error())
 		},
