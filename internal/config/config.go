@@ -35,6 +35,7 @@ type Config struct {
 	Webhooks  Webhooks  `yaml:"webhooks"`
 	Composite Composite `yaml:"composite"`
 	Redact    Redact    `yaml:"redact"`
+	Auth      Auth      `yaml:"auth"`
 }
 
 // Server is the HTTP side of the gateway.
@@ -191,6 +192,7 @@ func Default() *Config {
 			AllowedLateness: 5 * time.Second,
 			Enabled:         true,
 		},
+		Auth: defaultAuth(),
 	}
 }
 

@@ -177,6 +177,7 @@ func validate(cfg *Config) []Problem {
 			c.add(fmt.Sprintf("redact.fields[%d]", i), "invalid path %q: want names separated by dots, [] after an array's name (e.g. \"events[].microphone.console.password\")", p)
 		}
 	}
+	validateAuth(&c, cfg.Auth)
 	return c.problems
 }
 

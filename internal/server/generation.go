@@ -63,6 +63,7 @@ func (s *Server) openGeneration(ctx context.Context, bb *store.Backbone, n int, 
 	if err != nil {
 		return nil, err
 	}
+	g.keys.UseJWT(s.jwt)
 	if bootstrap {
 		if key, created, err := g.keys.Bootstrap(ctx); err != nil {
 			return nil, fmt.Errorf("create bootstrap admin key: %w", err)

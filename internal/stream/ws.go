@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -62,11 +63,12 @@ func (s *Service) serveComposite(w http.ResponseWriter, r *http.Request) {
 	}
 	filter := store.Filter{Family: string(proto.FamilyComposite), Owner: tenant}
 	s.serveWS(w, r, p.Owner, opening{
-		kind:  s.kinds.composite,
-		sub:   hub.Subscription{Keys: sessionKeys(p.KeyID, compositeKey(tenant))},
-		keyID: p.KeyID,
-		first: [][]byte{helloFrame},
-		from:  catchUp{resume: resume, after: after, mark: mark, subjects: []string{filter.Subject()}},
+		kind:    s.kinds.composite,
+		sub:     hub.Subscription{Keys: sessionKeys(p.KeyID, compositeKey(tenant))},
+		keyID:   p.KeyID,
+		expires: p.ExpiresAt,
+		first:   [][]byte{helloFrame},
+		from:    catchUp{resume: resume, after: after, mark: mark, subjects: []string{filter.Subject()}},
 	})
 }
 
@@ -92,6 +94,7 @@ func (s *Service) serveEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var keyID string
+	var expires time.Time
 	if s.cfg.WS.EndpointRequiresToken {
 		p, err := s.keys.Authenticate(auth.BearerToken(r, true))
 		if err != nil {
@@ -102,7 +105,7 @@ func (s *Service) serveEndpoint(w http.ResponseWriter, r *http.Request) {
 			httpapi.WriteError(w, httpapi.Errorf(http.StatusForbidden, proto.CodeForbidden, "This key belongs to another tenant than the endpoint."))
 			return
 		}
-		keyID = p.KeyID
+		keyID, expires = p.KeyID, p.ExpiresAt
 	}
 	from, herr := s.endpointStart(r, id)
 	if herr != nil {
@@ -111,10 +114,11 @@ func (s *Service) serveEndpoint(w http.ResponseWriter, r *http.Request) {
 	}
 	from.mark, from.subjects = mark, []string{store.Filter{Owner: ep.Owner}.Subject()}
 	s.serveWS(w, r, ep.Owner, opening{
-		kind:  s.kinds.endpoint,
-		sub:   hub.Subscription{Keys: sessionKeys(keyID, endpointsKey(ep.Owner), endpointKey(id)), Match: s.endpointMatcher(id)},
-		keyID: keyID,
-		from:  from,
+		kind:    s.kinds.endpoint,
+		sub:     hub.Subscription{Keys: sessionKeys(keyID, endpointsKey(ep.Owner), endpointKey(id)), Match: s.endpointMatcher(id)},
+		keyID:   keyID,
+		expires: expires,
+		from:    from,
 		// Every socket of the endpoint gets every event (fan-out); the
 		// endpoint's position is the furthest any of them wrote.
 		opened: func(sess *hub.Session) { s.positions.Track(id, sess) },
