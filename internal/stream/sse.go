@@ -167,18 +167,17 @@ func analysisDevices(r *http.Request, p auth.Principal) ([]string, *httpapi.Erro
 			return nil, httpapi.Invalid(field, reason)
 		}
 	}
-	allowed := tokenDevices(p)
-	if len(allowed) == 0 {
+	if p.Devices == nil {
 		return devices, nil
 	}
 	if len(devices) == 0 {
-		if len(allowed) > MaxStreamDevices {
+		if len(p.Devices) > MaxStreamDevices {
 			return nil, httpapi.Invalid(field, fmt.Sprintf("the token allows more than %d devices; name some with device_id", MaxStreamDevices))
 		}
-		return allowed, nil
+		return slices.Clone(p.Devices), nil
 	}
 	for _, d := range devices {
-		if !slices.Contains(allowed, d) {
+		if !p.MayStream(d) {
 			return nil, httpapi.Errorf(http.StatusForbidden, proto.CodeForbidden, "This token may not stream device %q.", httpapi.Clip(d))
 		}
 	}
@@ -205,6 +204,3 @@ func (s *Service) checkDevice(ctx context.Context, p auth.Principal, device stri
 	}
 	return nil
 }
-
-// tokenDevices is the token's device list (nil: any device of its tenant).
-func tokenDevices(p auth.Principal) []string { return p.Devices }
