@@ -65,9 +65,10 @@ type JWT struct {
 	files     []secretFile
 	nextCheck atomic.Int64 // unix nanos when the files are looked at again
 
-	jwks   keyfunc.Keyfunc // nil without JWKS URLs
-	ctx    context.Context
-	cancel context.CancelFunc
+	jwks      keyfunc.Keyfunc // nil without JWKS URLs
+	transport *http.Transport
+	ctx       context.Context
+	cancel    context.CancelFunc
 }
 
 type secretFile struct {
@@ -123,7 +124,8 @@ func NewJWT(cfg config.JWT, log *slog.Logger) (*JWT, error) {
 	v.parser = jwt.NewParser(opts...)
 	v.ctx, v.cancel = context.WithCancel(context.Background())
 	if len(cfg.JWKSURLs) > 0 {
-		client := &http.Client{Timeout: 10 * time.Second}
+		v.transport = http.DefaultTransport.(*http.Transport).Clone()
+		client := &http.Client{Timeout: 10 * time.Second, Transport: v.transport}
 		urls := map[string]jwkset.Storage{}
 		for _, u := range cfg.JWKSURLs {
 			st, err := jwkset.NewStorageFromHTTP(u, jwkset.HTTPClientStorageOptions{
@@ -166,6 +168,9 @@ func NewJWT(cfg config.JWT, log *slog.Logger) (*JWT, error) {
 func (v *JWT) Close() {
 	if v != nil {
 		v.cancel()
+		if v.transport != nil {
+			v.transport.CloseIdleConnections()
+		}
 	}
 }
 
