@@ -114,7 +114,7 @@ func (s *Service) serveAnalysis(w http.ResponseWriter, r *http.Request) {
 		_ = conn.Close()
 		return
 	}
-	first := [][]byte{[]byte(sseHead), sseRetry(s.cfg.SSE.Retry)}
+	first := [][]byte{sseHeadFor(w.Header()), sseRetry(s.cfg.SSE.Retry)}
 	if gap != nil {
 		first = append(first, gap)
 	}
