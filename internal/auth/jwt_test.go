@@ -348,3 +348,27 @@ func TestLooksLikeJWT(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkJWTVerify is the cost a JWT adds to a stream open: parsing,
+// signature and claims, with the JWKS cached (docs/performance.md).
+func BenchmarkJWTVerify(b *testing.B) {
+	js := newJWKSServer(b)
+	c := jwtConfig()
+	c.Secrets = []string{secretA}
+	c.JWKSURLs = []string{js.srv.URL}
+	v := newJWT(b, c)
+	toks := map[string]string{"HS256": signHS(b, secretA, claims(map[string]any{"devices": []string{"cam-1"}}))}
+	for _, k := range js.current() {
+		toks[k.method.Alg()] = sign(b, k.method, k.kid, k.priv, claims(map[string]any{"devices": []string{"cam-1"}}))
+	}
+	for _, alg := range []string{"HS256", "RS256", "ES256", "EdDSA"} {
+		b.Run(alg, func(b *testing.B) {
+			tok := toks[alg]
+			for b.Loop() {
+				if _, err := v.Verify(tok); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
