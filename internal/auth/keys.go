@@ -65,7 +65,12 @@ type Keys struct {
 	// createMu serialises the quota check and the write of key creates on
 	// this node (CreateHandler).
 	createMu sync.Mutex
+	// jwt verifies tokens shaped like JWTs when auth.jwt is configured.
+	jwt *JWT
 }
+
+// UseJWT makes Authenticate accept JWTs verified by v (nil: none).
+func (k *Keys) UseJWT(v *JWT) { k.jwt = v }
 
 // OpenKeys opens the key bucket. adminToken, when not empty, is accepted as
 // an admin credential of DefaultOwner without being stored.
@@ -117,6 +122,9 @@ func (k *Keys) Authenticate(token string) (Principal, error) {
 			return Principal{KeyID: staticKeyID, Name: "static admin token", Owner: DefaultOwner, Scopes: []string{proto.ScopeAdmin}}, nil
 		}
 	}
+	if k.jwt != nil && LooksLikeJWT(token) {
+		return k.jwt.Verify(token)
+	}
 	id, secret, ok := splitToken(token)
 	if !ok {
 		return Principal{}, ErrInvalidToken
@@ -137,6 +145,9 @@ func (k *Keys) Authenticate(token string) (Principal, error) {
 // Valid reports whether the key behind a principal still exists and has
 // not expired (for long-lived streams).
 func (k *Keys) Valid(p Principal) bool {
+	if p.JWT() {
+		return !p.ExpiresAt.IsZero() && k.now().Before(p.ExpiresAt)
+	}
 	if p.KeyID == staticKeyID {
 		return k.hasAdmin
 	}

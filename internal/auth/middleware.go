@@ -47,7 +47,10 @@ func (k *Keys) Require(allowQueryToken bool, scopes ...string) func(http.Handler
 }
 
 func unauthorized(err error, allowQuery bool) *httpapi.Error {
+	var je *JWTError
 	switch {
+	case errors.As(err, &je):
+		return httpapi.Errorf(http.StatusUnauthorized, proto.CodeUnauthorized, "The token was refused: %s.", je.Reason)
 	case errors.Is(err, ErrNoToken):
 		where := "an Authorization: Bearer header"
 		if allowQuery {

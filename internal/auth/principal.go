@@ -6,6 +6,7 @@ package auth
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -16,6 +17,21 @@ type Principal struct {
 	Name   string
 	Owner  string
 	Scopes []string
+	// Devices limits the SSE analysis streams the caller may open to these
+	// devices (a JWT's devices claim, never empty); nil = every device of
+	// Owner.
+	Devices []string
+	// ExpiresAt is a JWT's exp, when its streams close; zero for API keys,
+	// whose expiry the key store holds (Keys.ExpiresAt).
+	ExpiresAt time.Time
+}
+
+// JWT reports whether p was authenticated by a JWT.
+func (p Principal) JWT() bool { return p.KeyID == JWTKeyID }
+
+// MayStream reports whether p may open device's stream (Devices).
+func (p Principal) MayStream(device string) bool {
+	return p.Devices == nil || slices.Contains(p.Devices, device)
 }
 
 // Admin reports whether p holds the admin scope, which implies every other

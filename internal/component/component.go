@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/evtctl/evtctl/internal/config"
+	"github.com/evtctl/evtctl/internal/httpapi"
 	"github.com/evtctl/evtctl/internal/metrics"
 )
 
@@ -63,6 +64,19 @@ type Env struct {
 	// the body limit, replicas resolved at start, retention).
 	Server  config.Server
 	Storage config.Storage
+	// CORS is server.cors.allowed_origins's policy (the WebSocket
+	// upgrades' origin check); nil in tests that build a component alone:
+	// OriginCheck then makes one from Server.
+	CORS *httpapi.CORS
+}
+
+// OriginCheck is the WebSocket upgrader's CheckOrigin of env's server:
+// no Origin, the gateway's own or one in server.cors.allowed_origins.
+func (env Env) OriginCheck() func(*http.Request) bool {
+	if env.CORS != nil {
+		return env.CORS.CheckOrigin
+	}
+	return httpapi.NewCORS(env.Server.CORS.AllowedOrigins, env.Logger).CheckOrigin
 }
 
 // Stop stops cs in reverse order (the order of construction is the order

@@ -35,6 +35,7 @@ type Config struct {
 	Webhooks  Webhooks  `yaml:"webhooks"`
 	Composite Composite `yaml:"composite"`
 	Redact    Redact    `yaml:"redact"`
+	Auth      Auth      `yaml:"auth"`
 }
 
 // Server is the HTTP side of the gateway.
@@ -47,6 +48,13 @@ type Server struct {
 	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout" doc:"How long a graceful shutdown waits for open requests and streams before closing them."`
 	MaxBodyBytes      int64         `yaml:"max_body_bytes" doc:"Largest accepted request body in bytes (ingest batches included)."`
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout" doc:"Time a client has to send the request headers."`
+	CORS              CORS          `yaml:"cors"`
+}
+
+// CORS is which web pages of other origins may use the API, the SSE
+// streams and the WebSockets (docs/browser.md).
+type CORS struct {
+	AllowedOrigins []string `yaml:"allowed_origins" doc:"Origins (scheme://host[:port], exactly as a browser sends them) of the web pages allowed to call the API and open SSE streams (CORS) and WebSockets; \"*\" = any origin; [] = none: browsers refuse cross-origin calls and WebSocket upgrades with another Origin get 403. Requests without Origin (CLIs, servers) are not concerned."`
 }
 
 // Log is the gateway's own logging.
@@ -184,6 +192,7 @@ func Default() *Config {
 			AllowedLateness: 5 * time.Second,
 			Enabled:         true,
 		},
+		Auth: defaultAuth(),
 	}
 }
 

@@ -44,8 +44,9 @@ func TestTemplateRoundTrip(t *testing.T) {
 	// Every key appears in the template with its env name.
 	tmpl := string(Template())
 	for _, k := range Keys() {
-		_, key, _ := strings.Cut(k.Key, ".")
-		if !strings.Contains(tmpl, "\n  "+key+": "+k.Default+"\n") {
+		parts := strings.Split(k.Key, ".") // nested sections are indented further
+		key := strings.Repeat("  ", len(parts)-1) + parts[len(parts)-1]
+		if !strings.Contains(tmpl, "\n"+key+": "+k.Default+"\n") {
 			t.Errorf("template lacks %s: %s", key, k.Default)
 		}
 		if !strings.Contains(tmpl, k.Env) {
@@ -87,23 +88,23 @@ func TestKeysCoverFields(t *testing.T) {
 		docs[k.Key] = k
 	}
 	n := 0
-	ct := reflect.TypeOf(Config{})
-	for i := range ct.NumField() {
-		sec := ct.Field(i)
-		secName := sec.Tag.Get("yaml")
-		if secName == "" || sec.Type.Kind() != reflect.Struct {
-			t.Errorf("Config.%s: want a struct with a yaml tag", sec.Name)
-			continue
-		}
-		for j := range sec.Type.NumField() {
-			f := sec.Type.Field(j)
-			n++
+	// check walks a section's fields; a struct field is a nested section
+	// (server.cors), its keys named with both.
+	var check func(t reflect.Type, prefix string)
+	check = func(st reflect.Type, prefix string) {
+		for j := range st.NumField() {
+			f := st.Field(j)
 			name := f.Tag.Get("yaml")
 			if name == "" {
-				t.Errorf("%s.%s has no yaml tag", sec.Name, f.Name)
+				t.Errorf("%s.%s has no yaml tag", prefix, f.Name)
 				continue
 			}
-			key := secName + "." + name
+			key := prefix + "." + name
+			if f.Type.Kind() == reflect.Struct && f.Type != durationType {
+				check(f.Type, key)
+				continue
+			}
+			n++
 			d, ok := docs[key]
 			if !ok {
 				t.Errorf("Keys() lacks %s", key)
@@ -115,13 +116,23 @@ func TestKeysCoverFields(t *testing.T) {
 			if len(d.Description) < 10 || !strings.HasSuffix(d.Description, ".") {
 				t.Errorf("%s: description %q should be a sentence (doc tag)", key, d.Description)
 			}
-			if want := "EVTCTL_" + strings.ToUpper(secName+"_"+name); d.Env != want {
+			if want := "EVTCTL_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_")); d.Env != want {
 				t.Errorf("%s: env %s, want %s", key, d.Env, want)
 			}
 			if d.Default == "" {
 				t.Errorf("%s: empty default text", key)
 			}
 		}
+	}
+	ct := reflect.TypeOf(Config{})
+	for i := range ct.NumField() {
+		sec := ct.Field(i)
+		secName := sec.Tag.Get("yaml")
+		if secName == "" || sec.Type.Kind() != reflect.Struct {
+			t.Errorf("Config.%s: want a struct with a yaml tag", sec.Name)
+			continue
+		}
+		check(sec.Type, secName)
 	}
 	if n != len(docs) {
 		t.Errorf("%d fields, %d keys", n, len(docs))
@@ -405,5 +416,28 @@ func TestResolve(t *testing.T) {
 	c.Resolve()
 	if c.Server.Name != "edge-1" {
 		t.Errorf("Resolve overwrote Server.Name: %q", c.Server.Name)
+	}
+}
+
+func TestCheckOrigin(t *testing.T) {
+	for _, o := range []string{"*", "http://127.0.0.1:8088", "https://app.example.com", "http://[::1]:3000"} {
+		if msg := CheckOrigin(o); msg != "" {
+			t.Errorf("CheckOrigin(%q) = %q, want valid", o, msg)
+		}
+	}
+	for _, o := range []string{"", "null", "app.example.com", "https://app.example.com/", "https://app.example.com/x",
+		"HTTPS://App.example.com", "https://app.example.com:443", "ws://a.example.com", "https://*.example.com", "https://u@a.example.com"} {
+		if msg := CheckOrigin(o); msg == "" {
+			t.Errorf("CheckOrigin(%q) valid, want a problem", o)
+		}
+	}
+	cfg, err := Load("", func(k string) string {
+		if k == "EVTCTL_SERVER_CORS_ALLOWED_ORIGINS" {
+			return "http://127.0.0.1:8088,https://app.example.com/"
+		}
+		return ""
+	})
+	if err == nil || !strings.Contains(err.Error(), "server.cors.allowed_origins[1]") {
+		t.Fatalf("Load = %v, %v; want a problem naming server.cors.allowed_origins[1]", cfg, err)
 	}
 }

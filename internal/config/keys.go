@@ -113,19 +113,28 @@ func Template() []byte {
 	def := reflect.ValueOf(Default()).Elem()
 	var b bytes.Buffer
 	b.WriteString(templateHeader)
-	section := ""
+	var open []string // the mappings the previous key was in
 	for _, f := range allFields() {
-		sec, key, _ := strings.Cut(f.path, ".")
-		if sec != section {
-			section = sec
-			b.WriteString("\n" + sec + ":\n")
+		parts := strings.Split(f.path, ".")
+		secs, key := parts[:len(parts)-1], parts[len(parts)-1]
+		same := 0
+		for same < len(open) && same < len(secs) && open[same] == secs[same] {
+			same++
 		}
+		for i := same; i < len(secs); i++ {
+			if i == 0 {
+				b.WriteString("\n")
+			}
+			b.WriteString(strings.Repeat("  ", i) + secs[i] + ":\n")
+		}
+		open = secs
+		indent := strings.Repeat("  ", len(secs))
 		env := f.env
 		for _, a := range f.aliases {
 			env += " or " + a
 		}
-		b.WriteString("  # " + f.doc + " Env: " + env + ".\n")
-		b.WriteString("  " + key + ": " + formatYAML(def.FieldByIndex(f.index)) + "\n")
+		b.WriteString(indent + "# " + f.doc + " Env: " + env + ".\n")
+		b.WriteString(indent + key + ": " + formatYAML(def.FieldByIndex(f.index)) + "\n")
 	}
 	return b.Bytes()
 }

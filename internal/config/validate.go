@@ -65,6 +65,11 @@ func validate(cfg *Config) []Problem {
 	c.nonNegativeDuration("server.shutdown_timeout", s.ShutdownTimeout)
 	c.atLeast("server.max_body_bytes", s.MaxBodyBytes, 1)
 	c.positiveDuration("server.read_header_timeout", s.ReadHeaderTimeout)
+	for i, o := range s.CORS.AllowedOrigins {
+		if msg := CheckOrigin(o); msg != "" {
+			c.add(fmt.Sprintf("server.cors.allowed_origins[%d]", i), "%s", msg)
+		}
+	}
 
 	c.oneOf("log.level", cfg.Log.Level, "debug", "info", "warn", "error")
 	c.oneOf("log.format", cfg.Log.Format, "auto", "text", "json")
@@ -172,6 +177,7 @@ func validate(cfg *Config) []Problem {
 			c.add(fmt.Sprintf("redact.fields[%d]", i), "invalid path %q: want names separated by dots, [] after an array's name (e.g. \"events[].microphone.console.password\")", p)
 		}
 	}
+	validateAuth(&c, cfg.Auth)
 	return c.problems
 }
 
@@ -237,4 +243,35 @@ func orList(items []string) string {
 		return items[0]
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+}
+
+// CheckOrigin says what is wrong with o as an entry of
+// server.cors.allowed_origins, or "" when it is a valid one: "*" or an
+// origin as browsers send it, scheme://host[:port] in lower case, without
+// a path, a trailing slash or a default port.
+func CheckOrigin(o string) string {
+	if o == "*" {
+		return ""
+	}
+	const want = `want "*" or scheme://host[:port] as a browser sends it (e.g. "https://app.example.com", "http://127.0.0.1:8088")`
+	if o == "null" {
+		return `"null" (the origin of file:// pages and sandboxed frames) cannot be allowed; serve the page over http(s) or use "*"`
+	}
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
+		return fmt.Sprintf("invalid origin %q: %s", o, want)
+	}
+	if u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.HasSuffix(o, "?") || strings.HasSuffix(o, "#") {
+		return fmt.Sprintf("invalid origin %q: no path, trailing slash, query or credentials (%s)", o, want)
+	}
+	if o != strings.ToLower(o) {
+		return fmt.Sprintf("invalid origin %q: browsers send origins in lower case (%q)", o, strings.ToLower(o))
+	}
+	if (u.Scheme == "http" && u.Port() == "80") || (u.Scheme == "https" && u.Port() == "443") {
+		return fmt.Sprintf("invalid origin %q: browsers omit the default port (%q)", o, u.Scheme+"://"+u.Hostname())
+	}
+	if strings.Contains(u.Host, "*") {
+		return fmt.Sprintf("invalid origin %q: wildcards in a host are not supported; list each origin, or \"*\" alone", o)
+	}
+	return ""
 }

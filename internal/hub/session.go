@@ -49,6 +49,7 @@ type Session struct {
 	closing    bool
 	reason     string
 	lastSeq    uint64
+	queuedSeq  uint64         // of the last data frame queued (not dropped)
 	catching   bool           // catching up: live frames wait in pending
 	pending    []pendingFrame // live frames that arrived during the catch-up
 	drained    chan struct{}  // signalled after each write, for catch-up pacing
@@ -57,10 +58,13 @@ type Session struct {
 	cancel     context.CancelFunc // of ctx, called when the session ends
 
 	lastWrite atomic.Int64 // unix ns of the last frame queued
-	lastData  atomic.Int64 // unix ns of the last data frame queued
-	finished  sync.Once
-	done      chan struct{}
-	onDone    func()
+	// written is the sequence of the last data frame written to the
+	// connection in full (with every frame queued before it).
+	written  atomic.Uint64
+	lastData atomic.Int64 // unix ns of the last data frame queued
+	finished sync.Once
+	done     chan struct{}
+	onDone   func()
 }
 
 type pendingFrame struct {
@@ -80,6 +84,14 @@ func (s *Session) Reason() string {
 	defer s.mu.Unlock()
 	return s.reason
 }
+
+// Written is the log sequence of the last data frame the session wrote
+// to its connection in full, every frame queued before it included (0:
+// none yet). Frames of a write that failed or was cut short by Close are
+// not counted, though some may have reached the client: a client resuming
+// from Written gets every event it may have missed, and at most one write's
+// worth again.
+func (s *Session) Written() uint64 { return s.written.Load() }
 
 // Send queues a data frame with its log sequence. It never blocks: a client
 // whose queue is full is disconnected as a slow consumer.
@@ -107,6 +119,9 @@ func (s *Session) Send(seq uint64, frame []byte) {
 		s.lastSeq = seq
 	}
 	ok := s.enqueueLocked(frame)
+	if ok && seq != 0 {
+		s.queuedSeq = seq
+	}
 	s.mu.Unlock()
 	if !ok {
 		s.overflow()
@@ -173,7 +188,9 @@ func (s *Session) CatchUp(seq uint64, frame []byte) bool {
 		if len(s.queue) < s.limits.QueueMessages/2 && s.queueBytes+int64(len(frame)) <= s.limits.QueueBytes/2 {
 			if seq > s.lastSeq {
 				s.lastSeq = seq
-				s.enqueueLocked(frame)
+				if s.enqueueLocked(frame) {
+					s.queuedSeq = seq
+				}
 				s.lastData.Store(time.Now().UnixNano())
 			}
 			s.mu.Unlock()
@@ -207,6 +224,7 @@ func (s *Session) EndCatchUp() {
 		if ok = s.enqueueLocked(p.frame); !ok {
 			break
 		}
+		s.queuedSeq = p.seq
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -287,6 +305,7 @@ func (s *Session) writeLoop() {
 			return
 		}
 		batch := s.queue
+		batchSeq := s.queuedSeq // the batch holds every frame queued so far
 		s.queue, s.spare = s.spare[:0], nil
 		s.queueBytes = 0
 		s.mu.Unlock()
@@ -321,6 +340,9 @@ func (s *Session) writeLoop() {
 		}
 		if err == nil {
 			s.mu.Unlock()
+			if batchSeq > s.written.Load() {
+				s.written.Store(batchSeq) // only this goroutine stores
+			}
 			select {
 			case s.drained <- struct{}{}:
 			default:

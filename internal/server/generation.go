@@ -63,6 +63,7 @@ func (s *Server) openGeneration(ctx context.Context, bb *store.Backbone, n int, 
 	if err != nil {
 		return nil, err
 	}
+	g.keys.UseJWT(s.jwt)
 	if bootstrap {
 		if key, created, err := g.keys.Bootstrap(ctx); err != nil {
 			return nil, fmt.Errorf("create bootstrap admin key: %w", err)
@@ -79,7 +80,7 @@ func (s *Server) openGeneration(ctx context.Context, bb *store.Backbone, n int, 
 	m.Registry = g.registry
 	h := Handles{
 		Config: s.cfg,
-		Env:    component.Env{Logger: s.log, Metrics: &m, JS: bb.JS, Server: s.cfg.Server, Storage: s.cfg.Storage},
+		Env:    component.Env{Logger: s.log, Metrics: &m, JS: bb.JS, Server: s.cfg.Server, Storage: s.cfg.Storage, CORS: s.cors},
 		Log:    g.events,
 		Keys:   g.keys,
 	}

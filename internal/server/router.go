@@ -9,7 +9,8 @@ import (
 )
 
 // router builds the HTTP handler from the route table: authentication and
-// scopes per route, JSON 404/405 for everything else, and access logs.
+// scopes per route, JSON 404/405 for everything else, CORS
+// (server.cors.allowed_origins) and access logs.
 func (s *Server) router(g *generation) (http.Handler, error) {
 	mux := http.NewServeMux()
 	for _, rt := range s.routes(g) {
@@ -33,7 +34,9 @@ func (s *Server) router(g *generation) (http.Handler, error) {
 		httpapi.WriteError(w, httpapi.Errorf(http.StatusNotFound, proto.CodeNotFound, "No route for %s %s.", r.Method, r.URL.Path))
 	}
 	mux.HandleFunc("/", fallback)
-	return httpapi.AccessLog(s.log, httpapi.Strict(mux)), nil
+	// CORS comes before authentication, so that preflights need no token,
+	// and before Strict, so that a page can read the error of a refused query.
+	return httpapi.AccessLog(s.log, s.cors.Handler(httpapi.Strict(mux))), nil
 }
 
 func register(mux *http.ServeMux, pattern string, h http.Handler) (err error) {

@@ -53,6 +53,13 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics.Metrics
 	build   Builder
+	// cors is server.cors's policy, shared by the router and the
+	// WebSocket upgrades of every generation (so a refused origin is
+	// logged once).
+	cors *httpapi.CORS
+	// jwt verifies auth.jwt tokens for every generation's keys (its JWKS
+	// cache outlives generations); nil when not configured.
+	jwt *auth.JWT
 
 	// gen is what serves requests; nil while a lost connection is being
 	// replaced (heal.go).
@@ -85,7 +92,8 @@ func New(cfg *config.Config, log *slog.Logger, build Builder) *Server {
 	if build == nil {
 		build = func(context.Context, Handles) ([]component.Component, error) { return nil, nil }
 	}
-	return &Server{cfg: cfg, log: log, metrics: metrics.New(), build: build, ready: make(chan struct{})}
+	return &Server{cfg: cfg, log: log, metrics: metrics.New(), build: build, ready: make(chan struct{}),
+		cors: httpapi.NewCORS(cfg.Server.CORS.AllowedOrigins, log)}
 }
 
 // Start opens storage, builds the components, binds the listener and serves
@@ -113,6 +121,10 @@ func (s *Server) Start(ctx context.Context) (err error) {
 	if s.cfg.Storage.Replicas == 0 {
 		s.cfg.Storage.Replicas = bb.AutoReplicas()
 		s.log.Info("storage replicas chosen automatically", "replicas", s.cfg.Storage.Replicas)
+	}
+	if s.jwt, err = auth.NewJWT(s.cfg.Auth.JWT, s.log); err != nil {
+		bb.Close()
+		return err
 	}
 	g, err := s.openGeneration(ctx, bb, 1, true)
 	if err != nil {
@@ -256,6 +268,7 @@ func (s *Server) closeAll(ctx context.Context) error {
 		g.stop(ctx)
 		g.backbone.Close()
 	}
+	s.jwt.Close()
 	return err
 }
 

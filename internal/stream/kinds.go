@@ -3,6 +3,7 @@ package stream
 import (
 	"strconv"
 
+	"github.com/evtctl/evtctl/internal/auth"
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/hub"
 	"github.com/evtctl/evtctl/internal/store"
@@ -20,6 +21,7 @@ import (
 const (
 	ReasonKeyRevoked      = "key_revoked"
 	ReasonKeyExpired      = "key_expired"
+	ReasonTokenExpired    = "token_expired" // a JWT's exp
 	ReasonEndpointRemoved = "endpoint_removed"
 )
 
@@ -41,9 +43,10 @@ func endpointsKey(owner string) hub.Key { return hub.Key("endpoints\x00" + owner
 func endpointKey(id string) hub.Key { return hub.Key("endpoint\x00" + id) }
 func apiKeyKey(id string) hub.Key   { return hub.Key("apikey\x00" + id) }
 
-// sessionKeys returns keys plus the API key's closing key, if any.
+// sessionKeys returns keys plus the API key's closing key, if any (a JWT
+// has none: it cannot be revoked, its exp closes its streams).
 func sessionKeys(keyID string, keys ...hub.Key) []hub.Key {
-	if keyID != "" {
+	if keyID != "" && keyID != auth.JWTKeyID {
 		keys = append(keys, apiKeyKey(keyID))
 	}
 	return keys
@@ -125,6 +128,7 @@ var wsCloses = map[string][]byte{
 	hub.ReasonShutdown:     wsClose(1001, "server shutting down"),
 	ReasonKeyRevoked:       wsClose(1008, "API key revoked"),
 	ReasonKeyExpired:       wsClose(1008, "API key expired"),
+	ReasonTokenExpired:     wsClose(1008, "token expired"),
 	ReasonEndpointRemoved:  wsClose(1008, "endpoint deleted or disabled"),
 	hub.ReasonIdle:         wsClose(1000, "idle"),
 }

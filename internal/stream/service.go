@@ -68,8 +68,9 @@ type Service struct {
 	kinds     *kinds                    // of stream (kinds.go)
 	transform func(store.Record) []byte // redaction of delivered payloads
 	admit     *Admission
-	quota     *Quota // SSE streams per owner
-	wsQuota   *Quota // WebSocket streams per owner
+	quota     *Quota     // SSE streams per owner
+	wsQuota   *Quota     // WebSocket streams per owner
+	positions *Positions // of the endpoint WebSockets
 	upgrader  websocket.Upgrader
 
 	stopFollow func()
@@ -94,15 +95,19 @@ func New(ctx context.Context, env component.Env, cfg Config, events *store.Log, 
 	if err != nil {
 		return nil, err
 	}
+	s.positions, err = OpenPositions(ctx, env.JS, env.Storage.Replicas, env.Logger)
+	if err != nil {
+		return nil, err
+	}
 	s.admit = NewAdmission(cfg.Limits.MaxConnections, cfg.Limits.ConnectRate, cfg.Limits.ConnectBurst, s.quota, s.wsQuota)
 	s.upgrader = websocket.Upgrader{
 		// Small read buffers: clients send nothing but control frames. The
 		// write side never uses gorilla's buffer (see wsFrame).
 		ReadBufferSize:  256,
 		WriteBufferPool: &sync.Pool{},
-		// Streams authenticate with tokens, not cookies, so a page from
-		// another origin gains nothing a script with the token lacks.
-		CheckOrigin: func(*http.Request) bool { return true },
+		// No Origin (CLIs), the gateway's own, or one listed in
+		// server.cors.allowed_origins; others get 403 (docs/browser.md).
+		CheckOrigin: env.OriginCheck(),
 		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
 			writeError(w, status, reason.Error())
 		},
@@ -123,14 +128,21 @@ func New(ctx context.Context, env component.Env, cfg Config, events *store.Log, 
 			if id == "" {
 				return // a filter went away; filters are read live at every event
 			}
-			if ep, ok := s.endpoints.Endpoint(id); !ok || !ep.Enabled || ep.Type != proto.EndpointWebSocket {
+			ep, ok := s.endpoints.Endpoint(id)
+			if !ok || !ep.Enabled || ep.Type != proto.EndpointWebSocket {
 				s.closeEndpoint(id)
+			}
+			if !ok { // deleted: its position goes too
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+				s.positions.Forget(ctx, id)
+				cancel()
 			}
 		})
 	}
 	s.run.Go(s.hub.Run)
 	s.run.Go(s.quota.Run)
 	s.run.Go(s.wsQuota.Run)
+	s.run.Go(s.positions.Run)
 	return s, nil
 }
 

@@ -21,10 +21,19 @@ type opening struct {
 	// keyID is the API key the stream was opened with ("" for none): its
 	// revocation or expiry closes the stream.
 	keyID string
+	// expires is the exp of the JWT the stream was opened with
+	// (auth.Principal.ExpiresAt; zero for an API key, whose expiry the key
+	// store holds): the stream closes then, "token expired".
+	expires time.Time
 	// first are written before anything else (SSE head, hello message).
 	first   [][]byte
 	from    catchUp
 	release func() // the admission slot, released when the session ends
+	// opened, when set, is called with the session once registered (it
+	// may have ended already), and ended once it has ended (possibly
+	// before opened was called).
+	opened func(*hub.Session)
+	ended  func()
 }
 
 // catchUp says which history a new session is sent before its live frames
@@ -49,8 +58,8 @@ type catchUp struct {
 // arrival and the registration.
 func (s *Service) open(o opening) *hub.Session {
 	o.sub.Kind = &o.kind.hub
-	expires, hasExpiry := time.Time{}, false
-	if o.keyID != "" {
+	expires, hasExpiry := o.expires, !o.expires.IsZero()
+	if o.keyID != "" && !hasExpiry {
 		expires, hasExpiry = s.keys.ExpiresAt(o.keyID)
 	}
 	release := o.release
@@ -65,9 +74,21 @@ func (s *Service) open(o opening) *hub.Session {
 			}
 		}
 	}
+	if o.ended != nil {
+		inner := release
+		release = func() {
+			o.ended()
+			if inner != nil {
+				inner()
+			}
+		}
+	}
 	sess := s.hub.Register(o.conn, o.sub, true, release)
+	if o.opened != nil {
+		o.opened(sess)
+	}
 	if o.keyID != "" {
-		s.watchKey(sess, o.keyID, expires, hasExpiry, &expiry)
+		s.watchKey(sess, o.keyID, expires, hasExpiry, !o.expires.IsZero(), &expiry)
 	}
 	for _, f := range o.first {
 		sess.SendControl(f)
@@ -88,20 +109,25 @@ func (s *Service) open(o opening) *hub.Session {
 // an expiring key: no goroutine, and no later than the timer fires), and
 // at once when the key expired or was revoked between the request's
 // authentication and the session's registration, which the revocation
-// listener (closeKey) and the timer would otherwise both miss.
-func (s *Service) watchKey(sess *hub.Session, keyID string, expires time.Time, hasExpiry bool, timer *atomic.Pointer[time.Timer]) {
-	if !s.keys.Valid(auth.Principal{KeyID: keyID}) {
-		reason := ReasonKeyRevoked
-		if hasExpiry && !time.Now().Before(expires) {
-			reason = ReasonKeyExpired
-		}
-		sess.Close(reason)
+// listener (closeKey) and the timer would otherwise both miss. A JWT
+// (token) is not stored and cannot be revoked: only its exp counts.
+func (s *Service) watchKey(sess *hub.Session, keyID string, expires time.Time, hasExpiry, token bool, timer *atomic.Pointer[time.Timer]) {
+	expired := ReasonKeyExpired
+	if token {
+		expired = ReasonTokenExpired
+	}
+	if hasExpiry && !time.Now().Before(expires) {
+		sess.Close(expired)
+		return
+	}
+	if !token && !s.keys.Valid(auth.Principal{KeyID: keyID}) {
+		sess.Close(ReasonKeyRevoked)
 		return
 	}
 	if !hasExpiry {
 		return
 	}
-	t := time.AfterFunc(time.Until(expires), func() { sess.Close(ReasonKeyExpired) })
+	t := time.AfterFunc(time.Until(expires), func() { sess.Close(expired) })
 	timer.Store(t)
 	select {
 	case <-sess.Done(): // ended before the timer was stored: release missed it

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/evtctl/evtctl/internal/auth"
@@ -29,12 +30,12 @@ const sseHead = "HTTP/1.1 200 OK\r\n" +
 func (s *Service) serveAnalysis(w http.ResponseWriter, r *http.Request) {
 	mark := s.hub.LastSeq()
 	p, _ := auth.From(r.Context())
-	device := r.PathValue("id")
-	if device != "" {
-		if reason := proto.CheckIdent(device); reason != "" {
-			httpapi.WriteError(w, httpapi.Invalid("id", reason))
-			return
-		}
+	devices, herr := analysisDevices(r, p)
+	if herr != nil {
+		httpapi.WriteError(w, herr)
+		return
+	}
+	for _, device := range devices {
 		if err := s.checkDevice(r.Context(), p, device); err != nil {
 			httpapi.WriteError(w, err)
 			return
@@ -62,13 +63,23 @@ func (s *Service) serveAnalysis(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, aerr)
 		return
 	}
-	// An admin's stream of all devices is every tenant's; of one device,
-	// its own tenant's.
+	// An admin's stream of all devices is every tenant's; of some
+	// devices, its own tenant's.
 	tenant := p.Owner
-	if p.Admin() && device == "" {
+	if p.Admin() && len(devices) == 0 {
 		tenant = ""
 	}
-	filter := store.Filter{Family: string(proto.FamilyAnalysis), Owner: tenant, DeviceID: device}
+	// One key and one log subject per device (or the tenant's when all).
+	var keys []hub.Key
+	var subjects []string
+	if len(devices) == 0 {
+		keys = []hub.Key{analysisKey(tenant, "")}
+		subjects = []string{store.Filter{Family: string(proto.FamilyAnalysis), Owner: tenant}.Subject()}
+	}
+	for _, device := range devices {
+		keys = append(keys, analysisKey(tenant, device))
+		subjects = append(subjects, store.Filter{Family: string(proto.FamilyAnalysis), Owner: tenant, DeviceID: device}.Subject())
+	}
 
 	// A resume from a cursor older than the log's oldest event continues
 	// from the oldest one, and says so first, when events after the cursor
@@ -103,20 +114,74 @@ func (s *Service) serveAnalysis(w http.ResponseWriter, r *http.Request) {
 		_ = conn.Close()
 		return
 	}
-	first := [][]byte{[]byte(sseHead), sseRetry(s.cfg.SSE.Retry)}
+	first := [][]byte{sseHeadFor(w.Header()), sseRetry(s.cfg.SSE.Retry)}
 	if gap != nil {
 		first = append(first, gap)
 	}
 	sess := s.open(opening{
 		kind:    k,
 		conn:    conn,
-		sub:     hub.Subscription{Keys: sessionKeys(p.KeyID, analysisKey(tenant, device))},
+		sub:     hub.Subscription{Keys: sessionKeys(p.KeyID, keys...)},
 		keyID:   p.KeyID,
+		expires: p.ExpiresAt,
 		first:   first,
-		from:    catchUp{resume: after > 0, after: after, mark: mark, subjects: []string{filter.Subject()}},
+		from:    catchUp{resume: after > 0, after: after, mark: mark, subjects: subjects},
 		release: release,
 	})
 	sess.Go(func(context.Context) { watchClosed(conn, sess) })
+}
+
+// MaxStreamDevices bounds the devices one analysis stream follows
+// (?device_id= of the all-devices stream, or a token's device list).
+const MaxStreamDevices = 100
+
+// analysisDevices returns the devices an analysis stream follows: the
+// path's device, or the all-devices stream's ?device_id= (repeated or
+// comma-separated), or else the token's device list; none means all the
+// tenant's devices. A token with a device list allows only those (403
+// naming the first other one).
+func analysisDevices(r *http.Request, p auth.Principal) ([]string, *httpapi.Error) {
+	field := "device_id"
+	var devices []string
+	if d := r.PathValue("id"); d != "" {
+		field, devices = "id", []string{d}
+	} else {
+		seen := map[string]bool{}
+		for _, v := range r.URL.Query()["device_id"] {
+			for _, d := range strings.Split(v, ",") {
+				if d = strings.TrimSpace(d); d == "" {
+					return nil, httpapi.Invalid(field, "must not be empty")
+				}
+				if !seen[d] {
+					seen[d] = true
+					devices = append(devices, d)
+				}
+				if len(devices) > MaxStreamDevices {
+					return nil, httpapi.Invalid(field, fmt.Sprintf("names more than %d devices; open several streams", MaxStreamDevices))
+				}
+			}
+		}
+	}
+	for _, d := range devices {
+		if reason := proto.CheckIdent(d); reason != "" {
+			return nil, httpapi.Invalid(field, reason)
+		}
+	}
+	if p.Devices == nil {
+		return devices, nil
+	}
+	if len(devices) == 0 {
+		if len(p.Devices) > MaxStreamDevices {
+			return nil, httpapi.Invalid(field, fmt.Sprintf("the token allows more than %d devices; name some with device_id", MaxStreamDevices))
+		}
+		return slices.Clone(p.Devices), nil
+	}
+	for _, d := range devices {
+		if !p.MayStream(d) {
+			return nil, httpapi.Errorf(http.StatusForbidden, proto.CodeForbidden, "This token may not stream device %q.", httpapi.Clip(d))
+		}
+	}
+	return devices, nil
 }
 
 // checkDevice refuses another tenant's device. A device is known by the

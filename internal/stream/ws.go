@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/evtctl/evtctl/internal/auth"
 	"github.com/evtctl/evtctl/internal/httpapi"
 	"github.com/evtctl/evtctl/internal/hub"
+	"github.com/evtctl/evtctl/internal/query"
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -61,11 +63,12 @@ func (s *Service) serveComposite(w http.ResponseWriter, r *http.Request) {
 	}
 	filter := store.Filter{Family: string(proto.FamilyComposite), Owner: tenant}
 	s.serveWS(w, r, p.Owner, opening{
-		kind:  s.kinds.composite,
-		sub:   hub.Subscription{Keys: sessionKeys(p.KeyID, compositeKey(tenant))},
-		keyID: p.KeyID,
-		first: [][]byte{helloFrame},
-		from:  catchUp{resume: resume, after: after, mark: mark, subjects: []string{filter.Subject()}},
+		kind:    s.kinds.composite,
+		sub:     hub.Subscription{Keys: sessionKeys(p.KeyID, compositeKey(tenant))},
+		keyID:   p.KeyID,
+		expires: p.ExpiresAt,
+		first:   [][]byte{helloFrame},
+		from:    catchUp{resume: resume, after: after, mark: mark, subjects: []string{filter.Subject()}},
 	})
 }
 
@@ -91,6 +94,7 @@ func (s *Service) serveEndpoint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var keyID string
+	var expires time.Time
 	if s.cfg.WS.EndpointRequiresToken {
 		p, err := s.keys.Authenticate(auth.BearerToken(r, true))
 		if err != nil {
@@ -101,14 +105,56 @@ func (s *Service) serveEndpoint(w http.ResponseWriter, r *http.Request) {
 			httpapi.WriteError(w, httpapi.Errorf(http.StatusForbidden, proto.CodeForbidden, "This key belongs to another tenant than the endpoint."))
 			return
 		}
-		keyID = p.KeyID
+		keyID, expires = p.KeyID, p.ExpiresAt
 	}
+	from, herr := s.endpointStart(r, id)
+	if herr != nil {
+		httpapi.WriteError(w, herr)
+		return
+	}
+	from.mark, from.subjects = mark, []string{store.Filter{Owner: ep.Owner}.Subject()}
 	s.serveWS(w, r, ep.Owner, opening{
-		kind:  s.kinds.endpoint,
-		sub:   hub.Subscription{Keys: sessionKeys(keyID, endpointsKey(ep.Owner), endpointKey(id)), Match: s.endpointMatcher(id)},
-		keyID: keyID,
-		from:  catchUp{mark: mark, subjects: []string{store.Filter{Owner: ep.Owner}.Subject()}},
+		kind:    s.kinds.endpoint,
+		sub:     hub.Subscription{Keys: sessionKeys(keyID, endpointsKey(ep.Owner), endpointKey(id)), Match: s.endpointMatcher(id)},
+		keyID:   keyID,
+		expires: expires,
+		from:    from,
+		// Every socket of the endpoint gets every event (fan-out); the
+		// endpoint's position is the furthest any of them wrote.
+		opened: func(sess *hub.Session) { s.positions.Track(id, sess) },
+		ended:  s.positions.Ended,
 	})
+}
+
+// endpointStart is where an endpoint socket starts
+// (docs/endpoints.md#websocket-resume): after ?after=<cursor>; from the
+// events arriving from now on with ?from=now; by default after the
+// endpoint's remembered position, the last event written to any of its
+// sockets (from now on when none was ever written).
+func (s *Service) endpointStart(r *http.Request, id string) (catchUp, *httpapi.Error) {
+	q := r.URL.Query()
+	after, from := q.Get("after"), q.Get("from")
+	switch {
+	case after != "" && from != "":
+		return catchUp{}, httpapi.Invalid("from", "cannot be combined with after")
+	case after != "":
+		n, err := query.ParseCursor("after", after)
+		if err != nil {
+			var e *httpapi.Error
+			errors.As(err, &e)
+			return catchUp{}, e
+		}
+		return catchUp{resume: true, after: n}, nil
+	case from == "now":
+		return catchUp{}, nil
+	case from != "":
+		return catchUp{}, httpapi.Invalid("from", `must be "now" (or leave it out to continue from the endpoint's position)`)
+	}
+	seq, ok, err := s.positions.Get(r.Context(), id)
+	if err != nil {
+		return catchUp{}, httpapi.Errorf(http.StatusServiceUnavailable, proto.CodeUnavailable, "Storage is not available: %v.", err)
+	}
+	return catchUp{resume: ok, after: seq}, nil
 }
 
 // serveWS admits a WebSocket stream counted against owner's quota,

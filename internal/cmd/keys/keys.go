@@ -12,5 +12,5 @@ var Command = resource.Group{
 	Long: "API keys authenticate every request. A key has an owner (tenant), scopes and an\n" +
 		"optional expiry, and cannot be changed: revoke it and create another. These\n" +
 		"commands need an admin key.",
-	Verbs: []resource.Verb{createCmd, listCmd, getCmd, revokeCmd},
+	Verbs: []resource.Verb{createCmd, listCmd, getCmd, revokeCmd, resource.Func(NewCmdToken)},
 }

@@ -1,0 +1,143 @@
+package stream_test
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/gorilla/websocket"
+
+	"github.com/evtctl/evtctl/internal/config"
+	"github.com/evtctl/evtctl/pkg/proto"
+)
+
+const testJWTSecret = "stream-test-secret-0123456789abcdef0123456789"
+
+func withJWT(c *config.Config) { c.Auth.JWT.Secrets = []string{testJWTSecret} }
+
+func mintJWT(t *testing.T, exp time.Time, extra jwt.MapClaims) string {
+	t.Helper()
+	c := jwt.MapClaims{"sub": "acme", "scope": "events:read device:read", "exp": exp.Unix()}
+	for k, v := range extra {
+		c[k] = v
+	}
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString([]byte(testJWTSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// A stream opened with a JWT closes within a second of its exp: the
+// composite WebSocket (token in the Authorization header) with 1008
+// "token expired", the SSE stream (token in ?access_token=) by ending.
+// API keys keep working beside JWTs.
+func TestJWTStreamsCloseAtExp(t *testing.T) {
+	e := start(t, withJWT)
+	exp := time.Now().Add(2 * time.Second).Truncate(time.Second)
+	if time.Until(exp) < 1200*time.Millisecond {
+		exp = exp.Add(time.Second)
+	}
+	tok := mintJWT(t, exp, nil)
+
+	ws := dialWS(t, wsURL(e.Harness, "/api/v1/ws/composite-events"), tok)
+	if m := readText(t, ws); m != "hello" {
+		t.Fatalf("first message %q", m)
+	}
+	br, _ := rawSSE(t, e.Harness, "/api/v1/devices/analysis/stream/all?access_token="+tok, "")
+	if head := readUntilBlank(t, br); !strings.HasPrefix(head, "HTTP/1.1 200") {
+		t.Fatalf("sse: %q", head)
+	}
+	readUntilBlank(t, br) // retry:
+	key := e.NewKey("acme", proto.ScopeEventsRead)
+	other := dialWS(t, wsURL(e.Harness, "/api/v1/ws/composite-events"), key)
+	readText(t, other)
+
+	type closed struct {
+		name string
+		at   time.Time
+		err  error
+	}
+	done := make(chan closed, 2)
+	go func() {
+		_ = ws.SetReadDeadline(exp.Add(5 * time.Second))
+		for {
+			if _, _, err := ws.ReadMessage(); err != nil {
+				done <- closed{"websocket", time.Now(), err}
+				return
+			}
+		}
+	}()
+	go func() {
+		for {
+			if _, err := br.ReadString('\n'); err != nil {
+				done <- closed{"sse", time.Now(), err}
+				return
+			}
+		}
+	}()
+	for range 2 {
+		c := <-done
+		if late := c.at.Sub(exp); late > time.Second || late < -50*time.Millisecond {
+			t.Errorf("%s closed %v after exp, want within (0, 1s]: %v", c.name, late, c.err)
+		}
+		if c.name == "sse" {
+			if !errors.Is(c.err, io.EOF) {
+				t.Errorf("sse ended with %v, want EOF", c.err)
+			}
+			continue
+		}
+		var ce *websocket.CloseError
+		if !errors.As(c.err, &ce) || ce.Code != websocket.ClosePolicyViolation || ce.Text != "token expired" {
+			t.Errorf("%s: %v, want close 1008 \"token expired\"", c.name, c.err)
+		}
+	}
+	// The expired token is refused; the API key's stream is untouched.
+	if r := e.Do("GET", "/api/v1/events", tok, "", nil); r.Status != http.StatusUnauthorized || !strings.Contains(string(r.Body), "expired") {
+		t.Errorf("request with the expired token: %d %s", r.Status, r.Body)
+	}
+	appendComposite(t, e.Harness, "acme", "after-exp")
+	if m := nextEvent(t, other); !strings.Contains(m, "after-exp") {
+		t.Errorf("the API key's stream got %q", m)
+	}
+}
+
+// A JWT with a devices claim opens only those devices' streams, and its
+// all-devices stream carries only them.
+func TestJWTDeviceList(t *testing.T) {
+	e := start(t, withJWT)
+	w := e.NewKey("acme", proto.ScopeEventsWrite)
+	tok := mintJWT(t, time.Now().Add(time.Hour), jwt.MapClaims{"devices": []string{"cam-1"}})
+
+	if r := e.Do("GET", "/api/v1/devices/cam-2/analysis/stream", tok, "", nil); r.Status != http.StatusForbidden {
+		t.Fatalf("another device's stream: %d %s", r.Status, r.Body)
+	}
+	if r := e.Do("GET", "/api/v1/events", "", "", nil); r.Status != http.StatusUnauthorized {
+		t.Fatalf("no token: %d", r.Status)
+	}
+	one, _ := rawSSE(t, e.Harness, "/api/v1/devices/cam-1/analysis/stream", tok)
+	all, _ := rawSSE(t, e.Harness, "/api/v1/devices/analysis/stream/all?access_token="+tok, "")
+	for _, r := range []struct {
+		name string
+		br   func() string
+	}{{"one", func() string { return readUntilBlank(t, one) }}, {"all", func() string { return readUntilBlank(t, all) }}} {
+		if head := r.br(); !strings.HasPrefix(head, "HTTP/1.1 200") {
+			t.Fatalf("%s: %q", r.name, head)
+		}
+		r.br() // retry:
+	}
+	for i, dev := range []string{"cam-2", "cam-1"} {
+		if resp := e.Do("POST", "/api/v1/events/analysis", w, "", analysis(dev, i)); resp.Status != 202 {
+			t.Fatal(resp.Status)
+		}
+	}
+	for name, got := range map[string]string{"one": readUntilBlank(t, one), "all": readUntilBlank(t, all)} {
+		if !strings.Contains(got, `"deviceId":"cam-1"`) {
+			t.Errorf("%s: first event %q, want cam-1's (cam-2 is not in the token)", name, got)
+		}
+	}
+}
