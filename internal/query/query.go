@@ -31,6 +31,8 @@ type Handler struct {
 // params is a parsed GET /api/v1/events request.
 type params struct {
 	filter store.Filter
+	// devices limits the query to a JWT's devices (nil: no limit).
+	devices []string
 	since  time.Time
 	until  time.Time
 	after  uint64
@@ -55,6 +57,10 @@ func parseParams(q url.Values, p auth.Principal) (params, error) {
 		}
 	}
 	out.filter = store.Filter{Owner: p.Owner, DeviceID: q.Get("device_id"), AgentID: q.Get("agent_id"), EventType: q.Get("event_type")}
+	out.devices = p.Devices
+	if d := out.filter.DeviceID; d != "" && !p.MayStream(d) {
+		return out, httpapi.Errorf(http.StatusForbidden, proto.CodeForbidden, "This token is limited to other devices than %q.", httpapi.Clip(d))
+	}
 	if o, ok := q["owner"]; ok {
 		if !p.Admin() && o[0] != p.Owner {
 			return out, httpapi.Errorf(http.StatusForbidden, proto.CodeForbidden, "Only an admin key may read another owner's events.")
@@ -100,6 +106,22 @@ func parseParams(q url.Values, p auth.Principal) (params, error) {
 	return out, nil
 }
 
+// subjects are the log subjects a query reads: its filter, or, for a
+// caller limited to some devices (a JWT's devices claim) that named none,
+// the filter once per device.
+func (p params) subjects() []string {
+	if p.devices == nil || p.filter.DeviceID != "" {
+		return []string{p.filter.Subject()}
+	}
+	out := make([]string, 0, len(p.devices))
+	for _, d := range p.devices {
+		f := p.filter
+		f.DeviceID = d
+		out = append(out, f.Subject())
+	}
+	return out
+}
+
 func parseTime(q url.Values, name string) (time.Time, error) {
 	v := q.Get(name)
 	if v == "" {
@@ -134,7 +156,7 @@ func (h *Handler) page(r *http.Request, q url.Values) ([]store.Record, string, e
 	if err != nil {
 		return nil, "", err
 	}
-	opts := store.ReadOptions{Filters: []string{p.filter.Subject()}}
+	opts := store.ReadOptions{Filters: p.subjects()}
 	if p.after > 0 {
 		opts.StartSeq = p.after + 1
 	} else if !p.since.IsZero() {
@@ -192,6 +214,9 @@ func (h *Handler) Events() http.Handler {
 // streamed, newest last, with the same paging as /api/v1/events.
 func (h *Handler) Composites() http.Handler {
 	return httpapi.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		if err := noComposites(r); err != nil {
+			return err
+		}
 		q := r.URL.Query()
 		if f := q.Get("family"); f != "" && f != string(proto.FamilyComposite) {
 			return httpapi.Invalid("family", "must be composite here")
@@ -214,9 +239,23 @@ func (h *Handler) Composites() http.Handler {
 	})
 }
 
+// noComposites refuses the composite routes to a caller limited to some
+// devices (a JWT's devices claim): a composite gathers events of any
+// device of the tenant.
+func noComposites(r *http.Request) error {
+	if p, _ := auth.From(r.Context()); p.Devices != nil {
+		return httpapi.Errorf(http.StatusForbidden, proto.CodeForbidden,
+			"This token is limited to some devices; composite events gather every device's and are not for it.")
+	}
+	return nil
+}
+
 // Composite serves GET /api/v1/composite-events/{id}.
 func (h *Handler) Composite() http.Handler {
 	return httpapi.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		if err := noComposites(r); err != nil {
+			return err
+		}
 		pr, _ := auth.From(r.Context())
 		id := r.PathValue("id")
 		if reason := proto.CheckIdent(id); reason != "" {

@@ -141,3 +141,38 @@ func TestJWTDeviceList(t *testing.T) {
 		}
 	}
 }
+
+// The REST routes honour a JWT's device list too: a query reads only those
+// devices' events (another device named is 403), and the composite routes
+// and WebSocket, whose events gather every device's, are refused.
+func TestJWTDeviceListOnREST(t *testing.T) {
+	e := start(t, withJWT)
+	w := e.NewKey("acme", proto.ScopeEventsWrite)
+	tok := mintJWT(t, time.Now().Add(time.Hour), jwt.MapClaims{"devices": []string{"cam-1", "cam-3"}})
+	for i, dev := range []string{"cam-1", "cam-2", "cam-3"} {
+		if resp := e.Do("POST", "/api/v1/events/analysis", w, "", analysis(dev, i)); resp.Status != 202 {
+			t.Fatal(resp.Status)
+		}
+	}
+	r := e.Do("GET", "/api/v1/events", tok, "", nil)
+	if r.Status != 200 || strings.Contains(string(r.Body), `"cam-2"`) ||
+		!strings.Contains(string(r.Body), `"cam-1"`) || !strings.Contains(string(r.Body), `"cam-3"`) {
+		t.Fatalf("query: %d %s", r.Status, r.Body)
+	}
+	if r := e.Do("GET", "/api/v1/events?device_id=cam-3", tok, "", nil); r.Status != 200 || strings.Contains(string(r.Body), `"cam-1"`) {
+		t.Fatalf("query of a listed device: %d %s", r.Status, r.Body)
+	}
+	for _, path := range []string{"/api/v1/events?device_id=cam-2", "/api/v1/composite-events", "/api/v1/composite-events/composite_evt_x"} {
+		if r := e.Do("GET", path, tok, "", nil); r.Status != http.StatusForbidden {
+			t.Errorf("%s: %d %s, want 403", path, r.Status, r.Body)
+		}
+	}
+	if _, resp, err := websocket.DefaultDialer.Dial(wsURL(e.Harness, "/api/v1/ws/composite-events?access_token="+tok), nil); err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("composite WebSocket: %v, want 403", err)
+	}
+	// Without a device list the same routes answer.
+	full := mintJWT(t, time.Now().Add(time.Hour), nil)
+	if r := e.Do("GET", "/api/v1/composite-events", full, "", nil); r.Status != 200 {
+		t.Errorf("composites without a device list: %d", r.Status)
+	}
+}

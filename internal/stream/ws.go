@@ -33,6 +33,13 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 func (s *Service) serveComposite(w http.ResponseWriter, r *http.Request) {
 	mark := s.hub.LastSeq()
 	p, _ := auth.From(r.Context())
+	if p.Devices != nil {
+		// As on the REST composite routes: a composite gathers every
+		// device's events.
+		httpapi.WriteError(w, httpapi.Errorf(http.StatusForbidden, proto.CodeForbidden,
+			"This token is limited to some devices; composite events gather every device's and are not for it."))
+		return
+	}
 	var after uint64
 	resume := false
 	if id := r.URL.Query().Get("after"); id != "" {
