@@ -338,10 +338,10 @@ func TestJWTUnknownKidRefresh(t *testing.T) {
 func TestLooksLikeJWT(t *testing.T) {
 	for tok, want := range map[string]bool{
 		"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln": true,
-		"evt_abcdefghijkl_secret":                    false,
-		"a.b":                                        false,
-		"a.b.c.d":                                    false,
-		"a.b c.d":                                    false,
+		"evt_abcdefghijkl_secret":                   false,
+		"a.b":                                       false,
+		"a.b.c.d":                                   false,
+		"a.b c.d":                                   false,
 	} {
 		if got := auth.LooksLikeJWT(tok); got != want {
 			t.Errorf("LooksLikeJWT(%q) = %v", tok, got)

@@ -33,10 +33,10 @@ type params struct {
 	filter store.Filter
 	// devices limits the query to a JWT's devices (nil: no limit).
 	devices []string
-	since  time.Time
-	until  time.Time
-	after  uint64
-	limit  int
+	since   time.Time
+	until   time.Time
+	after   uint64
+	limit   int
 }
 
 func parseParams(q url.Values, p auth.Principal) (params, error) {
