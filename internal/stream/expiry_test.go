@@ -1,6 +1,7 @@
 package stream_test
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"net/http"
@@ -49,47 +50,8 @@ func TestExpiryClosesStreamsWithinASecond(t *testing.T) {
 	}
 	readUntilBlank(t, br) // retry:
 
-	type closed struct {
-		name string
-		at   time.Time
-		err  error
-	}
-	done := make(chan closed, 3)
-	wsClosed := func(name string, c *websocket.Conn) {
-		_ = c.SetReadDeadline(expiresAt.Add(5 * time.Second))
-		for {
-			if _, _, err := c.ReadMessage(); err != nil {
-				done <- closed{name, time.Now(), err}
-				return
-			}
-		}
-	}
-	go wsClosed("composite websocket", composite)
-	go wsClosed("endpoint websocket", endpointWS)
-	go func() {
-		for {
-			if _, err := br.ReadString('\n'); err != nil {
-				done <- closed{"sse", time.Now(), err}
-				return
-			}
-		}
-	}()
-	for range 3 {
-		c := <-done
-		if late := c.at.Sub(expiresAt); late > time.Second || late < -50*time.Millisecond {
-			t.Errorf("%s closed %v after expires_at, want within (0, 1s]: %v", c.name, late, c.err)
-		}
-		if c.name == "sse" {
-			if !errors.Is(c.err, io.EOF) {
-				t.Errorf("sse ended with %v, want EOF", c.err)
-			}
-			continue
-		}
-		var ce *websocket.CloseError
-		if !errors.As(c.err, &ce) || ce.Code != websocket.ClosePolicyViolation || ce.Text != "API key expired" {
-			t.Errorf("%s: %v, want close 1008 \"API key expired\"", c.name, c.err)
-		}
-	}
+	expectClosedAt(t, expiresAt, "API key expired", br, map[string]*websocket.Conn{
+		"composite websocket": composite, "endpoint websocket": endpointWS})
 	// The key's other uses are refused, and a stream of another key is
 	// untouched.
 	if r := e.Do("GET", "/api/v1/events", key.Token, "", nil); r.Status != http.StatusUnauthorized || !strings.Contains(string(r.Body), "expired") {
@@ -98,5 +60,57 @@ func TestExpiryClosesStreamsWithinASecond(t *testing.T) {
 	appendComposite(t, e.Harness, "acme", "after-expiry")
 	if m := nextEvent(t, other); !strings.Contains(m, "after-expiry") {
 		t.Errorf("the other key's stream got %q", m)
+	}
+}
+
+// expectClosedAt reads every stream until it ends and checks that each
+// ended within a second of at: the WebSockets with close 1008 and text,
+// the SSE stream sse (when not nil) by EOF.
+func expectClosedAt(t *testing.T, at time.Time, text string, sse *bufio.Reader, wss map[string]*websocket.Conn) {
+	t.Helper()
+	type closed struct {
+		name string
+		at   time.Time
+		err  error
+	}
+	done := make(chan closed, len(wss)+1)
+	for name, c := range wss {
+		_ = c.SetReadDeadline(at.Add(5 * time.Second))
+		go func() {
+			for {
+				if _, _, err := c.ReadMessage(); err != nil {
+					done <- closed{name, time.Now(), err}
+					return
+				}
+			}
+		}()
+	}
+	n := len(wss)
+	if sse != nil {
+		n++
+		go func() {
+			for {
+				if _, err := sse.ReadString('\n'); err != nil {
+					done <- closed{"sse", time.Now(), err}
+					return
+				}
+			}
+		}()
+	}
+	for range n {
+		c := <-done
+		if late := c.at.Sub(at); late > time.Second || late < -50*time.Millisecond {
+			t.Errorf("%s closed %v after the expiry, want within (0, 1s]: %v", c.name, late, c.err)
+		}
+		if c.name == "sse" {
+			if !errors.Is(c.err, io.EOF) {
+				t.Errorf("sse ended with %v, want EOF", c.err)
+			}
+			continue
+		}
+		var ce *websocket.CloseError
+		if !errors.As(c.err, &ce) || ce.Code != websocket.ClosePolicyViolation || ce.Text != text {
+			t.Errorf("%s: %v, want close 1008 %q", c.name, c.err, text)
+		}
 	}
 }

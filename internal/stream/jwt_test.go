@@ -1,8 +1,6 @@
 package stream_test
 
 import (
-	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -57,45 +55,7 @@ func TestJWTStreamsCloseAtExp(t *testing.T) {
 	other := dialWS(t, wsURL(e.Harness, "/api/v1/ws/composite-events"), key)
 	readText(t, other)
 
-	type closed struct {
-		name string
-		at   time.Time
-		err  error
-	}
-	done := make(chan closed, 2)
-	go func() {
-		_ = ws.SetReadDeadline(exp.Add(5 * time.Second))
-		for {
-			if _, _, err := ws.ReadMessage(); err != nil {
-				done <- closed{"websocket", time.Now(), err}
-				return
-			}
-		}
-	}()
-	go func() {
-		for {
-			if _, err := br.ReadString('\n'); err != nil {
-				done <- closed{"sse", time.Now(), err}
-				return
-			}
-		}
-	}()
-	for range 2 {
-		c := <-done
-		if late := c.at.Sub(exp); late > time.Second || late < -50*time.Millisecond {
-			t.Errorf("%s closed %v after exp, want within (0, 1s]: %v", c.name, late, c.err)
-		}
-		if c.name == "sse" {
-			if !errors.Is(c.err, io.EOF) {
-				t.Errorf("sse ended with %v, want EOF", c.err)
-			}
-			continue
-		}
-		var ce *websocket.CloseError
-		if !errors.As(c.err, &ce) || ce.Code != websocket.ClosePolicyViolation || ce.Text != "token expired" {
-			t.Errorf("%s: %v, want close 1008 \"token expired\"", c.name, c.err)
-		}
-	}
+	expectClosedAt(t, exp, "token expired", br, map[string]*websocket.Conn{"websocket": ws})
 	// The expired token is refused; the API key's stream is untouched.
 	if r := e.Do("GET", "/api/v1/events", tok, "", nil); r.Status != http.StatusUnauthorized || !strings.Contains(string(r.Body), "expired") {
 		t.Errorf("request with the expired token: %d %s", r.Status, r.Body)
