@@ -142,7 +142,7 @@ func sameOrigin(r *http.Request, origin string) bool {
 
 // refused logs the first refusal of each origin.
 func (c *CORS) refused(origin, what string) {
-	origin = truncate(origin)
+	origin = clipTo(origin, maxOriginLen)
 	c.mu.Lock()
 	_, seen := c.logged[origin]
 	full := !seen && len(c.logged) >= maxLoggedOrigins
@@ -162,11 +162,4 @@ func (c *CORS) refused(origin, what string) {
 		c.log.Warn("refused a "+what+" from a web page of another origin; list the origin in server.cors.allowed_origins to allow it (logged once per origin)",
 			"origin", origin, "setting", "server.cors.allowed_origins")
 	}
-}
-
-func truncate(s string) string {
-	if len(s) > maxOriginLen {
-		return s[:maxOriginLen]
-	}
-	return s
 }
