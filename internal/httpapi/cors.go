@@ -96,7 +96,7 @@ func (c *CORS) Handler(next http.Handler) http.Handler {
 			}
 			if preflight {
 				WriteError(w, Errorf(http.StatusForbidden, proto.CodeForbidden,
-					"Origin %s is not allowed (server.cors.allowed_origins).", truncate(origin)))
+					"Origin %s is not allowed (server.cors.allowed_origins).", Clip(origin)))
 				return
 			}
 			next.ServeHTTP(w, r)
