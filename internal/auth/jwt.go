@@ -65,6 +65,8 @@ type JWT struct {
 	files     []secretFile
 	nextCheck atomic.Int64 // unix nanos when the files are looked at again
 
+	verified  *verifiedTokens
+	names     claimNames
 	jwks      keyfunc.Keyfunc // nil without JWKS URLs
 	transport *http.Transport
 	ctx       context.Context
@@ -88,7 +90,8 @@ func NewJWT(cfg config.JWT, log *slog.Logger) (*JWT, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	v := &JWT{cfg: cfg, log: log, now: time.Now}
+	v := &JWT{cfg: cfg, log: log, now: time.Now, verified: newVerifiedTokens(),
+		names: claimNames{owner: cfg.OwnerClaim, scopes: cfg.ScopesClaim, devices: cfg.DevicesClaim}}
 	for _, s := range cfg.Secrets {
 		v.inline = append(v.inline, []byte(s))
 	}
@@ -226,6 +229,9 @@ func (v *JWT) reloadSecrets(first bool) error {
 			}
 		}
 		v.secrets.Store(&ks)
+		if !first {
+			v.verified.clear()
+		}
 	}
 	v.nextCheck.Store(time.Now().Add(secretCheckEvery).UnixNano())
 	return nil
@@ -265,9 +271,6 @@ func (v *JWT) keyFor(t *jwt.Token) (any, error) {
 		if !v.hmac {
 			return nil, refuse("HMAC-signed tokens are not accepted here")
 		}
-		if time.Now().UnixNano() >= v.nextCheck.Load() && len(v.files) > 0 {
-			_ = v.reloadSecrets(false)
-		}
 		return *v.secrets.Load(), nil
 	}
 	if v.jwks == nil {
@@ -276,69 +279,81 @@ func (v *JWT) keyFor(t *jwt.Token) (any, error) {
 	return v.jwks.KeyfuncCtx(v.ctx)(t)
 }
 
-// Verify checks token and returns its principal.
+// Verify checks token and returns its principal. A token verified before
+// is answered from the verified-token cache (jwtcache.go).
 func (v *JWT) Verify(token string) (Principal, error) {
-	claims := jwt.MapClaims{}
-	if _, err := v.parser.ParseWithClaims(token, claims, v.keyFor); err != nil {
-		return Principal{}, jwtReason(err)
+	if len(v.files) > 0 && time.Now().UnixNano() >= v.nextCheck.Load() {
+		_ = v.reloadSecrets(false) // empties the cache when a secret changed
 	}
-	exp, err := claims.GetExpirationTime()
-	if err != nil || exp == nil {
+	now := v.now()
+	if p, ok := v.verified.get(token, now); ok {
+		return p, nil
+	}
+	p, t, err := v.verify(token)
+	if err != nil {
+		return Principal{}, err
+	}
+	deadline := p.ExpiresAt.Add(v.cfg.Leeway)
+	if _, hmac := t.Method.(*jwt.SigningMethodHMAC); !hmac {
+		deadline = minTime(deadline, now.Add(v.cfg.JWKSRefresh))
+	}
+	v.verified.put(token, p, deadline, now)
+	return p, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// verify checks token in full: signature, registered claims, the claims
+// mapped to the principal.
+func (v *JWT) verify(token string) (Principal, *jwt.Token, error) {
+	claims := &tokenClaims{names: &v.names}
+	t, err := v.parser.ParseWithClaims(token, claims, v.keyFor)
+	if err != nil {
+		return Principal{}, nil, jwtReason(err)
+	}
+	p, err := v.principal(claims)
+	return p, t, err
+}
+
+// principal maps verified claims to the caller.
+func (v *JWT) principal(c *tokenClaims) (Principal, error) {
+	if c.exp == nil {
 		return Principal{}, refuse("exp is required")
 	}
-	if v.cfg.MaxTTL > 0 && exp.Sub(v.now()) > v.cfg.MaxTTL+v.cfg.Leeway {
+	if v.cfg.MaxTTL > 0 && c.exp.Sub(v.now()) > v.cfg.MaxTTL+v.cfg.Leeway {
 		return Principal{}, refuse("it expires more than auth.jwt.max_ttl (%s) from now", v.cfg.MaxTTL)
 	}
-	owner, _ := claims[v.cfg.OwnerClaim].(string)
-	if owner == "" {
+	if !c.ownerOK || c.owner == "" {
 		return Principal{}, refuse("claim %q (the tenant) is missing or not a string", v.cfg.OwnerClaim)
 	}
-	if reason := proto.CheckOwner(owner); reason != "" {
+	if reason := proto.CheckOwner(c.owner); reason != "" {
 		return Principal{}, refuse("claim %q: %s", v.cfg.OwnerClaim, reason)
 	}
-	scopes, err := v.scopes(claims[v.cfg.ScopesClaim])
+	if c.err != nil {
+		return Principal{}, c.err
+	}
+	scopes, err := v.scopes(c.scopes)
 	if err != nil {
 		return Principal{}, err
 	}
-	devices, err := v.devices(claims)
+	devices, err := v.devices(c)
 	if err != nil {
 		return Principal{}, err
 	}
-	name, _ := claims["jti"].(string)
+	name := c.jti
 	if proto.CheckText(name, 200) != "" {
 		name = ""
 	}
-	return Principal{KeyID: JWTKeyID, Name: name, Owner: owner, Scopes: scopes, Devices: devices, ExpiresAt: exp.Time}, nil
+	return Principal{KeyID: JWTKeyID, Name: name, Owner: c.owner, Scopes: scopes, Devices: devices, ExpiresAt: c.exp.Time}, nil
 }
 
-// strings reads a claim that is a space-separated string or an array of
-// strings.
-func claimStrings(name string, c any) ([]string, error) {
-	switch x := c.(type) {
-	case nil:
-		return nil, nil
-	case string:
-		return strings.Fields(x), nil
-	case []any:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
-			s, ok := e.(string)
-			if !ok {
-				return nil, refuse("claim %q must hold strings", name)
-			}
-			out = append(out, s)
-		}
-		return out, nil
-	default:
-		return nil, refuse("claim %q must be a string or an array of strings", name)
-	}
-}
-
-func (v *JWT) scopes(c any) ([]string, error) {
-	all, err := claimStrings(v.cfg.ScopesClaim, c)
-	if err != nil {
-		return nil, err
-	}
+// scopes keeps the scopes evtctl knows, once each; admin is refused.
+func (v *JWT) scopes(all []string) ([]string, error) {
 	var out []string
 	for _, s := range all {
 		switch {
@@ -351,15 +366,11 @@ func (v *JWT) scopes(c any) ([]string, error) {
 	return out, nil
 }
 
-func (v *JWT) devices(claims jwt.MapClaims) ([]string, error) {
-	c, present := claims[v.cfg.DevicesClaim]
-	if !present {
+func (v *JWT) devices(c *tokenClaims) ([]string, error) {
+	if !c.devicesPresent {
 		return nil, nil
 	}
-	list, err := claimStrings(v.cfg.DevicesClaim, c)
-	if err != nil {
-		return nil, err
-	}
+	list := c.devices
 	if len(list) == 0 {
 		return nil, refuse("claim %q lists no device (leave it out to allow every device)", v.cfg.DevicesClaim)
 	}

@@ -189,8 +189,11 @@ func TestJWTSecretFileRotation(t *testing.T) {
 	c.Secrets = []string{secretB}
 	c.SecretFiles = []string{f}
 	v := newJWT(t, c)
-	for _, s := range []string{secretA, secretB} {
-		if _, err := v.Verify(signHS(t, s, claims(nil))); err != nil {
+	// tokA is verified (and so cached) before its secret is removed: the
+	// cache must not keep honouring it.
+	tokA := signHS(t, secretA, claims(nil))
+	for _, tok := range []string{tokA, signHS(t, secretB, claims(nil))} {
+		if _, err := v.Verify(tok); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -200,7 +203,7 @@ func TestJWTSecretFileRotation(t *testing.T) {
 	}
 	tok := signHS(t, secretC, claims(nil))
 	testkit.Eventually(t, 5*time.Second, "the rewritten secret file in use", func() bool { _, err := v.Verify(tok); return err == nil })
-	refusal(t, v, signHS(t, secretA, claims(nil)), "bad signature")
+	refusal(t, v, tokA, "bad signature")
 }
 
 type jwksKey struct {
@@ -297,10 +300,15 @@ func TestJWTJWKS(t *testing.T) {
 
 	// Rotation: the JWKS now serves a new key and not rsa-1; the periodic
 	// refresh picks it up without a restart.
+	// The old key's token is verified (and so cached) before the rotation:
+	// the cache must not keep honouring it.
+	old := sign(t, keys[0].method, keys[0].kid, keys[0].priv, claims(nil))
+	if _, err := v.Verify(old); err != nil {
+		t.Fatal(err)
+	}
 	rotated := newKey(t, "rsa-2", jwt.SigningMethodRS256)
 	js.set(rotated, keys[1], keys[2])
 	tok := sign(t, rotated.method, rotated.kid, rotated.priv, claims(nil))
-	old := sign(t, keys[0].method, keys[0].kid, keys[0].priv, claims(nil))
 	testkit.Eventually(t, 5*time.Second, "the rotated JWKS in use", func() bool {
 		_, err1 := v.Verify(tok)
 		_, err2 := v.Verify(old)
@@ -362,7 +370,20 @@ func BenchmarkJWTVerify(b *testing.B) {
 		toks[k.method.Alg()] = sign(b, k.method, k.kid, k.priv, claims(map[string]any{"devices": []string{"cam-1"}}))
 	}
 	for _, alg := range []string{"HS256", "RS256", "ES256", "EdDSA"} {
+		// The first presentation of a token: the verified-token cache is
+		// emptied before each check.
 		b.Run(alg, func(b *testing.B) {
+			tok := toks[alg]
+			for b.Loop() {
+				v.ForgetVerified()
+				if _, err := v.Verify(tok); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		// The same token again (another stream of the same page, a
+		// reconnect): answered from the cache.
+		b.Run(alg+"/again", func(b *testing.B) {
 			tok := toks[alg]
 			for b.Loop() {
 				if _, err := v.Verify(tok); err != nil {
