@@ -65,12 +65,15 @@ type JWT struct {
 	files     []secretFile
 	nextCheck atomic.Int64 // unix nanos when the files are looked at again
 
-	verified  *verifiedTokens
-	names     claimNames
-	jwks      keyfunc.Keyfunc // nil without JWKS URLs
-	transport *http.Transport
-	ctx       context.Context
-	cancel    context.CancelFunc
+	verified *verifiedTokens
+	names    claimNames
+	jwks     keyfunc.Keyfunc // nil without JWKS URLs
+	// unknownKID allows a fetch of the JWKS for a token naming a kid none
+	// holds, at most once per jwks_min_refresh.
+	unknownKID *rate.Limiter
+	transport  *http.Transport
+	ctx        context.Context
+	cancel     context.CancelFunc
 }
 
 type secretFile struct {
@@ -127,6 +130,7 @@ func NewJWT(cfg config.JWT, log *slog.Logger) (*JWT, error) {
 	v.parser = jwt.NewParser(opts...)
 	v.ctx, v.cancel = context.WithCancel(context.Background())
 	if len(cfg.JWKSURLs) > 0 {
+		v.unknownKID = rate.NewLimiter(rate.Every(cfg.JWKSMinRefresh), 1)
 		v.transport = http.DefaultTransport.(*http.Transport).Clone()
 		client := &http.Client{Timeout: 10 * time.Second, Transport: v.transport}
 		urls := map[string]jwkset.Storage{}
@@ -149,10 +153,11 @@ func NewJWT(cfg config.JWT, log *slog.Logger) (*JWT, error) {
 		}
 		storage, err := jwkset.NewHTTPClient(jwkset.HTTPClientOptions{
 			HTTPURLs: urls,
-			// A wait for the limiter would exceed this, so a token with
-			// an unknown kid is refused at once while the limit holds.
-			RateLimitWaitMax:  time.Millisecond,
-			RefreshUnknownKID: rate.NewLimiter(rate.Every(cfg.JWKSMinRefresh), 1),
+			// No wait bound here: jwkset applies it to the fetch too, so a
+			// bound short enough to refuse at once while the limit holds
+			// would fail every fetch slower than itself. keyFor bounds
+			// each lookup instead (jwksLookupTimeout).
+			RefreshUnknownKID: v.unknownKID,
 		})
 		if err != nil {
 			v.cancel()
@@ -276,8 +281,22 @@ func (v *JWT) keyFor(t *jwt.Token) (any, error) {
 	if v.jwks == nil {
 		return nil, refuse("no JWKS is configured for %s", t.Method.Alg())
 	}
-	return v.jwks.KeyfuncCtx(v.ctx)(t)
+	// A kid the JWKS holds is found at once. An unknown one fetches the
+	// JWKS again when the limiter allows it, within jwksLookupTimeout; when
+	// it does not, the lookup's deadline is already shorter than the wait,
+	// so the limiter refuses at once instead of making the request wait.
+	timeout := jwksLookupTimeout
+	if v.unknownKID.Tokens() < 1 {
+		timeout = time.Millisecond
+	}
+	ctx, cancel := context.WithTimeout(v.ctx, timeout)
+	defer cancel()
+	return v.jwks.KeyfuncCtx(ctx)(t)
 }
+
+// jwksLookupTimeout bounds a JWKS fetch made for a token naming an unknown
+// kid (the request waits for it).
+const jwksLookupTimeout = 10 * time.Second
 
 // Verify checks token and returns its principal. A token verified before
 // is answered from the verified-token cache (jwtcache.go).

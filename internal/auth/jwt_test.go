@@ -218,6 +218,7 @@ type jwksServer struct {
 	mu      sync.Mutex
 	keys    []jwksKey
 	fetches atomic.Int32
+	delay   atomic.Int64 // nanoseconds each answer waits (a remote JWKS)
 }
 
 func newKey(t testing.TB, kid string, m jwt.SigningMethod) jwksKey {
@@ -250,6 +251,7 @@ func newJWKSServer(t testing.TB) *jwksServer {
 	}}
 	js.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		js.fetches.Add(1)
+		time.Sleep(time.Duration(js.delay.Load()))
 		var set jwkset.JWKSMarshal
 		for _, k := range js.current() {
 			set.Keys = append(set.Keys, k.pub)
@@ -330,6 +332,9 @@ func TestJWTUnknownKidRefresh(t *testing.T) {
 	}
 	nk := newKey(t, "ec-2", jwt.SigningMethodES256)
 	js.set(append(js.current(), nk)...)
+	// The JWKS answers as slowly as a remote one: the fetch must not be
+	// cut short by the limiter's no-wait rule.
+	js.delay.Store(int64(100 * time.Millisecond))
 	if _, err := v.Verify(sign(t, nk.method, nk.kid, nk.priv, claims(nil))); err != nil {
 		t.Fatalf("unknown kid not refreshed: %v", err)
 	}
