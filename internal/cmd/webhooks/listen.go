@@ -41,9 +41,6 @@ type listenOptions struct {
 	MaxBody     int64
 	Count       int
 	NoUI        bool
-
-	// ready, when set, gets the address listened on (tests).
-	ready func(addr string)
 }
 
 // newCmdListen builds `evtctl webhooks listen`.
@@ -233,9 +230,6 @@ func listenRun(ctx context.Context, opts *listenOptions) error {
 
 	banner := Banner{URL: "http://" + addr + "/", Secrets: from, ForwardTo: opts.ForwardTo}
 	fmt.Fprintf(opts.Factory.IOStreams.ErrOut, "evtctl webhooks listen: %s\n", banner)
-	if opts.ready != nil {
-		opts.ready(addr)
-	}
 
 	ios := opts.Factory.IOStreams
 	jq, err := cmdutil.JQFilter(opts.Factory)
