@@ -236,7 +236,7 @@ func TestListenVerifiesAndForwardsGatewayDeliveries(t *testing.T) {
 		{"replayed with a new timestamp", "POST", with(good.header, signing.HeaderTimestamp, strconv.FormatInt(time.Now().Unix(), 10)+"0"), good.body, 401, "outside the tolerance"},
 		{"signature of another secret", "POST", with(good.header, signing.HeaderSignature, signing.Sign([]string{"whsec_" + "QUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJD"}, good.header.Get(signing.HeaderID), mustAtoi(good.header.Get(signing.HeaderTimestamp)), good.body)), good.body, 401, "no signature matches"},
 		{"no headers", "POST", http.Header{}, good.body, 400, "webhook-id"},
-		{"hostile headers", "POST", with(with(good.header, signing.HeaderID, long), signing.HeaderSignature, "v1,"+long), []byte("\xff\xfe"+long), 400, "malformed"},
+		{"hostile headers", "POST", with(with(good.header, signing.HeaderID, long), signing.HeaderSignature, "v1,"+long), []byte("\xff\xfe" + long), 400, "malformed"},
 		{"non-UTF-8 body", "POST", good.header, []byte("\xff\xfe" + long), 401, "no signature matches"},
 		{"huge body", "POST", good.header, bytes.Repeat([]byte("x"), DefaultMaxBody+1), 413, "larger than"},
 		{"GET", "GET", good.header, nil, 405, "POST"},
