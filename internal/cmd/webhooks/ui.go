@@ -88,14 +88,18 @@ func (m *uiModel) View() string {
 		b.WriteString(ansi.Truncate(s, m.width, "…"))
 		b.WriteByte('\n')
 	}
-	line(m.title.Render("evtctl webhooks listen") + " " + m.dim.Render(m.banner.String()))
+	line(m.title.Render("evtctl webhooks listen") + " on " + m.banner.URL)
+	how := "verifying with " + m.banner.Secrets
+	if m.banner.ForwardTo != "" {
+		how += ", forwarding to " + m.banner.ForwardTo
+	}
+	line(m.dim.Render(how))
 	counts := m.ok.Render(fmt.Sprintf("%d verified", m.verified)) + "  " + m.bad.Render(fmt.Sprintf("%d rejected", m.rejected))
 	if m.banner.ForwardTo != "" {
 		counts += fmt.Sprintf("  %d not forwarded with 2xx", m.forwardFailed)
 	}
 	line(counts)
-	line("")
-	line(m.title.Render(fmt.Sprintf("%-8s  %-8s  %-6s  %-7s  %s", "TIME", "RESULT", "ANSWER", "FORWARD", "WEBHOOK-ID / EVENT")))
+	line(m.title.Render(fmt.Sprintf("%-8s  %-8s  %-6s  %-7s  %s", "TIME", "RESULT", "ANSWER", "FORWARD", "EVENT OR REASON, WEBHOOK-ID")))
 	rows := max(m.height-6, 1)
 	from := max(len(m.records)-rows, 0)
 	shown := 0
@@ -116,7 +120,8 @@ func (m *uiModel) View() string {
 }
 
 // row is one request: time, outcome, answer, forward status, then the
-// webhook-id and the event's summary, or why it was rejected.
+// event's summary or why it was rejected, and last the webhook-id (long:
+// msg_<endpoint id>_<cursor>), which a narrow terminal cuts first.
 func (m *uiModel) row(rec Record) string {
 	result, style := "verified", m.ok
 	if !rec.Verified {
@@ -129,18 +134,25 @@ func (m *uiModel) row(rec Record) string {
 			fw = fmt.Sprint(f.Status)
 		}
 	}
-	what := rec.WebhookID
-	if what == "" {
-		what = "(no webhook-id)"
-	}
+	what := rec.Reason
 	if rec.Verified {
-		if rec.Family != "" {
-			what += "  " + string(rec.Family) + ": " + proto.Summary(rec.Family, rec.Event)
+		switch {
+		case rec.Family != "":
+			what = string(rec.Family) + ": " + proto.Summary(rec.Family, rec.Event)
+		case rec.Event != nil:
+			what = "JSON of no known family"
+		default:
+			what = "not JSON"
 		}
-	} else {
-		what += "  " + rec.Reason
+		if f := rec.Forward; f != nil && f.Error != "" {
+			what += "; not forwarded: " + f.Error
+		}
 	}
-	return fmt.Sprintf("%-8s  %s  %-6d  %-7s  %s", rec.ReceivedAt.In(m.loc).Format("15:04:05"), style.Render(fmt.Sprintf("%-8s", result)), rec.Answer, fw, what)
+	id := rec.WebhookID
+	if id == "" {
+		id = "(no webhook-id)"
+	}
+	return fmt.Sprintf("%-8s  %s  %-6d  %-7s  %s  %s", rec.ReceivedAt.In(m.loc).Format("15:04:05"), style.Render(fmt.Sprintf("%-8s", result)), rec.Answer, fw, what, m.dim.Render(id))
 }
 
 // runUI shows the records full-screen until q, ctx's end, the receiver's
