@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"syscall"
 	"time"
@@ -41,6 +42,7 @@ type listenOptions struct {
 	MaxBody     int64
 	Count       int
 	NoUI        bool
+	SaveDir     string
 }
 
 // newCmdListen builds `evtctl webhooks listen`.
@@ -63,7 +65,8 @@ over --max-body), and printed as rejected; the gateway retries it on its schedul
 
 On a terminal, listen shows a full-screen list (q quits). Otherwise it prints one
 JSON line per request on standard output (verified, answer, reason, webhook_id,
-event, forward) and nothing else; the address goes to standard error.
+event, forward, saved) and nothing else; the address goes to standard error.
+--save keeps each request's body and headers in files for 'evtctl webhooks verify'.
 
 The receiver listens on loopback only unless --allow-remote. The gateway refuses to
 deliver to loopback addresses unless its webhooks.allow_cidrs lists them: for a
@@ -99,6 +102,7 @@ gateway on the same machine, add 127.0.0.0/8 to it in the development config.`,
 	fl.Int64Var(&opts.MaxBody, "max-body", DefaultMaxBody, "largest accepted body in `bytes`")
 	fl.IntVarP(&opts.Count, "count", "n", 0, "exit after this many verified requests (0 = run until interrupted)")
 	fl.BoolVar(&opts.NoUI, "no-ui", false, "print JSON lines even on a terminal")
+	fl.StringVar(&opts.SaveDir, "save", "", "write each request to `dir` as req-NNNNNN.body and .headers, which 'webhooks verify' reads")
 	_ = cmd.RegisterFlagCompletionFunc("endpoint", resource.IDs(f, endpoints.Resource.Path))
 	return cmd
 }
@@ -208,6 +212,13 @@ func listenRun(ctx context.Context, opts *listenOptions) error {
 			// re-sent elsewhere.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
+	}
+	if opts.SaveDir != "" {
+		if err := os.MkdirAll(opts.SaveDir, 0o700); err != nil {
+			ln.Close()
+			return fmt.Errorf("cannot create the --save directory: %w", err)
+		}
+		rv.saver = &saver{dir: opts.SaveDir}
 	}
 	srv := &http.Server{
 		Handler:           rv,

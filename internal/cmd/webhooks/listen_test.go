@@ -175,7 +175,8 @@ func TestListenVerifiesAndForwardsGatewayDeliveries(t *testing.T) {
 	h := gateway(t)
 	app := newTarget(t, http.StatusAccepted)
 	ep := createWebhook(t, h, "http://127.0.0.1:1/not-yet")
-	l := startListen(t, h, "--endpoint", ep.ID, "--forward-to", app.URL+"/hooks")
+	saveDir := t.TempDir()
+	l := startListen(t, h, "--endpoint", ep.ID, "--forward-to", app.URL+"/hooks", "--save", saveDir)
 	if !strings.Contains(l.errOut.String(), "verifying with the secret of endpoint "+ep.ID+", forwarding to "+app.URL+"/hooks") {
 		t.Errorf("stderr %q", l.errOut)
 	}
@@ -266,6 +267,26 @@ func TestListenVerifiesAndForwardsGatewayDeliveries(t *testing.T) {
 	}
 	if n := len(app.requests()); n != 3 {
 		t.Errorf("%d requests forwarded, want the 3 verified ones", n)
+	}
+
+	// --save kept every request read in full; `webhooks verify` finds the
+	// gateway's valid and the tampered one not (exit 1).
+	for i, want := range map[int]int{0: cmdutil.ExitOK, 3: cmdutil.ExitFailure, 8: cmdutil.ExitFailure} {
+		saved := recs[i].Saved
+		if !strings.HasPrefix(saved, saveDir) {
+			t.Fatalf("record %d saved at %q", i, saved)
+		}
+		f, s := cmdtest.Factory("", "")
+		err := cmdtest.Run(newCmdVerify(f), saved+".body", "--headers", saved+".headers", "--secret", ep.Secret)
+		if code := cmdutil.ExitCode(err); code != want {
+			t.Errorf("verify %s: exit %d (%v), want %d", saved, code, err, want)
+		}
+		if want == cmdutil.ExitOK && !strings.HasPrefix(s.Out.String(), "valid: ") {
+			t.Errorf("verify %s: stdout %q", saved, s.Out)
+		}
+	}
+	if recs[3+6].Saved != "" { // the huge body was not read in full
+		t.Errorf("the 413 request was saved: %q", recs[3+6].Saved)
 	}
 }
 

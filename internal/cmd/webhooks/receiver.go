@@ -41,6 +41,9 @@ type Record struct {
 	Event   json.RawMessage `json:"event,omitempty"`
 	Body    string          `json:"body,omitempty"`
 	Forward *Forward        `json:"forward,omitempty"`
+	// Saved is the path of the request's files without their .body and
+	// .headers extensions (--save).
+	Saved string `json:"saved,omitempty"`
 }
 
 // Forward is the outcome of passing a verified request on (--forward-to).
@@ -62,6 +65,7 @@ type receiver struct {
 	client    *http.Client // for forwarding
 	now       func() time.Time
 	out       chan<- Record
+	saver     *saver // nil: --save not given
 }
 
 func (rv *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -101,6 +105,13 @@ func (rv *receiver) check(w http.ResponseWriter, r *http.Request, rec *Record) (
 	}
 	if err != nil {
 		return http.StatusBadRequest, "cannot read the body: " + err.Error()
+	}
+	if rv.saver != nil {
+		path, err := rv.saver.save(r, body)
+		if err != nil {
+			return http.StatusInternalServerError, "cannot save the request: " + err.Error()
+		}
+		rec.Saved = path
 	}
 	err = signing.Verify(rv.secrets, signing.HeadersFrom(r.Header), body, signing.Options{Now: rec.ReceivedAt, Tolerance: rv.tolerance})
 	switch {
