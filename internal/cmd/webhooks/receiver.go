@@ -163,9 +163,10 @@ func (rv *receiver) forwardTo(ctx context.Context, h http.Header, body []byte) *
 	return fw
 }
 
-// clip bounds a value taken from a request for printing, valid UTF-8.
+// clip bounds a value taken from a request for printing: valid UTF-8,
+// printable (see printable), at most clipLen bytes and a note of the length.
 func clip(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = printable(s)
 	if len(s) <= clipLen {
 		return s
 	}
@@ -174,4 +175,15 @@ func clip(s string) string {
 		cut--
 	}
 	return s[:cut] + fmt.Sprintf("…(%d bytes)", len(s))
+}
+
+// printable makes s safe for a terminal: invalid UTF-8 and control
+// characters (escape sequences would redraw the screen) become U+FFFD.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || (r >= 0x7f && r < 0xa0) {
+			return '\uFFFD'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 }

@@ -148,6 +148,7 @@ func (m *uiModel) row(rec Record) string {
 			what += "; not forwarded: " + f.Error
 		}
 	}
+	what = printable(what) // an event's fields are the sender's words
 	id := rec.WebhookID
 	if id == "" {
 		id = "(no webhook-id)"

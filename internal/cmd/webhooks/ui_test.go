@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -108,6 +109,23 @@ func TestScreens(t *testing.T) {
 				t.Errorf("footer %q", lines[len(lines)-1])
 			}
 		})
+	}
+}
+
+// Nothing a sender chose reaches the terminal as an escape sequence:
+// header values and event fields are shown with their control characters
+// replaced.
+func TestRowsArePrintable(t *testing.T) {
+	m := newUIModel(Banner{}, lipgloss.NewRenderer(io.Discard), time.UTC)
+	evil := "\x1b]0;owned\x07\x1b[2J\x9b31m\xff"
+	rec := Record{ReceivedAt: t0, WebhookID: clip("msg_" + evil), Verified: true, Answer: 204, Family: proto.FamilySound,
+		Event: json.RawMessage(`{"label_id":"` + strings.ReplaceAll(evil[:len(evil)-1], "\x1b", `\u001b`) + `","mic_id":"m"}`)}
+	m.Update(rec)
+	m.Update(Record{ReceivedAt: t0, WebhookID: clip(evil), Answer: 400, Reason: "x"})
+	for _, l := range strings.Split(m.View(), "\n") {
+		if strings.ContainsAny(l, "\x1b\x07\u009b") || !utf8.ValidString(l) {
+			t.Errorf("line %q", l)
+		}
 	}
 }
 
