@@ -24,6 +24,11 @@ import (
 // DefaultListen is where listen receives by default: loopback only.
 const DefaultListen = "127.0.0.1:8200"
 
+// forwardTimeout bounds a forward: below the gateway's default
+// webhooks.timeout (10 s), so the listener still answers the gateway in
+// time when the application hangs.
+const forwardTimeout = 8 * time.Second
+
 // SecretEnv holds the secret when neither --secret nor --endpoint is given
 // (a flag's value shows in the process list).
 const SecretEnv = "EVTCTL_WEBHOOK_SECRET"
@@ -207,7 +212,7 @@ func listenRun(ctx context.Context, opts *listenOptions) error {
 		secrets: secrets, tolerance: opts.Tolerance, maxBody: opts.MaxBody, forward: opts.ForwardTo,
 		now: time.Now, out: records,
 		client: &http.Client{
-			Timeout: 10 * time.Second,
+			Timeout: forwardTimeout,
 			// The application's redirect is its answer; a POST is not
 			// re-sent elsewhere.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

@@ -401,3 +401,54 @@ func TestListenFlagErrors(t *testing.T) {
 		t.Errorf("unknown endpoint: exit %d", code)
 	}
 }
+
+// The application's failure is printed, not passed to the gateway: the
+// request was verified, so the listener answers 204 either way.
+func TestListenForwardFailures(t *testing.T) {
+	secret := "whsec_" + "QUJDQUJDQUJDQUJDQUJDQUJDQUJDQUJD"
+	down := httptest.NewServer(http.NotFoundHandler())
+	downURL := down.URL
+	down.Close()
+	for _, c := range []struct {
+		name, url string
+		status    int
+		err       string
+	}{
+		{"500", newTarget(t, http.StatusInternalServerError).URL, 500, ""},
+		{"redirect not followed", newTarget(t, http.StatusFound).URL, 302, ""},
+		{"connection refused", downURL, 0, "connection refused"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, out, errOut := cmdtest.LiveFactory("", "", "")
+			ctx, cancel := context.WithCancel(context.Background())
+			cmd := newCmdListen(f)
+			cmd.SetContext(ctx)
+			done := make(chan error, 1)
+			go func() { done <- cmdtest.Run(cmd, "--port", "0", "--secret", secret, "--forward-to", c.url, "-n", "1") }()
+			t.Cleanup(func() { cancel(); <-done })
+			testkit.Eventually(t, 10*time.Second, "the address", func() bool { return listenLine.MatchString(errOut.String()) })
+			ts := time.Now().Unix()
+			body := `{"id":"f1"}`
+			req, _ := http.NewRequest("POST", listenLine.FindStringSubmatch(errOut.String())[1], strings.NewReader(body))
+			req.Header.Set(signing.HeaderID, "msg_f1")
+			req.Header.Set(signing.HeaderTimestamp, strconv.FormatInt(ts, 10))
+			req.Header.Set(signing.HeaderSignature, signing.Sign([]string{secret}, "msg_f1", ts, []byte(body)))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNoContent {
+				t.Errorf("answer %d", resp.StatusCode)
+			}
+			testkit.Eventually(t, 10*time.Second, "the record", func() bool { return strings.Contains(out.String(), "\n") })
+			var r Record
+			if err := json.Unmarshal([]byte(out.String()), &r); err != nil {
+				t.Fatal(err)
+			}
+			if r.Forward == nil || r.Forward.Status != c.status || !strings.Contains(r.Forward.Error, c.err) || (c.err == "" && r.Forward.Error != "") {
+				t.Errorf("forward %+v", r.Forward)
+			}
+		})
+	}
+}
