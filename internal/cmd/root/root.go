@@ -26,6 +26,7 @@ import (
 	"github.com/evtctl/evtctl/internal/cmd/serve"
 	tailcmd "github.com/evtctl/evtctl/internal/cmd/tail"
 	"github.com/evtctl/evtctl/internal/cmd/version"
+	"github.com/evtctl/evtctl/internal/cmd/webhooks"
 	"github.com/evtctl/evtctl/internal/cmdutil"
 	"github.com/evtctl/evtctl/internal/iostreams"
 )
@@ -87,6 +88,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(serve.NewCmdServe(f, nil))
 	cmd.AddCommand(tailcmd.NewCmdTail(f, nil))
 	cmd.AddCommand(version.NewCmdVersion(f))
+	cmd.AddCommand(webhooks.Command.New(f))
 
 	// cobra's completion group too: an unknown verb of any group of the
 	// tree is a usage error (resource.Group does it for ours).
