@@ -4,21 +4,16 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
-	"fmt"
-	"strings"
+
+	"github.com/evtctl/evtctl/internal/webhook/signing"
 )
 
 // SecretPrefix starts every webhook signing secret (Standard Webhooks).
-const SecretPrefix = "whsec_"
+const SecretPrefix = signing.SecretPrefix
 
-// Standard Webhooks secrets are 24 to 64 random bytes; we generate 24, as
-// Svix does, and accept any length in the range from users.
-const (
-	secretBytes    = 24
-	minSecretBytes = 24
-	maxSecretBytes = 64
-)
+// secretBytes is the length of the secrets the gateway generates: 24, as
+// Svix does; users may set any length signing.DecodeSecret accepts.
+const secretBytes = 24
 
 // NewSecret returns a fresh random signing secret, "whsec_<base64>".
 func NewSecret() string {
@@ -27,22 +22,8 @@ func NewSecret() string {
 	return SecretPrefix + base64.StdEncoding.EncodeToString(b)
 }
 
-// SecretKey returns the HMAC key of a "whsec_" secret: the base64-decoded
-// part after the prefix.
-func SecretKey(secret string) ([]byte, error) {
-	rest, ok := strings.CutPrefix(secret, SecretPrefix)
-	if !ok {
-		return nil, errors.New(`must start with "whsec_"`)
-	}
-	key, err := base64.StdEncoding.DecodeString(rest)
-	if err != nil {
-		return nil, errors.New(`must be "whsec_" followed by standard base64`)
-	}
-	if len(key) < minSecretBytes || len(key) > maxSecretBytes {
-		return nil, fmt.Errorf("must encode %d to %d bytes, not %d", minSecretBytes, maxSecretBytes, len(key))
-	}
-	return key, nil
-}
+// SecretKey returns the HMAC key of a "whsec_" secret (signing.DecodeSecret).
+func SecretKey(secret string) ([]byte, error) { return signing.DecodeSecret(secret) }
 
 // newID returns a random UUID (version 4). Endpoint ids double as the
 // credential of the endpoint WebSocket, so they carry 122 random bits.
