@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/evtctl/evtctl/internal/filter"
 	"github.com/evtctl/evtctl/internal/httpapi"
 	"github.com/evtctl/evtctl/internal/webhook/ssrf"
 	"github.com/evtctl/evtctl/pkg/proto"
@@ -76,6 +78,22 @@ func (p *problems) webhookURL(v string, g *ssrf.Guard) {
 func (p *problems) secret(v string) {
 	if _, err := SecretKey(v); err != nil {
 		p.add("secret", "%s", err.Error())
+	}
+}
+
+// where checks a payload condition: compiled and type-checked now, so a
+// mistake is a 400 naming its position rather than a filter that never
+// matches. "" removes the condition.
+func (p *problems) where(v string) {
+	if v == "" {
+		return
+	}
+	if !utf8.ValidString(v) {
+		p.add("where", "must be valid UTF-8")
+		return
+	}
+	if _, err := filter.Compile(v); err != nil {
+		p.add("where", "is not a valid condition: %s", err.Error())
 	}
 }
 

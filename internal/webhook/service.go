@@ -27,6 +27,7 @@ import (
 
 	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/config"
+	"github.com/evtctl/evtctl/internal/filter"
 	"github.com/evtctl/evtctl/internal/redact"
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/pkg/proto"
@@ -50,7 +51,8 @@ const (
 type Endpoints interface {
 	Endpoint(id string) (proto.Endpoint, bool)
 	Endpoints() []proto.Endpoint
-	Filters(endpointID string) []proto.EventFilter
+	// Matcher returns the endpoint's filters, conditions compiled.
+	Matcher(endpointID string) *filter.Set
 	// OnChange registers fn, called with an endpoint's id whenever it is
 	// created, changed or deleted on any node ("" for a filter removed).
 	OnChange(fn func(endpointID string))

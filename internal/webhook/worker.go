@@ -10,7 +10,6 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/evtctl/evtctl/internal/filter"
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -243,7 +242,7 @@ func (w *worker) deliver(j job) {
 		_ = j.msg.NakWithDelay(time.Second)
 		return
 	}
-	if j.run == runLive && !filter.MatchAny(s.eps.Filters(w.id), filter.AttrsOf(j.rec)) {
+	if j.run == runLive && !s.eps.Matcher(w.id).Match(j.rec) {
 		_ = j.msg.Ack()
 		s.m.deliveries.WithLabelValues("filtered").Inc()
 		return

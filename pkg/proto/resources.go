@@ -32,16 +32,20 @@ type Endpoint struct {
 // EventFilter selects the events an endpoint receives. Within a field any value matches;
 // across fields all must match; an empty field is no constraint.
 type EventFilter struct {
-	ID           string    `json:"id"`
-	Owner        string    `json:"owner"`
-	Name         string    `json:"name"`
-	EndpointID   string    `json:"endpoint_id"`
-	DeviceIDs    []string  `json:"device_ids"`
-	AgentIDs     []string  `json:"agent_ids"`
-	WatchlistIDs []string  `json:"watchlist_ids"`
-	EventTypes   []string  `json:"event_types"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           string   `json:"id"`
+	Owner        string   `json:"owner"`
+	Name         string   `json:"name"`
+	EndpointID   string   `json:"endpoint_id"`
+	DeviceIDs    []string `json:"device_ids"`
+	AgentIDs     []string `json:"agent_ids"`
+	WatchlistIDs []string `json:"watchlist_ids"`
+	EventTypes   []string `json:"event_types"`
+	// Where is an optional payload condition (a CEL expression over
+	// event, family and type; docs/webhooks.md#payload-conditions) that
+	// must also hold.
+	Where     string    `json:"where,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // MarshalJSON writes nil lists as [].
