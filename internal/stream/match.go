@@ -3,6 +3,7 @@ package stream
 import (
 	"github.com/evtctl/evtctl/internal/redact"
 	"github.com/evtctl/evtctl/internal/store"
+	"github.com/evtctl/evtctl/pkg/proto"
 )
 
 // endpointMatcher returns the hub's per-event check for an endpoint: the
@@ -11,6 +12,9 @@ import (
 // immediately.
 func (s *Service) endpointMatcher(id string) func(store.Record) bool {
 	return func(rec store.Record) bool {
+		if rec.Address.Family == string(proto.FamilyOperational) && rec.Address.DeviceID == id {
+			return false // never a report about the endpoint itself
+		}
 		return s.endpoints.Matcher(id).Match(rec)
 	}
 }

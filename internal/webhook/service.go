@@ -58,6 +58,10 @@ type Endpoints interface {
 	OnChange(fn func(endpointID string))
 	SigningSecrets(id string, now time.Time) []string
 	Disable(ctx context.Context, id, reason string) error
+	// MarkFailing and MarkHealthy keep the endpoint's FailingSince
+	// (worker.health).
+	MarkFailing(ctx context.Context, id string, at time.Time) (proto.Endpoint, error)
+	MarkHealthy(ctx context.Context, id string) (*time.Time, error)
 }
 
 // Service is the webhook dispatcher component.
@@ -75,10 +79,10 @@ type Service struct {
 	redact  *redact.Redactor
 	m       *metricSet
 	ackWait time.Duration
-	batch   int
 
 	mu      sync.Mutex
 	workers map[string]*worker
+	enabled map[string]bool // last seen enabled flag of every endpoint (enabledChanged)
 	dirty   map[string]bool
 	all     bool
 	kick    chan struct{}
@@ -108,7 +112,6 @@ func New(ctx context.Context, env component.Env, cfg config.Webhooks, redactCfg 
 	// ackWait; an attempt takes at most Timeout, and the record write after
 	// it is bounded too. Redelivery after a crash waits this long.
 	s.ackWait = max(2*s.cfg.Timeout+5*time.Second, 10*time.Second)
-	s.batch = 2 * conc
 	if s.recs, err = openRecords(ctx, s.js, env.Storage.Replicas, env.Storage.MaxAge); err != nil {
 		return nil, err
 	}
@@ -120,6 +123,7 @@ func New(ctx context.Context, env component.Env, cfg config.Webhooks, redactCfg 
 	env.Metrics.Registry.MustRegister(newQueueCollector(s))
 
 	s.workers, s.dirty, s.all = map[string]*worker{}, map[string]bool{}, true
+	s.enabled = map[string]bool{}
 	s.kick = make(chan struct{}, 1)
 	s.hardCtx, s.hardCancel = context.WithCancel(context.Background())
 	s.eps.OnChange(s.changed)
@@ -212,6 +216,13 @@ func (s *Service) reconcile(id string) {
 	want := ok && ep.Type == proto.EndpointWebhook && ep.Enabled
 	s.mu.Lock()
 	w := s.workers[id]
+	if want && w != nil {
+		if conc, r := s.limits(ep); conc != w.conc || r != w.rate {
+			delete(s.workers, id) // new limits: a new worker on the same consumer
+			w.stop()
+			w = nil
+		}
+	}
 	switch {
 	case want && w == nil:
 		w = newWorker(s, ep)
@@ -221,7 +232,16 @@ func (s *Service) reconcile(id string) {
 		delete(s.workers, id)
 		w.stop() // in-flight attempts finish in the background
 	}
+	was, known := s.enabled[id]
+	if ok {
+		s.enabled[id] = ep.Enabled
+	} else {
+		delete(s.enabled, id)
+	}
 	s.mu.Unlock()
+	if ok && known && was != ep.Enabled {
+		s.enabledChanged(ep)
+	}
 	if !ok {
 		s.forget(id)
 	}

@@ -17,16 +17,26 @@ const (
 
 // Endpoint is a push destination for events (docs/sources.md#identification-endpoints).
 type Endpoint struct {
-	ID             string    `json:"id"`
-	Owner          string    `json:"owner"`
-	Name           string    `json:"name"`
-	Type           string    `json:"type"` // EndpointWebSocket or EndpointWebhook
-	URL            string    `json:"url,omitempty"`
-	Secret         string    `json:"secret,omitempty"` // webhook signing secret, "whsec_…"
-	Enabled        bool      `json:"enabled"`
-	DisabledReason string    `json:"disabled_reason,omitempty"` // e.g. why the dispatcher disabled it (410 Gone)
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	ID             string `json:"id"`
+	Owner          string `json:"owner"`
+	Name           string `json:"name"`
+	Type           string `json:"type"` // EndpointWebSocket or EndpointWebhook
+	URL            string `json:"url,omitempty"`
+	Secret         string `json:"secret,omitempty"` // webhook signing secret, "whsec_…"
+	Enabled        bool   `json:"enabled"`
+	DisabledReason string `json:"disabled_reason,omitempty"` // e.g. why the dispatcher disabled it (410 Gone, failing too long)
+	// RateLimit (deliveries per second) and Concurrency (requests in
+	// flight) of a webhook endpoint override the node's webhooks.rate_limit
+	// and webhooks.concurrency; 0 keeps the node's.
+	RateLimit   float64 `json:"rate_limit,omitempty"`
+	Concurrency int     `json:"concurrency,omitempty"`
+	// Headers are added to every request of a webhook endpoint.
+	Headers map[string]string `json:"headers,omitempty"`
+	// FailingSince is set by the gateway while every delivery of the
+	// endpoint fails: since the first failure after the last success.
+	FailingSince *time.Time `json:"failing_since,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
 }
 
 // EventFilter selects the events an endpoint receives. Within a field any value matches;
