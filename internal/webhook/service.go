@@ -163,6 +163,7 @@ func (s *Service) Routes() []component.Route {
 		{Method: "GET", Pattern: "/api/v1/endpoints/{id}/deliveries", Scopes: admin, Summary: "List a webhook endpoint's deliveries (?status=, ?since=, ?limit=, ?page_token=).", Handler: handle(s.listDeliveries)},
 		{Method: "GET", Pattern: "/api/v1/endpoints/{id}/deliveries/{delivery_id}", Scopes: admin, Summary: "Get one delivery.", Handler: handle(s.getDelivery)},
 		{Method: "POST", Pattern: "/api/v1/endpoints/{id}/deliveries/{delivery_id}/retry", Scopes: admin, Summary: "Deliver a finished delivery again, with a new retry schedule.", Handler: handle(s.retryDelivery)},
+		{Method: "POST", Pattern: "/api/v1/endpoints/{id}/retry", Scopes: admin, Summary: "Deliver again every failed (or exhausted) delivery whose last attempt is in a time range.", Handler: handle(s.bulkRetry)},
 		{Method: "POST", Pattern: "/api/v1/endpoints/{id}/replay", Scopes: admin, Summary: "Re-send the recorded events of a time range that pass the endpoint's filters.", Handler: handle(s.replay)},
 	}
 }

@@ -390,6 +390,7 @@ func (w *worker) settle(ctx context.Context, ep proto.Endpoint, j job, d record,
 	d.LatencyMS = float64(res.latency.Microseconds()) / 1000
 	d.Error = res.describe()
 	d.NextAttemptAt = nil
+	d.Exhausted = false
 	switch {
 	case res.ok():
 		d.Status = proto.DeliverySucceeded
@@ -417,7 +418,7 @@ func (w *worker) settle(ctx context.Context, ep proto.Endpoint, j job, d record,
 	}
 	delay, more := s.sched.next(d.RunAttempts)
 	if !more {
-		d.Status = proto.DeliveryFailed
+		d.Status, d.Exhausted = proto.DeliveryFailed, true
 		if err := s.recs.put(ctx, d, true); err != nil {
 			// Without the record the failure would go unrecorded: keep the
 			// message and try again (one more attempt at worst).
