@@ -51,7 +51,7 @@ type EventFilter struct {
 	WatchlistIDs []string `json:"watchlist_ids"`
 	EventTypes   []string `json:"event_types"`
 	// Where is an optional payload condition (a CEL expression over
-	// event, family and type; docs/webhooks.md#payload-conditions) that
+	// event, family and type; docs/endpoints.md#payload-conditions) that
 	// must also hold.
 	Where     string    `json:"where,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
