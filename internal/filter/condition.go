@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/checker"
 	celast "github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/operators"
 	"github.com/google/cel-go/common/types"
@@ -78,8 +79,9 @@ type Condition struct {
 	prg cel.Program
 	// fields are the top-level members of event the condition reads, when
 	// it reads event only as event.f or event["f"]; nil with whole set.
-	fields []string
-	whole  bool
+	fields  []string
+	whole   bool
+	tracked bool // evaluated with the cost limit
 }
 
 // Source returns the condition's text.
@@ -114,14 +116,43 @@ func Compile(src string) (*Condition, error) {
 	if t := ast.OutputType(); !t.IsExactType(cel.BoolType) {
 		return nil, &ConditionError{Reason: fmt.Sprintf("must be a boolean expression, not %s", t)}
 	}
-	prg, err := e.Program(ast, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptOptimize))
+	// Tracking the cost of an evaluation costs more than evaluating a
+	// small condition. So the worst case is estimated first, for any event
+	// the log can hold: a condition that stays under the limit whatever
+	// the event (comparisons, prefixes, no iteration over the payload) runs
+	// untracked; the others are stopped at the limit.
+	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
+	if est, err := e.EstimateCost(ast, worstEvent{}); err != nil || est.Max > CostLimit {
+		opts = append(opts, cel.CostLimit(CostLimit))
+	}
+	prg, err := e.Program(ast, opts...)
 	if err != nil {
 		return nil, &ConditionError{Reason: err.Error()}
 	}
-	c := &Condition{src: src, prg: prg}
+	c := &Condition{src: src, prg: prg, tracked: len(opts) > 1}
 	c.fields, c.whole = eventFields(ast.NativeRep().Expr())
 	return c, nil
 }
+
+// maxEventBytes bounds the size of anything in an event for the cost
+// estimate: the largest event the embedded server stores (8 MiB payloads).
+const maxEventBytes = 8 << 20
+
+// worstEvent is the cost estimator of Compile: every value of unknown size
+// (a string, list or map read from event) may be as large as an event.
+type worstEvent struct{}
+
+func (worstEvent) EstimateSize(checker.AstNode) *checker.SizeEstimate {
+	return &checker.SizeEstimate{Min: 0, Max: maxEventBytes}
+}
+
+func (worstEvent) EstimateCallCost(string, string, *checker.AstNode, []checker.AstNode) *checker.CallEstimate {
+	return nil
+}
+
+// Tracked reports whether evaluations of c are metered (its worst case
+// exceeds CostLimit).
+func (c *Condition) Tracked() bool { return c.tracked }
 
 // eventFields returns the top-level members of event that e reads, or
 // whole when it uses event otherwise (iterates it, passes it on, tests a

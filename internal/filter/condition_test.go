@@ -104,6 +104,12 @@ func TestConditionCostLimit(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "cost limit") {
 		t.Fatalf("err %v, want the cost limit", err)
 	}
+	if !cond.Tracked() {
+		t.Error("an iteration over the payload must be metered")
+	}
+	if c, _ := filter.Compile(threeClauses); c.Tracked() {
+		t.Error("three comparisons need no metering")
+	}
 	// A small payload stays under it.
 	data, _ = json.Marshal(map[string]any{"items": items[:5]})
 	if ok, err := cond.Eval(store.Record{Data: data}); !ok || err != nil {
