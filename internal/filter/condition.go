@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -216,15 +217,47 @@ func (p *payload) activation() (*activation, error) {
 		}
 	} else {
 		p.err = proto.Members(p.rec.Data, func(k []byte) bool { return slices.Contains(p.fields, string(k)) },
-			func(k string, raw []byte) {
-				var v any
-				if json.Unmarshal(raw, &v) == nil {
+			func(k string, raw []byte) bool {
+				if v, ok := scalar(raw); ok {
 					obj[k] = v
+				} else {
+					var v any
+					if json.Unmarshal(raw, &v) == nil {
+						obj[k] = v
+					}
 				}
+				return len(obj) < len(p.fields) // all found: the rest is not read
 			})
 	}
 	p.act.event = types.NewStringInterfaceMap(types.DefaultTypeAdapter, obj)
 	return &p.act, p.err
+}
+
+// scalar decodes the common members without encoding/json's reflection:
+// literals, numbers and strings without escapes or non-ASCII bytes (raw is
+// already validated by proto.Members).
+func scalar(raw []byte) (any, bool) {
+	switch string(raw) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	case "null":
+		return nil, true
+	}
+	switch c := raw[0]; {
+	case c == '"':
+		for _, b := range raw[1 : len(raw)-1] {
+			if b == '\\' || b >= 0x80 {
+				return nil, false
+			}
+		}
+		return string(raw[1 : len(raw)-1]), true
+	case c == '-' || c >= '0' && c <= '9':
+		f, err := strconv.ParseFloat(string(raw), 64)
+		return f, err == nil
+	}
+	return nil, false
 }
 
 // activation binds a condition's variables without a map per evaluation.
