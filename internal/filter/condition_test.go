@@ -200,6 +200,15 @@ func BenchmarkSetMatch(b *testing.B) {
 	cond, _ := filter.Compile(threeClauses)
 	withWhere := routing
 	withWhere.Where = threeClauses
+	b.Run("MatchAny", func(b *testing.B) { // the matching of routing fields before conditions existed
+		fs := []proto.EventFilter{routing}
+		b.ReportAllocs()
+		for b.Loop() {
+			if !filter.MatchAny(fs, filter.AttrsOf(rec)) {
+				b.Fatal("no match")
+			}
+		}
+	})
 	for _, c := range []struct {
 		name string
 		set  *filter.Set
