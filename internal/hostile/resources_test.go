@@ -150,7 +150,9 @@ func resourceCases() []Case {
 	add("endpoint replay since number", onEndpoint("POST", "/replay", `{"since":1e999999}`), codes(400, 404, 409))
 	// Per-endpoint delivery settings: headers are sent to receivers, so
 	// every name and value is bounded and checked.
-	hook := func(f string) string { return `{"name":"hostile","type":"webhook","url":"http://example.com/"` + f + `}` }
+	hook := func(f string) string {
+		return `{"name":"hostile","type":"webhook","url":"http://example.com/"` + f + `}`
+	}
 	add("webhook header name of 5000 chars", admin("POST", "/api/v1/endpoints", hook(`,"headers":{`+js(long(5000))+`:"v"}`)), bad("headers["))
 	add("webhook header value of 5000 chars", admin("POST", "/api/v1/endpoints", hook(`,"headers":{"X-A":`+js(long(5000))+`}`)), bad("headers[X-A]"))
 	many := make([]string, 10000)

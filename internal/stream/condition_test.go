@@ -42,7 +42,7 @@ func TestEndpointWebSocketConditionsAndOperational(t *testing.T) {
 	e.Do("POST", "/api/v1/events/sound", w, "", sound("s1", 0.5, "glass_break"))
 	e.Do("POST", "/api/v1/events/sound", w, "", sound("s2", 0.9, "dog_bark"))
 	if _, err := e.Server.Log().Append(ctx, []store.Entry{
-		op("o1", proto.OpEndpointDisabled, "ep1"),     // about itself: never
+		op("o1", proto.OpEndpointDisabled, "ep1"),    // about itself: never
 		op("o2", proto.OpEndpointRecovered, "other"), // a type no filter names
 		op("o3", proto.OpEndpointDisabled, "other"),
 	}); err != nil {
