@@ -52,7 +52,7 @@ func measureRate(b *testing.B, r int, window time.Duration) (float64, float64) {
 	if resp := h.Do("PATCH", "/api/v1/endpoints/"+epID, servertest.AdminToken, "", map[string]any{"rate_limit": r}); resp.Status != 200 {
 		b.Fatalf("rate_limit: %d %s", resp.Status, resp.Body)
 	}
-	time.Sleep(500 * time.Millisecond) // the worker restarts with the new limit
+	time.Sleep(500 * time.Millisecond) // every node's worker sees the new limit
 	total := r * int(window/time.Second+10)
 	for i := 0; i < total; i += 1000 {
 		var sb strings.Builder

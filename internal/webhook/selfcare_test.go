@@ -131,10 +131,11 @@ func TestEndpointHeadersAndLimits(t *testing.T) {
 	e := start(t, func(c *config.Config) { c.Webhooks.Concurrency = 16 })
 	rc := newReceiver(t)
 	rc.delay = 20 * time.Millisecond
-	ep := e.createWebhook(t, rc.srv.URL)
-	ep = e.patch(t, "/api/v1/endpoints/"+ep.ID, map[string]any{"headers": map[string]string{"Authorization": "Bearer abc", "X-Team": "ops"}, "concurrency": 1, "rate_limit": 20})
-	if ep.Concurrency != 1 || ep.RateLimit != 20 || ep.Headers["X-Team"] != "ops" {
-		t.Fatalf("endpoint %+v", ep)
+	r := e.Do("POST", "/api/v1/endpoints", servertest.AdminToken, "", map[string]any{"name": "limited", "type": "webhook", "url": rc.srv.URL,
+		"headers": map[string]string{"Authorization": "Bearer abc", "X-Team": "ops"}, "concurrency": 1, "rate_limit": 20})
+	var ep proto.Endpoint
+	if r.JSON(t, &ep); r.Status != http.StatusCreated || ep.Concurrency != 1 || ep.RateLimit != 20 || ep.Headers["X-Team"] != "ops" {
+		t.Fatalf("endpoint %d %s", r.Status, r.Body)
 	}
 	start := time.Now()
 	e.ingestSound(t, "h", 30)
@@ -182,8 +183,21 @@ func TestEndpointHeadersAndLimits(t *testing.T) {
 			t.Errorf("%q: %d %s", raw, r.Status, r.Body)
 		}
 	}
+	// A PATCH changes them: headers replaced, the rate applied in place,
+	// a new concurrency on a new worker.
+	ep = e.patch(t, "/api/v1/endpoints/"+ep.ID, map[string]any{"headers": map[string]string{"X-Other": "1"}, "rate_limit": 1000, "concurrency": 4})
+	if ep.RateLimit != 1000 || ep.Concurrency != 4 || len(ep.Headers) != 1 || ep.Headers["X-Other"] != "1" {
+		t.Fatalf("patched %+v", ep)
+	}
+	e.ingestSound(t, "p", 10)
+	testkit.Eventually(t, 20*time.Second, "40 deliveries", func() bool { return len(rc.byEvent()) == 40 })
+	for _, h := range rc.snapshot() {
+		if strings.HasPrefix(h.eventID, "p") && (h.hdr.Get("X-Other") != "1" || h.hdr.Get("X-Team") != "") {
+			t.Fatalf("headers after the PATCH %v", h.hdr)
+		}
+	}
 	// Not for WebSocket endpoints.
-	r := e.Do("POST", "/api/v1/endpoints", servertest.AdminToken, "", map[string]any{"name": "ws", "type": "websocket", "rate_limit": 5})
+	r = e.Do("POST", "/api/v1/endpoints", servertest.AdminToken, "", map[string]any{"name": "ws", "type": "websocket", "rate_limit": 5})
 	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "only for webhook endpoints") {
 		t.Errorf("websocket with rate_limit: %d %s", r.Status, r.Body)
 	}
@@ -300,6 +314,7 @@ func TestRecoveredAndBulkRetry(t *testing.T) {
 	e := start(t, func(c *config.Config) {
 		c.Webhooks.RetrySchedule = []time.Duration{50 * time.Millisecond}
 		c.Webhooks.BreakerFailures = 1000
+		c.Webhooks.DisableAfter = 5 * time.Second // failing is recorded after a tenth of it
 	})
 	rc := newReceiver(t)
 	var healthy atomic.Bool
@@ -311,9 +326,23 @@ func TestRecoveredAndBulkRetry(t *testing.T) {
 	}
 	ep := e.createWebhook(t, rc.srv.URL)
 	since := time.Now().Add(-time.Second).UTC().Format(time.RFC3339Nano)
-	e.ingestSound(t, "f", 5)
+	e.ingestSound(t, "f", 4)
+	testkit.Eventually(t, 10*time.Second, "4 failed deliveries", func() bool {
+		return len(e.deliveries(t, ep.ID, "&status=failed")) == 4
+	})
+	// Failures over less than a tenth of disable_after leave the endpoint
+	// alone; one more after that marks it failing.
+	if got, _ := e.eps.Endpoint(ep.ID); got.FailingSince != nil {
+		t.Fatalf("failing since %v after a short run of failures", got.FailingSince)
+	}
+	time.Sleep(600 * time.Millisecond)
+	e.ingestSound(t, "g", 1)
 	testkit.Eventually(t, 10*time.Second, "5 failed deliveries", func() bool {
 		return len(e.deliveries(t, ep.ID, "&status=failed")) == 5
+	})
+	testkit.Eventually(t, 5*time.Second, "failing_since", func() bool {
+		got, _ := e.eps.Endpoint(ep.ID)
+		return got.FailingSince != nil
 	})
 	for _, d := range e.deliveries(t, ep.ID, "&status=failed") {
 		if !d.Exhausted {

@@ -218,10 +218,14 @@ func (s *Service) reconcile(id string) {
 	s.mu.Lock()
 	w := s.workers[id]
 	if want && w != nil {
-		if conc, r := s.limits(ep); conc != w.conc || r != w.rate {
-			delete(s.workers, id) // new limits: a new worker on the same consumer
+		conc, r := s.limits(ep)
+		switch {
+		case conc != w.conc:
+			delete(s.workers, id) // a new concurrency: a new worker on the same consumer
 			w.stop()
 			w = nil
+		case r != w.rate:
+			w.setRate(r)
 		}
 	}
 	switch {

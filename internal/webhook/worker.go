@@ -18,39 +18,51 @@ import (
 // worker runs one webhook endpoint on this node: it pulls the endpoint's
 // durable consumer and makes at most conc attempts at once (the endpoint's
 // concurrency, else webhooks.concurrency), at most rate a second (the
-// endpoint's rate_limit, else webhooks.rate_limit; 0: no limit). A change
-// of either replaces the worker (Service.reconcile).
+// endpoint's rate_limit, else webhooks.rate_limit; 0: no limit). A new
+// rate applies in place; a new concurrency replaces the worker
+// (Service.reconcile).
 type worker struct {
 	s     *Service
 	id    string
 	owner string
 	since time.Time // endpoint creation: where its consumer starts
 	conc  int
-	rate  float64
-	lim   *rate.Limiter // nil without a rate limit
+	rate  float64                      // guarded by Service.mu
+	lim   atomic.Pointer[rate.Limiter] // nil without a rate limit
 	sem   chan struct{}
 	br    *breaker
 
 	checkTil atomic.Int64 // unix nanos; see mayBeRedelivered
-	cons     atomic.Pointer[jetstream.Consumer]
-	cancel   context.CancelFunc
-	inflight sync.WaitGroup
+	// failStart is when this node's current run of failed attempts began
+	// (unix nanos; 0 after a success): see health.
+	failStart atomic.Int64
+	cons      atomic.Pointer[jetstream.Consumer]
+	cancel    context.CancelFunc
+	inflight  sync.WaitGroup
 }
 
 func newWorker(s *Service, ep proto.Endpoint) *worker {
 	conc, r := s.limits(ep)
 	w := &worker{
-		s: s, id: ep.ID, owner: ep.Owner, since: ep.CreatedAt, conc: conc, rate: r,
+		s: s, id: ep.ID, owner: ep.Owner, since: ep.CreatedAt, conc: conc,
 		sem: make(chan struct{}, conc),
 		br:  newBreaker(s.cfg.BreakerFailures, s.cfg.BreakerCooldown),
 	}
-	if r > 0 {
-		// A burst of a tenth of a second's worth (at least one) keeps the
-		// rate within a few percent over any second without making every
-		// delivery wait for the previous one's slot.
-		w.lim = rate.NewLimiter(rate.Limit(r), max(1, int(r/10)))
-	}
+	w.setRate(r)
 	return w
+}
+
+// setRate sets the worker's rate limit (0: none). A burst of a tenth of a
+// second's worth (at least one) keeps the rate within a few percent over
+// any second without making every delivery wait for the previous one's
+// slot. Called with Service.mu held, or before the worker starts.
+func (w *worker) setRate(r float64) {
+	w.rate = r
+	if r <= 0 {
+		w.lim.Store(nil)
+		return
+	}
+	w.lim.Store(rate.NewLimiter(rate.Limit(r), max(1, int(r/10))))
 }
 
 // limits are an endpoint's concurrency and rate limit: its own, else the
@@ -69,10 +81,11 @@ func (s *Service) limits(ep proto.Endpoint) (conc int, r float64) {
 // waitRate waits for the rate limiter's permission to attempt j, telling
 // JetStream that j's message is in progress meanwhile. False: stopping.
 func (w *worker) waitRate(ctx context.Context, j job) bool {
-	if w.lim == nil {
+	lim := w.lim.Load()
+	if lim == nil {
 		return true
 	}
-	res := w.lim.Reserve()
+	res := lim.Reserve()
 	delay := res.Delay()
 	if delay == 0 {
 		return true
@@ -443,15 +456,30 @@ func (w *worker) settle(ctx context.Context, ep proto.Endpoint, j job, d record,
 	_ = j.msg.NakWithDelay(delay)
 }
 
+// markAfter is how long this node's attempts of an endpoint must all have
+// failed before the endpoint is marked failing in storage: an endpoint
+// whose receiver fails now and then (every 7th request, say) must not
+// rewrite its resource, and tell every node, twice per failure. A tenth of
+// webhooks.disable_after when that is shorter (tests).
+func (s *Service) markAfter() time.Duration {
+	d := 30 * time.Second
+	if a := s.cfg.DisableAfter / 10; a > 0 && a < d {
+		d = a
+	}
+	return d
+}
+
 // health keeps the endpoint's FailingSince (endpoint.Store.MarkFailing):
-// set at the first failure after a success, cleared (and the recovery
-// reported) at the first success after failures, and disables the
-// endpoint once it has failed for webhooks.disable_after. Only
-// transitions write; the endpoint read from memory tells which is one.
+// set once this node's attempts have all failed for markAfter (to the
+// start of those failures), cleared (and the recovery reported) at the
+// first success after it was set, and disables the endpoint once it has
+// failed for webhooks.disable_after. Storage is written on these
+// transitions only; the endpoint read from memory tells which is one.
 func (w *worker) health(ctx context.Context, ep proto.Endpoint, ok bool) {
 	s := w.s
 	now := time.Now()
 	if ok {
+		w.failStart.Store(0)
 		if ep.FailingSince == nil {
 			return
 		}
@@ -466,9 +494,14 @@ func (w *worker) health(ctx context.Context, ep proto.Endpoint, ok bool) {
 		}
 		return
 	}
+	w.failStart.CompareAndSwap(0, now.UnixNano())
 	if ep.FailingSince == nil {
+		start := time.Unix(0, w.failStart.Load())
+		if now.Sub(start) < s.markAfter() {
+			return
+		}
 		var err error
-		if ep, err = s.eps.MarkFailing(ctx, w.id, now); err != nil {
+		if ep, err = s.eps.MarkFailing(ctx, w.id, start); err != nil {
 			s.log.Warn("record endpoint failure", "endpoint_id", w.id, "err", err)
 			return
 		}
