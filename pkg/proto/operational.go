@@ -16,7 +16,7 @@ const FamilyOperational Family = "operational"
 const (
 	OpEndpointDisabled  = "endpoint.disabled"  // the gateway (or an operator) disabled an endpoint
 	OpEndpointEnabled   = "endpoint.enabled"   // an endpoint was enabled again
-	OpEndpointRecovered = "endpoint.recovered" // first successful delivery after failures
+	OpEndpointRecovered = "endpoint.recovered" // first successful delivery after the endpoint was marked failing
 	OpDeliveryExhausted = "delivery.exhausted" // a delivery used up its retries
 )
 

@@ -32,8 +32,8 @@ type Endpoint struct {
 	Concurrency int     `json:"concurrency,omitempty"`
 	// Headers are added to every request of a webhook endpoint.
 	Headers map[string]string `json:"headers,omitempty"`
-	// FailingSince is set by the gateway while every delivery of the
-	// endpoint fails: since the first failure after the last success.
+	// FailingSince is set by the gateway once every delivery of the
+	// endpoint has failed for a while (30 s): the first of those failures.
 	FailingSince *time.Time `json:"failing_since,omitempty"`
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
