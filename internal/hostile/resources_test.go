@@ -186,6 +186,8 @@ func resourceCases() []Case {
 	add("filter where not bool", filterBody(`,"where":"event.confidence"`), bad("where"))
 	add("endpoint bulk retry since 1e999999", onEndpoint("POST", "/retry", `{"since":"1e999999"}`), codes(400, 404))
 	add("endpoint bulk retry status of 5000 chars", onEndpoint("POST", "/retry", `{"status":`+js(long(5000))+`,"since":"2026-01-01T00:00:00Z"}`), codes(400, 404))
+	add("endpoint bulk retry until of 5000 wildcards", onEndpoint("POST", "/retry", `{"since":"2026-01-01T00:00:00Z","until":`+js(strings.Repeat("*>", 2500))+`}`), codes(400, 404))
+	add("endpoint bulk retry since non-UTF-8", onEndpoint("POST", "/retry", `{"since":`+raw("2026-01-01T00:00:00Z\xff")+`}`), codes(400, 404))
 	add("endpoint bulk retry status non-UTF-8", onEndpoint("POST", "/retry", `{"status":`+raw("\xff")+`,"since":"2026-01-01T00:00:00Z"}`), codes(400, 404))
 	add("endpoint rotate secret of 100000 chars", onEndpoint("POST", "/rotate-secret", `{"secret":`+js(long(100000))+`}`), codes(400, 404, 409))
 	for name, q := range map[string]string{
