@@ -119,6 +119,8 @@ type Webhooks struct {
 	SecretGrace     time.Duration   `yaml:"secret_grace" doc:"How long a rotated signing secret still signs alongside the new one."`
 	BreakerFailures int             `yaml:"breaker_failures" doc:"Consecutive failures that open an endpoint's circuit breaker."`
 	BreakerCooldown time.Duration   `yaml:"breaker_cooldown" doc:"How long an open circuit breaker waits before trying the endpoint again."`
+	RateLimit       float64         `yaml:"rate_limit" doc:"Deliveries per second per webhook endpoint; 0 = no limit. An endpoint's rate_limit overrides it."`
+	DisableAfter    time.Duration   `yaml:"disable_after" doc:"Disable a webhook endpoint whose deliveries have all failed for this long; 0 = never."`
 }
 
 // Composite is composite-event derivation (rules over sound events).
@@ -186,6 +188,7 @@ func Default() *Config {
 			Concurrency:     16,
 			SecretGrace:     24 * time.Hour,
 			BreakerFailures: 5,
+			DisableAfter:    5 * 24 * time.Hour,
 			BreakerCooldown: 30 * time.Second,
 		},
 		Composite: Composite{

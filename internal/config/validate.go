@@ -169,6 +169,10 @@ func validate(cfg *Config) []Problem {
 	c.nonNegativeDuration("webhooks.secret_grace", wh.SecretGrace)
 	c.atLeast("webhooks.breaker_failures", int64(wh.BreakerFailures), 1)
 	c.positiveDuration("webhooks.breaker_cooldown", wh.BreakerCooldown)
+	if wh.RateLimit < 0 || wh.RateLimit > 100000 {
+		c.add("webhooks.rate_limit", "must be between 0 (no limit) and 100000 deliveries per second, got %g", wh.RateLimit)
+	}
+	c.nonNegativeDuration("webhooks.disable_after", wh.DisableAfter)
 
 	c.nonNegativeDuration("composite.allowed_lateness", cfg.Composite.AllowedLateness)
 

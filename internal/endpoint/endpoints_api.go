@@ -20,6 +20,43 @@ type endpointRequest struct {
 	Secret  *string `json:"secret"`
 	Enabled *bool   `json:"enabled"`
 	Owner   *string `json:"owner"`
+	// Per-endpoint delivery settings (webhooks only).
+	RateLimit   *float64           `json:"rate_limit"`
+	Concurrency *int               `json:"concurrency"`
+	Headers     *map[string]string `json:"headers"`
+}
+
+// applyDelivery copies the webhook delivery settings of req into ep.
+func (pr *problems) applyDelivery(ep *proto.Endpoint, req endpointRequest) {
+	if req.RateLimit == nil && req.Concurrency == nil && req.Headers == nil {
+		return
+	}
+	if ep.Type != proto.EndpointWebhook {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"rate_limit", req.RateLimit != nil}, {"concurrency", req.Concurrency != nil}, {"headers", req.Headers != nil}} {
+			if f.set {
+				pr.add(f.name, "is only for webhook endpoints")
+			}
+		}
+		return
+	}
+	if req.RateLimit != nil {
+		ep.RateLimit = *req.RateLimit
+		pr.rateLimit(ep.RateLimit)
+	}
+	if req.Concurrency != nil {
+		ep.Concurrency = *req.Concurrency
+		pr.concurrency(ep.Concurrency)
+	}
+	if req.Headers != nil {
+		ep.Headers = *req.Headers
+		if len(ep.Headers) == 0 {
+			ep.Headers = nil
+		}
+		pr.headers(ep.Headers)
+	}
 }
 
 // view is an endpoint as GET and list show it: without the signing secret,
@@ -92,6 +129,7 @@ func (s *Service) createEndpoint(w http.ResponseWriter, r *http.Request) error {
 	default:
 		pr.add("type", `must be "websocket" or "webhook"`)
 	}
+	pr.applyDelivery(&ep, req)
 	if err := pr.err(); err != nil {
 		return err
 	}
@@ -181,11 +219,14 @@ func (s *Service) updateEndpoint(w http.ResponseWriter, r *http.Request) error {
 			pr.secret(*req.Secret)
 		}
 	}
+	pr.applyDelivery(&ep, req)
 	if req.Enabled != nil {
-		ep.Enabled = *req.Enabled
-		if ep.Enabled {
-			ep.DisabledReason = ""
+		if *req.Enabled && !ep.Enabled {
+			// A fresh start: the failures that disabled it are history, so
+			// the auto-disable clock starts again at the next failure.
+			ep.DisabledReason, ep.FailingSince = "", nil
 		}
+		ep.Enabled = *req.Enabled
 	}
 	if err := pr.err(); err != nil {
 		return err

@@ -3,6 +3,7 @@ package endpoint
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/evtctl/evtctl/internal/auth"
@@ -21,6 +22,7 @@ type filterRequest struct {
 	AgentIDs     *[]string `json:"agent_ids"`
 	WatchlistIDs *[]string `json:"watchlist_ids"`
 	EventTypes   *[]string `json:"event_types"`
+	Where        *string   `json:"where"`
 }
 
 // apply copies the present fields of req into f and validates the result.
@@ -57,6 +59,10 @@ func (s *Service) applyFilter(p auth.Principal, f *proto.EventFilter, req filter
 	set(&f.AgentIDs, req.AgentIDs, "agent_ids")
 	set(&f.WatchlistIDs, req.WatchlistIDs, "watchlist_ids")
 	set(&f.EventTypes, req.EventTypes, "event_types")
+	if req.Where != nil {
+		f.Where = strings.TrimSpace(*req.Where)
+		pr.where(f.Where)
+	}
 	return pr
 }
 

@@ -2,8 +2,10 @@ package endpoint
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
@@ -65,14 +67,19 @@ func (s *Store) RotateSecret(ctx context.Context, ep proto.Endpoint, secret stri
 // this when a receiver answers 410 Gone). Events keep being recorded in the
 // log; the endpoint's delivery position is kept for when it is re-enabled.
 func (s *Store) Disable(ctx context.Context, id, reason string) error {
-	ep, ok := s.EndpointSet.Get(id)
-	if !ok || !ep.Enabled {
+	_, _, err := s.EndpointSet.Update(ctx, id, func(ep proto.Endpoint) (proto.Endpoint, error) {
+		if !ep.Enabled {
+			return ep, store.ErrUnchanged
+		}
+		ep.Enabled = false
+		ep.DisabledReason = reason
+		ep.UpdatedAt = time.Now().UTC()
+		return ep, nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
 		return nil
 	}
-	ep.Enabled = false
-	ep.DisabledReason = reason
-	ep.UpdatedAt = time.Now().UTC()
-	return s.EndpointSet.Put(ctx, id, ep)
+	return err
 }
 
 // DeleteEndpoint removes an endpoint with its filters and rotated secrets.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/config"
+	"github.com/evtctl/evtctl/internal/filter"
 	"github.com/evtctl/evtctl/internal/httpapi"
 	"github.com/evtctl/evtctl/internal/webhook/ssrf"
 	"github.com/evtctl/evtctl/pkg/proto"
@@ -75,6 +76,9 @@ func (s *Service) Endpoint(id string) (proto.Endpoint, bool) { return s.st.Endpo
 
 // Filters returns an endpoint's filters.
 func (s *Service) Filters(endpointID string) []proto.EventFilter { return s.st.Filters(endpointID) }
+
+// Matcher returns an endpoint's filters compiled for matching.
+func (s *Service) Matcher(endpointID string) *filter.Set { return s.st.Matcher(endpointID) }
 
 // OnChange registers fn for endpoint and filter changes.
 func (s *Service) OnChange(fn func(endpointID string)) { s.st.OnChange(fn) }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/evtctl/evtctl/internal/filter"
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -31,6 +32,8 @@ type Store struct {
 
 	mu       sync.RWMutex
 	byEP     map[string][]proto.EventFilter // endpoint id → its filters
+	sets     map[string]*filter.Set         // endpoint id → its filters, compiled
+	compiled map[revision]*filter.Condition // conditions by filter revision
 	onChange []func(endpointID string)
 }
 
@@ -74,13 +77,44 @@ func (s *Store) Close() {
 	}
 }
 
+// revision names one version of a filter: a condition is compiled once per
+// revision, not at every change of any filter.
+type revision struct {
+	id    string
+	where string
+}
+
+// reindex rebuilds the per-endpoint index and the compiled Sets after a
+// change. Conditions were checked when written; one that no longer
+// compiles (written by a newer version, say) is logged by its absence:
+// its filter matches nothing rather than everything.
 func (s *Store) reindex() {
 	idx := map[string][]proto.EventFilter{}
 	for _, f := range s.FilterSet.List() {
 		idx[f.EndpointID] = append(idx[f.EndpointID], f)
 	}
+	s.mu.RLock()
+	old := s.compiled
+	s.mu.RUnlock()
+	compiled := map[revision]*filter.Condition{}
+	sets := make(map[string]*filter.Set, len(idx))
+	for ep, fs := range idx {
+		conds := make([]*filter.Condition, len(fs))
+		for i, f := range fs {
+			if f.Where == "" {
+				continue
+			}
+			rev := revision{f.ID, f.Where}
+			c, ok := old[rev]
+			if !ok {
+				c, _ = filter.Compile(f.Where)
+			}
+			compiled[rev], conds[i] = c, c
+		}
+		sets[ep] = filter.NewSet(fs, conds)
+	}
 	s.mu.Lock()
-	s.byEP = idx
+	s.byEP, s.sets, s.compiled = idx, sets, compiled
 	s.mu.Unlock()
 }
 
@@ -101,6 +135,14 @@ func (s *Store) Filters(endpointID string) []proto.EventFilter {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.byEP[endpointID]
+}
+
+// Matcher returns an endpoint's filters compiled for matching (nil: no
+// filters).
+func (s *Store) Matcher(endpointID string) *filter.Set {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.sets[endpointID]
 }
 
 // OnChange registers fn for changes of endpoints and their filters; an

@@ -2,9 +2,13 @@ package endpoint
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/evtctl/evtctl/internal/filter"
 	"github.com/evtctl/evtctl/internal/httpapi"
 	"github.com/evtctl/evtctl/internal/webhook/ssrf"
 	"github.com/evtctl/evtctl/pkg/proto"
@@ -76,6 +80,104 @@ func (p *problems) webhookURL(v string, g *ssrf.Guard) {
 func (p *problems) secret(v string) {
 	if _, err := SecretKey(v); err != nil {
 		p.add("secret", "%s", err.Error())
+	}
+}
+
+// Bounds of the per-endpoint delivery settings.
+const (
+	maxRateLimit   = 100000
+	minRateLimit   = 0.01 // one a 100 s: slower is a disabled endpoint
+	maxConcurrency = 256
+	maxHeaders     = 20
+	maxHeaderValue = 1024
+)
+
+func (p *problems) rateLimit(v float64) {
+	if v != 0 && (v < minRateLimit || v > maxRateLimit) || v != v {
+		p.add("rate_limit", "must be 0 (the node's webhooks.rate_limit) or between %g and %d deliveries per second", minRateLimit, maxRateLimit)
+	}
+}
+
+func (p *problems) concurrency(v int) {
+	if v < 0 || v > maxConcurrency {
+		p.add("concurrency", "must be 0 (the node's webhooks.concurrency) or between 1 and %d", maxConcurrency)
+	}
+}
+
+// reservedHeaders may not be set per endpoint: the gateway sets them (the
+// signature, the event's family and type, the body's framing) or they
+// belong to the connection.
+var reservedHeaders = []string{
+	"connection", "content-encoding", "content-length", "content-type", "cookie", "expect", "host", "keep-alive",
+	"proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "user-agent",
+}
+
+// reservedPrefixes: every header of these families is the gateway's.
+var reservedPrefixes = []string{"webhook-", "evt-", "evtctl-", "proxy-", "sec-"}
+
+// ReservedHeader reports whether an endpoint may not set header name.
+func ReservedHeader(name string) bool {
+	n := strings.ToLower(name)
+	if slices.Contains(reservedHeaders, n) {
+		return true
+	}
+	for _, pre := range reservedPrefixes {
+		if strings.HasPrefix(n, pre) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *problems) headers(h map[string]string) {
+	if len(h) > maxHeaders {
+		p.add("headers", "must have at most %d headers", maxHeaders)
+		return
+	}
+	for _, name := range slices.Sorted(maps.Keys(h)) {
+		field := "headers[" + httpapi.Clip(name) + "]"
+		switch {
+		case !validHeaderName(name):
+			p.add(field, "is not a valid header name (letters, digits and !#$%%&'*+-.^_`|~, at most 64)")
+		case ReservedHeader(name):
+			p.add(field, "is reserved: the gateway sets it")
+		default:
+			v := h[name]
+			if len(v) > maxHeaderValue || !utf8.ValidString(v) || strings.ContainsAny(v, "\r\n\x00") {
+				p.add(field, "must be at most %d bytes of UTF-8 on one line", maxHeaderValue)
+			}
+		}
+	}
+}
+
+// validHeaderName: an RFC 9110 token of at most 64 bytes.
+func validHeaderName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// where checks a payload condition: compiled and type-checked now, so a
+// mistake is a 400 naming its position rather than a filter that never
+// matches. "" removes the condition.
+func (p *problems) where(v string) {
+	if v == "" {
+		return
+	}
+	if !utf8.ValidString(v) {
+		p.add("where", "must be valid UTF-8")
+		return
+	}
+	if _, err := filter.Compile(v); err != nil {
+		p.add("where", "is not a valid condition: %s", err.Error())
 	}
 }
 

@@ -31,7 +31,8 @@ func AttrsOf(rec store.Record) Attrs {
 	}
 }
 
-// Match reports whether one filter passes an event.
+// Match reports whether one filter's routing fields pass an event (its
+// condition, if any, is Set's business).
 func Match(f proto.EventFilter, a Attrs) bool {
 	if len(f.DeviceIDs) > 0 && !slices.Contains(f.DeviceIDs, a.DeviceID) {
 		return false
@@ -48,7 +49,8 @@ func Match(f proto.EventFilter, a Attrs) bool {
 	return true
 }
 
-// MatchAny applies an endpoint's filters: no filters pass everything.
+// MatchAny applies an endpoint's filters without conditions: no filters
+// pass everything.
 func MatchAny(fs []proto.EventFilter, a Attrs) bool {
 	if len(fs) == 0 {
 		return true

@@ -148,6 +148,47 @@ func resourceCases() []Case {
 	add("endpoint deliveries page_token %%%", onEndpoint("GET", "/deliveries?page_token=%%%", ""), codes(400, 404))
 	add("endpoint replay since 1e999999", onEndpoint("POST", "/replay", `{"since":"1e999999","until":"2026-01-01T00:00:00Z"}`), codes(400, 404, 409))
 	add("endpoint replay since number", onEndpoint("POST", "/replay", `{"since":1e999999}`), codes(400, 404, 409))
+	// Per-endpoint delivery settings: headers are sent to receivers, so
+	// every name and value is bounded and checked.
+	hook := func(f string) string {
+		return `{"name":"hostile","type":"webhook","url":"http://example.com/"` + f + `}`
+	}
+	add("webhook header name of 5000 chars", admin("POST", "/api/v1/endpoints", hook(`,"headers":{`+js(long(5000))+`:"v"}`)), bad("headers["))
+	add("webhook header value of 5000 chars", admin("POST", "/api/v1/endpoints", hook(`,"headers":{"X-A":`+js(long(5000))+`}`)), bad("headers[X-A]"))
+	many := make([]string, 10000)
+	for i := range many {
+		many[i] = fmt.Sprintf(`"X-%d":"v"`, i)
+	}
+	add("webhook 10000 headers", admin("POST", "/api/v1/endpoints", hook(`,"headers":{`+strings.Join(many, ",")+`}`)), bad("headers"))
+	add("webhook header reserved", admin("POST", "/api/v1/endpoints", hook(`,"headers":{"WEBHOOK-SIGNATURE":"v1,x"}`)), bad("headers[WEBHOOK-SIGNATURE]"))
+	add("webhook header value CRLF", admin("POST", "/api/v1/endpoints", hook(`,"headers":{"X-A":"a\r\nX-B: c"}`)), bad("headers[X-A]"))
+	add("webhook headers not an object", admin("POST", "/api/v1/endpoints", hook(`,"headers":["a"]`)), bad("headers"))
+	for name, v := range nonUTF8 {
+		add("webhook header value non-UTF-8 "+name, admin("POST", "/api/v1/endpoints", hook(`,"headers":{"X-A":`+raw(v)+`}`)), codes(400))
+		add("webhook header name non-UTF-8 "+name, admin("POST", "/api/v1/endpoints", hook(`,"headers":{`+raw("X-"+v)+`:"v"}`)), codes(400))
+		add("filter where non-UTF-8 "+name, filterBody(`,"where":`+raw("event.x == '"+v+"'")), codes(400))
+	}
+	for name, v := range wildcards {
+		add("webhook header name wildcard "+name, admin("POST", "/api/v1/endpoints", hook(`,"headers":{`+js("X-"+v)+`:"v"}`)), codes(201, 400))
+		add("filter where wildcard "+name, filterBody(`,"where":`+js(v)), codes(201, 400)) // white space alone: no condition
+	}
+	for name, v := range hugeNumbers {
+		add("webhook rate_limit "+name, admin("POST", "/api/v1/endpoints", hook(`,"rate_limit":`+v)), bad("rate_limit"))
+		add("webhook concurrency "+name, admin("POST", "/api/v1/endpoints", hook(`,"concurrency":`+v)), bad("concurrency"))
+	}
+	add("websocket rate_limit", onEndpoint("PATCH", "", `{"rate_limit":5}`), bad("rate_limit"))
+	add("filter where of 5000 chars", filterBody(`,"where":`+js(long(5000))), bad("where"))
+	add("filter where of 100000 chars", filterBody(`,"where":`+js(long(100000))), bad("where"))
+	add("filter where 5000 nested parens", filterBody(`,"where":`+js(strings.Repeat("(", 2000)+"true"+strings.Repeat(")", 2000))), bad("where"))
+	add("filter where 1000 clauses", filterBody(`,"where":`+js("true"+strings.Repeat(" && true", 500))), codes(201, 400))
+	add("filter where controls", filterBody(`,"where":"event.x == \"\u0000\" \u001b[31m"`), bad("where"))
+	add("filter where number", filterBody(`,"where":1e999999`), bad("where"))
+	add("filter where not bool", filterBody(`,"where":"event.confidence"`), bad("where"))
+	add("endpoint bulk retry since 1e999999", onEndpoint("POST", "/retry", `{"since":"1e999999"}`), codes(400, 404))
+	add("endpoint bulk retry status of 5000 chars", onEndpoint("POST", "/retry", `{"status":`+js(long(5000))+`,"since":"2026-01-01T00:00:00Z"}`), codes(400, 404))
+	add("endpoint bulk retry until of 5000 wildcards", onEndpoint("POST", "/retry", `{"since":"2026-01-01T00:00:00Z","until":`+js(strings.Repeat("*>", 2500))+`}`), codes(400, 404))
+	add("endpoint bulk retry since non-UTF-8", onEndpoint("POST", "/retry", `{"since":`+raw("2026-01-01T00:00:00Z\xff")+`}`), codes(400, 404))
+	add("endpoint bulk retry status non-UTF-8", onEndpoint("POST", "/retry", `{"status":`+raw("\xff")+`,"since":"2026-01-01T00:00:00Z"}`), codes(400, 404))
 	add("endpoint rotate secret of 100000 chars", onEndpoint("POST", "/rotate-secret", `{"secret":`+js(long(100000))+`}`), codes(400, 404, 409))
 	for name, q := range map[string]string{
 		"id of 4100 chars": "id=" + long(4100), "type %FF": "type=%FF", "type NUL": "type=websocket%00", "sort *": "sort=*",

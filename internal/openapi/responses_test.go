@@ -185,7 +185,8 @@ func TestResponsesMatchDocument(t *testing.T) {
 	// Endpoints, filters and rules (created before the events, so that the
 	// webhook gets a delivery).
 	hook := map[string]any{"name": "hook", "type": "webhook", "url": "http://127.0.0.1:9/hook",
-		"secret": "whsec_" + strings.Repeat("A", 32), "enabled": true, "owner": "default"}
+		"secret": "whsec_" + strings.Repeat("A", 32), "enabled": true, "owner": "default",
+		"rate_limit": 100, "concurrency": 4, "headers": map[string]string{"X-Team": "ops"}}
 	c.covers("EndpointCreate", hook)
 	var ep struct{ ID string }
 	c.do("POST", "/api/v1/endpoints", "/api/v1/endpoints", admin, hook).JSON(t, &ep)
@@ -201,7 +202,7 @@ func TestResponsesMatchDocument(t *testing.T) {
 	c.do("GET", "/api/v1/endpoints/{id}/secret", "/api/v1/endpoints/"+wsEp.ID+"/secret", admin, nil) // 404
 
 	filterBody := map[string]any{"name": "entrance", "endpoint_id": ep.ID, "device_ids": []string{"mic_001"},
-		"agent_ids": []string{"edge_001"}, "watchlist_ids": []string{}, "event_types": []string{"normal_speech_female"}}
+		"agent_ids": []string{"edge_001"}, "watchlist_ids": []string{}, "event_types": []string{"normal_speech_female"}, "where": "event.confidence >= 0.5"}
 	c.covers("EventFilterCreate", filterBody)
 	var flt struct{ ID string }
 	c.do("POST", "/api/v1/event-filters", "/api/v1/event-filters", admin, filterBody).JSON(t, &flt)
@@ -306,6 +307,11 @@ func TestResponsesMatchDocument(t *testing.T) {
 	c.covers("ReplayRequest", replay)
 	c.do("POST", "/api/v1/endpoints/{id}/replay", "/api/v1/endpoints/"+ep.ID+"/replay", admin, replay)
 	c.bad("POST", "/api/v1/endpoints/{id}/replay", "/api/v1/endpoints/"+ep.ID+"/replay", admin, map[string]any{"until": "x"})
+	bulk := map[string]any{"status": "failed", "since": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), "until": time.Now().Add(time.Minute).UTC().Format(time.RFC3339)}
+	c.covers("RetryRequest", bulk)
+	c.do("POST", "/api/v1/endpoints/{id}/retry", "/api/v1/endpoints/"+ep.ID+"/retry", admin, bulk)
+	c.bad("POST", "/api/v1/endpoints/{id}/retry", "/api/v1/endpoints/"+ep.ID+"/retry", admin, map[string]any{"status": "x", "since": "2020-01-01T00:00:00Z"})
+	c.do("POST", "/api/v1/event-filters", "/api/v1/event-filters", admin, map[string]any{"name": "x", "endpoint_id": ep.ID, "where": "event.x >"}) // 400
 
 	// Deletions.
 	c.do("DELETE", "/api/v1/event-filters/{id}", "/api/v1/event-filters/"+flt.ID, admin, nil)

@@ -73,7 +73,7 @@ func parseParams(q url.Values, p auth.Principal) (params, error) {
 		out.filter.Owner = "" // admin sees every tenant unless narrowed
 	}
 	if f := q.Get("family"); f != "" {
-		fam, err := proto.ParseFamily(f)
+		fam, err := proto.ParseRecordedFamily(f)
 		if err != nil {
 			return out, httpapi.Invalid("family", err.Error())
 		}

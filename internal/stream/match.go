@@ -1,17 +1,21 @@
 package stream
 
 import (
-	"github.com/evtctl/evtctl/internal/filter"
 	"github.com/evtctl/evtctl/internal/redact"
 	"github.com/evtctl/evtctl/internal/store"
+	"github.com/evtctl/evtctl/pkg/proto"
 )
 
 // endpointMatcher returns the hub's per-event check for an endpoint: the
-// endpoint's current filters, read from memory at every event, so filter
-// changes apply to open sockets immediately.
+// endpoint's current filters (with their compiled conditions), read from
+// memory at every event, so filter changes apply to open sockets
+// immediately.
 func (s *Service) endpointMatcher(id string) func(store.Record) bool {
 	return func(rec store.Record) bool {
-		return filter.MatchAny(s.endpoints.Filters(id), filter.AttrsOf(rec))
+		if rec.Address.Family == string(proto.FamilyOperational) && rec.Address.DeviceID == id {
+			return false // never a report about the endpoint itself
+		}
+		return s.endpoints.Matcher(id).Match(rec)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/evtctl/evtctl/internal/auth"
 	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/config"
+	"github.com/evtctl/evtctl/internal/filter"
 	"github.com/evtctl/evtctl/internal/hub"
 	"github.com/evtctl/evtctl/internal/metrics"
 	"github.com/evtctl/evtctl/internal/store"
@@ -27,7 +28,8 @@ import (
 // on the hub goroutine for every event and must not block.
 type Endpoints interface {
 	Endpoint(id string) (proto.Endpoint, bool)
-	Filters(endpointID string) []proto.EventFilter
+	// Matcher returns the endpoint's filters, conditions compiled.
+	Matcher(endpointID string) *filter.Set
 	// OnChange registers fn, called with an endpoint's id whenever it is
 	// created, changed or deleted on any node.
 	OnChange(fn func(endpointID string))

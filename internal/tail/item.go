@@ -3,6 +3,7 @@ package tail
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/evtctl/evtctl/pkg/proto"
@@ -39,7 +40,12 @@ func newItem(source string, family proto.Family, cursor string, data []byte, at 
 		family = InferFamily(ev)
 	}
 	it := Item{ReceivedAt: at, Source: source, Family: family, Cursor: cursor, Event: ev}
-	if family != "" {
+	if family == proto.FamilyOperational {
+		var op proto.OperationalEvent
+		if json.Unmarshal(ev, &op) == nil {
+			it.Routing = proto.Routing{Family: proto.FamilyOperational, ID: op.ID, DeviceID: op.EndpointID, EventType: op.Type, Time: op.OccurredAt}
+		}
+	} else if family != "" {
 		if r, errs := proto.Extract(family, ev); len(errs) == 0 {
 			it.Routing = r
 		}
@@ -57,6 +63,7 @@ func newItem(source string, family proto.Family, cursor string, data []byte, at 
 //	"deviceId" and "analysisId"     → analysis (docs/sources.md#analysis-result)
 //	"group_key" and "rule"          → composite (docs/sources.md#composite-payload)
 //	"label_id" and "mic_id"         → sound (docs/sources.md#sound-event)
+//	"endpoint_id" and an operational "type" → operational (docs/webhooks.md#operational-events)
 //
 // It returns "" when none matches or the payload is not a JSON object.
 func InferFamily(data []byte) proto.Family {
@@ -67,6 +74,12 @@ func InferFamily(data []byte) proto.Family {
 	has := func(k string) bool { _, ok := top[k]; return ok }
 	if t, ok := top["type"]; ok && string(t) == `"identification"` {
 		return proto.FamilyIdentification
+	}
+	if t, ok := top["type"]; ok && has("endpoint_id") {
+		var typ string
+		if json.Unmarshal(t, &typ) == nil && slices.Contains(proto.OperationalTypes(), typ) {
+			return proto.FamilyOperational
+		}
 	}
 	switch {
 	case has("deviceId") && has("analysisId"):

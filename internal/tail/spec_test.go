@@ -72,7 +72,11 @@ func TestInferFamilyOnSeeds(t *testing.T) {
 			t.Errorf("%s: item %+v", file, it.Routing)
 		}
 	}
-	for _, bad := range []string{`[]`, `"x"`, `{}`, `{"type":"other"}`, `not json`} {
+	op := []byte(`{"id":"endpoint.disabled:ep_1:1","type":"endpoint.disabled","endpoint_id":"ep_1","occurred_at":"2026-11-23T10:00:00Z"}`)
+	if it := newItem("s", "", "", op, time.Time{}); it.Family != proto.FamilyOperational || it.Routing.EventType != proto.OpEndpointDisabled || it.Routing.DeviceID != "ep_1" {
+		t.Errorf("operational: %q %+v", it.Family, it.Routing)
+	}
+	for _, bad := range []string{`[]`, `"x"`, `{}`, `{"type":"other"}`, `{"type":"other","endpoint_id":"e"}`, `not json`} {
 		if got := InferFamily([]byte(bad)); got != "" {
 			t.Errorf("%s: %q", bad, got)
 		}

@@ -10,7 +10,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/evtctl/evtctl/internal/auth"
-	"github.com/evtctl/evtctl/internal/filter"
 	"github.com/evtctl/evtctl/internal/httpapi"
 	"github.com/evtctl/evtctl/internal/listing"
 	"github.com/evtctl/evtctl/internal/store"
@@ -174,7 +173,7 @@ func (s *Service) replay(w http.ResponseWriter, r *http.Request) error {
 		return httpapi.Errorf(http.StatusConflict, proto.CodeConflict, "Endpoint %q is disabled; enable it first.", ep.ID)
 	}
 	run := newRunID(proto.TriggerReplay)
-	filters := s.eps.Filters(ep.ID)
+	filters := s.eps.Matcher(ep.ID)
 	var futures []jetstream.PubAckFuture
 	queued := 0
 	var pubErr error
@@ -185,7 +184,7 @@ func (s *Service) replay(w http.ResponseWriter, r *http.Request) error {
 		if !rec.ReceivedAt.Before(until) {
 			return false
 		}
-		if !filter.MatchAny(filters, filter.AttrsOf(rec)) {
+		if !filters.Match(rec) {
 			return true
 		}
 		f, err := s.reqs.enqueue(ep.ID, rec.Seq, run, proto.TriggerReplay)

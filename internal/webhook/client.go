@@ -100,8 +100,25 @@ func newClient(g guard, timeout time.Duration, perHost int) *http.Client {
 
 var userAgent = "evtctl-webhooks/" + buildinfo.Version
 
+// Headers naming the event of every request, so a receiver can route
+// without parsing the body.
+const (
+	HeaderFamily    = "Evt-Family"
+	HeaderEventType = "Evt-Event-Type"
+)
+
+// request is one signed attempt to make.
+type request struct {
+	url, webhookID, signature string
+	ts                        int64
+	body                      []byte
+	family, eventType         string
+	headers                   map[string]string // the endpoint's own (reserved names refused at create)
+}
+
 // post makes one signed attempt.
-func post(ctx context.Context, c *http.Client, target, webhookID, signature string, ts int64, body []byte) result {
+func post(ctx context.Context, c *http.Client, r request) result {
+	target, webhookID, signature, ts, body := r.url, r.webhookID, r.signature, r.ts, r.body
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return result{err: unwrapURLError(err)}
@@ -109,6 +126,11 @@ func post(ctx context.Context, c *http.Client, target, webhookID, signature stri
 	// Credentials in the URL are refused since the endpoints API checks
 	// for them; an endpoint stored with some before never sends them.
 	req.URL.User = nil
+	for k, v := range r.headers {
+		req.Header.Set(k, v) // first: the gateway's own headers below win
+	}
+	req.Header.Set(HeaderFamily, r.family)
+	req.Header.Set(HeaderEventType, r.eventType)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", userAgent)
 	req.Header.Set(HeaderID, webhookID)

@@ -147,6 +147,7 @@ type hit struct {
 	body        []byte
 	eventID     string
 	at          time.Time
+	hdr         http.Header
 }
 
 // receiver is a real HTTP webhook receiver that checks every request's
@@ -198,7 +199,7 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	body, _ := io.ReadAll(r.Body)
-	h := hit{id: r.Header.Get("webhook-id"), ts: r.Header.Get("webhook-timestamp"), sig: r.Header.Get("webhook-signature"), body: body, at: time.Now()}
+	h := hit{id: r.Header.Get("webhook-id"), ts: r.Header.Get("webhook-timestamp"), sig: r.Header.Get("webhook-signature"), body: body, at: time.Now(), hdr: r.Header.Clone()}
 	if i := strings.Index(string(body), `"id":"`); i >= 0 {
 		rest := string(body[i+6:])
 		h.eventID = rest[:strings.IndexByte(rest, '"')]

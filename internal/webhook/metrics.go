@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/evtctl/evtctl/internal/filter"
 )
 
 // metricSet holds the dispatcher's metrics. Queue depth is read from the
@@ -15,6 +17,12 @@ type metricSet struct {
 	deliveries *prometheus.CounterVec // outcome: succeeded, failed, filtered
 	latency    prometheus.Histogram   // one attempt
 	firstDelay prometheus.Histogram   // event received → first attempt
+	// operational counts operational events stored, by type ("lost": not
+	// stored after every try).
+	operational *prometheus.CounterVec
+	// condErrors reads filter.EvalErrors: condition evaluations that
+	// failed and so did not match (every node's streams and webhooks).
+	condErrors prometheus.CounterFunc
 }
 
 func newMetrics() *metricSet {
@@ -36,11 +44,19 @@ func newMetrics() *metricSet {
 			Name: "evtctl_webhook_first_attempt_delay_seconds", Help: "Time from an event's receipt by the gateway to the start of its first webhook attempt.",
 			Buckets: buckets,
 		}),
+		operational: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "evtctl_operational_events_total",
+			Help: "Operational events stored by this node, by type (endpoint.disabled, endpoint.enabled, endpoint.recovered, delivery.exhausted; lost = not stored after every try).",
+		}, []string{"type"}),
+		condErrors: prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "evtctl_filter_condition_errors_total",
+			Help: "Evaluations of filters' payload conditions that failed (missing field, wrong type, cost limit) and so did not match.",
+		}, func() float64 { return float64(filter.EvalErrors.Load()) }),
 	}
 }
 
 func (m *metricSet) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.attempts, m.deliveries, m.latency, m.firstDelay}
+	return []prometheus.Collector{m.attempts, m.deliveries, m.latency, m.firstDelay, m.operational, m.condErrors}
 }
 
 // queueCollector reports, per webhook endpoint running on this node, the

@@ -25,6 +25,12 @@ import (
 // perfEnv is a gateway with default webhook settings (but loopback
 // allowed) and a minimal receiver.
 func perfEnv(tb testing.TB, handler http.Handler, opts ...servertest.Option) (*servertest.Harness, *httptest.Server) {
+	h, rc, _ := perfEnvEndpoint(tb, handler, opts...)
+	return h, rc
+}
+
+// perfEnvEndpoint is perfEnv, also returning the endpoint's id.
+func perfEnvEndpoint(tb testing.TB, handler http.Handler, opts ...servertest.Option) (*servertest.Harness, *httptest.Server, string) {
 	var eps *endpoint.Service
 	var wh *webhook.Service
 	h := servertest.Run(tb, build(&eps, &wh), append([]servertest.Option{func(c *config.Config) {
@@ -36,7 +42,9 @@ func perfEnv(tb testing.TB, handler http.Handler, opts ...servertest.Option) (*s
 	if r.Status != 201 {
 		tb.Fatalf("create endpoint: %d %s", r.Status, r.Body)
 	}
-	return h, rc
+	var ep struct{ ID string }
+	r.JSON(tb, &ep)
+	return h, rc, ep.ID
 }
 
 // BenchmarkDeliveryThroughput ingests b.N events in NDJSON batches of 1000
@@ -59,17 +67,23 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func benchThroughput(b *testing.B, conc int) {
+func benchThroughput(b *testing.B, conc int) { benchThroughputWith(b, conc, nil) }
+
+// benchThroughputWith runs the throughput benchmark after setup (filters).
+func benchThroughputWith(b *testing.B, conc int, setup func(h *servertest.Harness, endpointID string)) {
 	var got atomic.Int64
 	done := make(chan struct{})
 	n := int64(b.N)
-	h, _ := perfEnv(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h, _, epID := perfEnvEndpoint(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusNoContent)
 		if got.Add(1) == n {
 			close(done)
 		}
 	}), func(c *config.Config) { c.Webhooks.Concurrency = conc })
+	if setup != nil {
+		setup(h, epID)
+	}
 	var batches []string
 	for i := 0; i < b.N; i += 1000 {
 		var sb strings.Builder
@@ -168,4 +182,32 @@ func envInt(name string, def int) int {
 		return def
 	}
 	return n
+}
+
+// BenchmarkConditionThroughput is BenchmarkDeliveryThroughput (concurrency
+// 16) with three filters on the endpoint, without and with a payload
+// condition on each: with conditions, the first two conditions fail and
+// the third (three clauses) passes, so every event costs three
+// evaluations and one decoding. The figure of docs/performance.md is the
+// ratio of the two.
+//
+//	go test -run '^$' -bench ConditionThroughput -benchtime 20000x -count 6 ./internal/webhook/
+func BenchmarkConditionThroughput(b *testing.B) {
+	wheres := []string{`event.confidence >= 0.95`, `event.label_id.startsWith("glass")`,
+		`event.confidence >= 0.8 && event.label_id.startsWith("dog") && event.mic_id == "mic_1"`}
+	for _, withConds := range []bool{false, true} {
+		b.Run(fmt.Sprintf("conditions=%v", withConds), func(b *testing.B) {
+			benchThroughputWith(b, 16, func(h *servertest.Harness, epID string) {
+				for i, w := range wheres {
+					body := map[string]any{"name": fmt.Sprintf("f%d", i), "endpoint_id": epID, "device_ids": []string{"mic_1"}}
+					if withConds {
+						body["where"] = w
+					}
+					if r := h.Do("POST", "/api/v1/event-filters", servertest.AdminToken, "", body); r.Status != 201 {
+						b.Fatalf("filter: %d %s", r.Status, r.Body)
+					}
+				}
+			})
+		})
+	}
 }

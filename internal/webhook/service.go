@@ -27,6 +27,7 @@ import (
 
 	"github.com/evtctl/evtctl/internal/component"
 	"github.com/evtctl/evtctl/internal/config"
+	"github.com/evtctl/evtctl/internal/filter"
 	"github.com/evtctl/evtctl/internal/redact"
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/pkg/proto"
@@ -50,12 +51,17 @@ const (
 type Endpoints interface {
 	Endpoint(id string) (proto.Endpoint, bool)
 	Endpoints() []proto.Endpoint
-	Filters(endpointID string) []proto.EventFilter
+	// Matcher returns the endpoint's filters, conditions compiled.
+	Matcher(endpointID string) *filter.Set
 	// OnChange registers fn, called with an endpoint's id whenever it is
 	// created, changed or deleted on any node ("" for a filter removed).
 	OnChange(fn func(endpointID string))
 	SigningSecrets(id string, now time.Time) []string
 	Disable(ctx context.Context, id, reason string) error
+	// MarkFailing and MarkHealthy keep the endpoint's FailingSince
+	// (worker.health).
+	MarkFailing(ctx context.Context, id string, at time.Time) (proto.Endpoint, error)
+	MarkHealthy(ctx context.Context, id string) (*time.Time, error)
 }
 
 // Service is the webhook dispatcher component.
@@ -73,10 +79,10 @@ type Service struct {
 	redact  *redact.Redactor
 	m       *metricSet
 	ackWait time.Duration
-	batch   int
 
 	mu      sync.Mutex
 	workers map[string]*worker
+	enabled map[string]bool // last seen enabled flag of every endpoint (enabledChanged)
 	dirty   map[string]bool
 	all     bool
 	kick    chan struct{}
@@ -106,7 +112,6 @@ func New(ctx context.Context, env component.Env, cfg config.Webhooks, redactCfg 
 	// ackWait; an attempt takes at most Timeout, and the record write after
 	// it is bounded too. Redelivery after a crash waits this long.
 	s.ackWait = max(2*s.cfg.Timeout+5*time.Second, 10*time.Second)
-	s.batch = 2 * conc
 	if s.recs, err = openRecords(ctx, s.js, env.Storage.Replicas, env.Storage.MaxAge); err != nil {
 		return nil, err
 	}
@@ -118,6 +123,7 @@ func New(ctx context.Context, env component.Env, cfg config.Webhooks, redactCfg 
 	env.Metrics.Registry.MustRegister(newQueueCollector(s))
 
 	s.workers, s.dirty, s.all = map[string]*worker{}, map[string]bool{}, true
+	s.enabled = map[string]bool{}
 	s.kick = make(chan struct{}, 1)
 	s.hardCtx, s.hardCancel = context.WithCancel(context.Background())
 	s.eps.OnChange(s.changed)
@@ -157,6 +163,7 @@ func (s *Service) Routes() []component.Route {
 		{Method: "GET", Pattern: "/api/v1/endpoints/{id}/deliveries", Scopes: admin, Summary: "List a webhook endpoint's deliveries (?status=, ?since=, ?limit=, ?page_token=).", Handler: handle(s.listDeliveries)},
 		{Method: "GET", Pattern: "/api/v1/endpoints/{id}/deliveries/{delivery_id}", Scopes: admin, Summary: "Get one delivery.", Handler: handle(s.getDelivery)},
 		{Method: "POST", Pattern: "/api/v1/endpoints/{id}/deliveries/{delivery_id}/retry", Scopes: admin, Summary: "Deliver a finished delivery again, with a new retry schedule.", Handler: handle(s.retryDelivery)},
+		{Method: "POST", Pattern: "/api/v1/endpoints/{id}/retry", Scopes: admin, Summary: "Deliver again every failed (or exhausted) delivery whose last attempt is in a time range.", Handler: handle(s.bulkRetry)},
 		{Method: "POST", Pattern: "/api/v1/endpoints/{id}/replay", Scopes: admin, Summary: "Re-send the recorded events of a time range that pass the endpoint's filters.", Handler: handle(s.replay)},
 	}
 }
@@ -210,6 +217,17 @@ func (s *Service) reconcile(id string) {
 	want := ok && ep.Type == proto.EndpointWebhook && ep.Enabled
 	s.mu.Lock()
 	w := s.workers[id]
+	if want && w != nil {
+		conc, r := s.limits(ep)
+		switch {
+		case conc != w.conc:
+			delete(s.workers, id) // a new concurrency: a new worker on the same consumer
+			w.stop()
+			w = nil
+		case r != w.rate:
+			w.setRate(r)
+		}
+	}
 	switch {
 	case want && w == nil:
 		w = newWorker(s, ep)
@@ -219,7 +237,16 @@ func (s *Service) reconcile(id string) {
 		delete(s.workers, id)
 		w.stop() // in-flight attempts finish in the background
 	}
+	was, known := s.enabled[id]
+	if ok {
+		s.enabled[id] = ep.Enabled
+	} else {
+		delete(s.enabled, id)
+	}
 	s.mu.Unlock()
+	if ok && known && was != ep.Enabled {
+		s.enabledChanged(ep)
+	}
 	if !ok {
 		s.forget(id)
 	}

@@ -55,7 +55,7 @@ func TestSSRFDialForms(t *testing.T) {
 	send := func(c *http.Client, u string) result {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		return post(ctx, c, u, "msg_ssrf", "v1,x", time.Now().Unix(), []byte(`{}`))
+		return post(ctx, c, request{url: u, webhookID: "msg_ssrf", signature: "v1,x", ts: time.Now().Unix(), body: []byte(`{}`)})
 	}
 
 	def := client()
@@ -116,7 +116,7 @@ func TestSSRFLocalhostSystemResolver(t *testing.T) {
 	g, _ := newGuard(nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	res := post(ctx, newClient(g, 2*time.Second, 4), "http://localhost:"+p4+"/", "msg_ssrf", "v1,x", 1, []byte(`{}`))
+	res := post(ctx, newClient(g, 2*time.Second, 4), request{url: "http://localhost:" + p4 + "/", webhookID: "msg_ssrf", signature: "v1,x", ts: 1, body: []byte(`{}`)})
 	var re *RefusedError
 	if !errors.As(res.err, &re) || re.Why != "a loopback address" || hits.Load() != 0 {
 		t.Fatalf("localhost: %+v, %d hits", res, hits.Load())

@@ -9,33 +9,101 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/time/rate"
 
-	"github.com/evtctl/evtctl/internal/filter"
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
 
 // worker runs one webhook endpoint on this node: it pulls the endpoint's
-// durable consumer and makes at most webhooks.concurrency attempts at once.
+// durable consumer and makes at most conc attempts at once (the endpoint's
+// concurrency, else webhooks.concurrency), at most rate a second (the
+// endpoint's rate_limit, else webhooks.rate_limit; 0: no limit). A new
+// rate applies in place; a new concurrency replaces the worker
+// (Service.reconcile).
 type worker struct {
 	s     *Service
 	id    string
 	owner string
 	since time.Time // endpoint creation: where its consumer starts
+	conc  int
+	rate  float64                      // guarded by Service.mu
+	lim   atomic.Pointer[rate.Limiter] // nil without a rate limit
 	sem   chan struct{}
 	br    *breaker
 
 	checkTil atomic.Int64 // unix nanos; see mayBeRedelivered
-	cons     atomic.Pointer[jetstream.Consumer]
-	cancel   context.CancelFunc
-	inflight sync.WaitGroup
+	// failStart is when this node's current run of failed attempts began
+	// (unix nanos; 0 after a success): see health.
+	failStart atomic.Int64
+	cons      atomic.Pointer[jetstream.Consumer]
+	cancel    context.CancelFunc
+	inflight  sync.WaitGroup
 }
 
 func newWorker(s *Service, ep proto.Endpoint) *worker {
-	return &worker{
-		s: s, id: ep.ID, owner: ep.Owner, since: ep.CreatedAt,
-		sem: make(chan struct{}, max(s.cfg.Concurrency, 1)),
+	conc, r := s.limits(ep)
+	w := &worker{
+		s: s, id: ep.ID, owner: ep.Owner, since: ep.CreatedAt, conc: conc,
+		sem: make(chan struct{}, conc),
 		br:  newBreaker(s.cfg.BreakerFailures, s.cfg.BreakerCooldown),
+	}
+	w.setRate(r)
+	return w
+}
+
+// setRate sets the worker's rate limit (0: none). A burst of a tenth of a
+// second's worth (at least one) keeps the rate within a few percent over
+// any second without making every delivery wait for the previous one's
+// slot. Called with Service.mu held, or before the worker starts.
+func (w *worker) setRate(r float64) {
+	w.rate = r
+	if r <= 0 {
+		w.lim.Store(nil)
+		return
+	}
+	w.lim.Store(rate.NewLimiter(rate.Limit(r), max(1, int(r/10))))
+}
+
+// limits are an endpoint's concurrency and rate limit: its own, else the
+// node's.
+func (s *Service) limits(ep proto.Endpoint) (conc int, r float64) {
+	conc, r = ep.Concurrency, ep.RateLimit
+	if conc <= 0 {
+		conc = max(s.cfg.Concurrency, 1)
+	}
+	if r <= 0 {
+		r = s.cfg.RateLimit
+	}
+	return conc, r
+}
+
+// waitRate waits for the rate limiter's permission to attempt j, telling
+// JetStream that j's message is in progress meanwhile. False: stopping.
+func (w *worker) waitRate(ctx context.Context, j job) bool {
+	lim := w.lim.Load()
+	if lim == nil {
+		return true
+	}
+	res := lim.Reserve()
+	delay := res.Delay()
+	if delay == 0 {
+		return true
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	tick := time.NewTicker(w.s.ackWait / 3)
+	defer tick.Stop()
+	for {
+		select {
+		case <-t.C:
+			return true
+		case <-tick.C:
+			_ = j.msg.InProgress()
+		case <-ctx.Done():
+			res.Cancel()
+			return false
+		}
 	}
 }
 
@@ -110,7 +178,7 @@ func (w *worker) pull(ctx context.Context) error {
 		return err
 	}
 	w.cons.Store(&cons)
-	return pullWithSlots(ctx, cons, w.s.batch, w.sem, func(m jetstream.Msg) {
+	return pullWithSlots(ctx, cons, 2*w.conc, w.sem, func(m jetstream.Msg) {
 		recs, err := store.RecordsFromMsg(m)
 		if err != nil {
 			_ = m.Term() // not an event; never deliverable
@@ -243,7 +311,7 @@ func (w *worker) deliver(j job) {
 		_ = j.msg.NakWithDelay(time.Second)
 		return
 	}
-	if j.run == runLive && !filter.MatchAny(s.eps.Filters(w.id), filter.AttrsOf(j.rec)) {
+	if j.run == runLive && !s.eps.Matcher(w.id).Match(j.rec) || selfReport(w.id, j.rec) {
 		_ = j.msg.Ack()
 		s.m.deliveries.WithLabelValues("filtered").Inc()
 		return
@@ -277,22 +345,33 @@ func (w *worker) deliver(j job) {
 			d.Attempts = prev.Attempts // a new run of an event delivered before
 		}
 	}
+	if !w.waitRate(ctx, j) {
+		_ = j.msg.Nak() // stopping: not an attempt
+		return
+	}
+	now = time.Now()
 	if since := now.Sub(j.pulled); since > s.ackWait/3 {
 		_ = j.msg.InProgress() // waited for a slot: keep JetStream from redelivering it
 	}
 	if j.run == runLive && d.Attempts == 0 {
 		s.m.firstDelay.Observe(now.Sub(j.rec.ReceivedAt).Seconds())
 	}
-	res := w.attempt(ctx, ep.URL, d.WebhookID, s.redact.Apply(j.rec.Data))
+	res := w.attempt(ctx, ep, d.WebhookID, j.rec, s.redact.Apply(j.rec.Data))
 	if ctx.Err() != nil {
 		_ = j.msg.Nak() // aborted by shutdown: not an attempt; retried with the same webhook-id
 		return
 	}
-	w.settle(ctx, j, d, res)
+	w.settle(ctx, ep, j, d, res)
+}
+
+// selfReport tells an operational event about endpoint id itself: never
+// delivered to it (docs/webhooks.md#operational-events).
+func selfReport(id string, rec store.Record) bool {
+	return rec.Address.Family == string(proto.FamilyOperational) && rec.Address.DeviceID == id
 }
 
 // attempt sends the event unless the breaker is open.
-func (w *worker) attempt(ctx context.Context, url, id string, body []byte) result {
+func (w *worker) attempt(ctx context.Context, ep proto.Endpoint, id string, rec store.Record, body []byte) result {
 	now := time.Now()
 	ok, probe := w.br.allow(now)
 	if !ok {
@@ -301,7 +380,10 @@ func (w *worker) attempt(ctx context.Context, url, id string, body []byte) resul
 	}
 	ts := now.Unix()
 	sig := Signature(w.s.eps.SigningSecrets(w.id, now), id, ts, body)
-	res := post(ctx, w.s.client, url, id, sig, ts, body)
+	res := post(ctx, w.s.client, request{
+		url: ep.URL, webhookID: id, signature: sig, ts: ts, body: body,
+		family: rec.Address.Family, eventType: rec.Address.EventType, headers: ep.Headers,
+	})
 	w.br.done(time.Now(), probe, res.healthy())
 	w.s.m.attempts.WithLabelValues(res.outcome()).Inc()
 	w.s.m.latency.Observe(res.latency.Seconds())
@@ -310,7 +392,8 @@ func (w *worker) attempt(ctx context.Context, url, id string, body []byte) resul
 
 // settle records the attempt and acknowledges (finished) or negatively
 // acknowledges with the retry delay (JetStream redelivers it then).
-func (w *worker) settle(ctx context.Context, j job, d record, res result) {
+func (w *worker) settle(ctx context.Context, ep proto.Endpoint, j job, d record, res result) {
+	w.health(ctx, ep, res.ok())
 	s := w.s
 	now := time.Now().UTC()
 	d.Attempts++
@@ -320,6 +403,7 @@ func (w *worker) settle(ctx context.Context, j job, d record, res result) {
 	d.LatencyMS = float64(res.latency.Microseconds()) / 1000
 	d.Error = res.describe()
 	d.NextAttemptAt = nil
+	d.Exhausted = false
 	switch {
 	case res.ok():
 		d.Status = proto.DeliverySucceeded
@@ -347,12 +431,15 @@ func (w *worker) settle(ctx context.Context, j job, d record, res result) {
 	}
 	delay, more := s.sched.next(d.RunAttempts)
 	if !more {
-		d.Status = proto.DeliveryFailed
+		d.Status, d.Exhausted = proto.DeliveryFailed, true
 		if err := s.recs.put(ctx, d, true); err != nil {
 			// Without the record the failure would go unrecorded: keep the
 			// message and try again (one more attempt at worst).
 			_ = j.msg.NakWithDelay(time.Second)
 			return
+		}
+		if j.rec.Address.Family != string(proto.FamilyOperational) {
+			s.exhausted(w.owner, d, now)
 		}
 		_ = j.msg.Ack()
 		s.m.deliveries.WithLabelValues("failed").Inc()
@@ -367,4 +454,67 @@ func (w *worker) settle(ctx context.Context, j job, d record, res result) {
 		s.log.Warn("record webhook attempt", "endpoint_id", w.id, "err", err)
 	}
 	_ = j.msg.NakWithDelay(delay)
+}
+
+// markAfter is how long this node's attempts of an endpoint must all have
+// failed before the endpoint is marked failing in storage: an endpoint
+// whose receiver fails now and then (every 7th request, say) must not
+// rewrite its resource, and tell every node, twice per failure. A tenth of
+// webhooks.disable_after when that is shorter (tests).
+func (s *Service) markAfter() time.Duration {
+	d := 30 * time.Second
+	if a := s.cfg.DisableAfter / 10; a > 0 && a < d {
+		d = a
+	}
+	return d
+}
+
+// health keeps the endpoint's FailingSince (endpoint.Store.MarkFailing):
+// set once this node's attempts have all failed for markAfter (to the
+// start of those failures), cleared (and the recovery reported) at the
+// first success after it was set, and disables the endpoint once it has
+// failed for webhooks.disable_after. Storage is written on these
+// transitions only; the endpoint read from memory tells which is one.
+func (w *worker) health(ctx context.Context, ep proto.Endpoint, ok bool) {
+	s := w.s
+	now := time.Now()
+	if ok {
+		w.failStart.Store(0)
+		if ep.FailingSince == nil {
+			return
+		}
+		was, err := s.eps.MarkHealthy(ctx, w.id)
+		if err != nil {
+			s.log.Warn("record endpoint recovery", "endpoint_id", w.id, "err", err)
+			return
+		}
+		if was != nil {
+			s.log.Info("webhook endpoint recovered", "endpoint_id", w.id, "failing_since", *was)
+			s.recovered(ep, *was, now)
+		}
+		return
+	}
+	w.failStart.CompareAndSwap(0, now.UnixNano())
+	if ep.FailingSince == nil {
+		start := time.Unix(0, w.failStart.Load())
+		if now.Sub(start) < s.markAfter() {
+			return
+		}
+		var err error
+		if ep, err = s.eps.MarkFailing(ctx, w.id, start); err != nil {
+			s.log.Warn("record endpoint failure", "endpoint_id", w.id, "err", err)
+			return
+		}
+	}
+	after := s.cfg.DisableAfter
+	if after <= 0 || ep.FailingSince == nil || now.Sub(*ep.FailingSince) < after || !ep.Enabled {
+		return
+	}
+	reason := "every delivery failed since " + ep.FailingSince.UTC().Format(time.RFC3339) +
+		" (webhooks.disable_after " + after.String() + ")"
+	if err := s.eps.Disable(ctx, w.id, reason); err != nil {
+		s.log.Error("disable failing endpoint", "endpoint_id", w.id, "err", err)
+		return
+	}
+	s.log.Warn("webhook endpoint disabled: failing too long", "endpoint_id", w.id, "failing_since", *ep.FailingSince)
 }

@@ -36,6 +36,9 @@ type Delivery struct {
 	ResponseStatus int     `json:"response_status"`
 	LatencyMS      float64 `json:"latency_ms"` // duration of the last attempt
 	Error          string  `json:"error,omitempty"`
+	// Exhausted is set on a failed delivery whose retry schedule ran out
+	// (not one the receiver ended with 410 or whose event expired).
+	Exhausted bool `json:"exhausted,omitempty"`
 	// ReceivedAt is when the gateway received the event.
 	ReceivedAt    time.Time  `json:"received_at"`
 	LastAttemptAt *time.Time `json:"last_attempt_at,omitempty"`
@@ -49,8 +52,24 @@ type ReplayRequest struct {
 	Until string `json:"until,omitempty"`
 }
 
-// ReplayResult is the 202 body of a replay.
+// Statuses a bulk retry selects: every failed delivery, or those whose
+// retries ran out.
+const (
+	RetryFailed    = "failed"
+	RetryExhausted = "exhausted"
+)
+
+// RetryRequest is the body of POST /api/v1/endpoints/{id}/retry: every
+// delivery with Status whose last attempt was in [Since, Until) starts a new
+// run of attempts. Status defaults to failed, Until to now.
+type RetryRequest struct {
+	Status string `json:"status,omitempty"`
+	Since  string `json:"since"`
+	Until  string `json:"until,omitempty"`
+}
+
+// ReplayResult is the 202 body of a replay (and of a bulk retry).
 type ReplayResult struct {
-	Queued int    `json:"queued"` // events that passed the endpoint's filters and were queued
+	Queued int    `json:"queued"` // events (replay: that passed the endpoint's filters; retry: whose deliveries matched) queued
 	RunID  string `json:"run_id"`
 }

@@ -17,31 +17,45 @@ const (
 
 // Endpoint is a push destination for events (docs/sources.md#identification-endpoints).
 type Endpoint struct {
-	ID             string    `json:"id"`
-	Owner          string    `json:"owner"`
-	Name           string    `json:"name"`
-	Type           string    `json:"type"` // EndpointWebSocket or EndpointWebhook
-	URL            string    `json:"url,omitempty"`
-	Secret         string    `json:"secret,omitempty"` // webhook signing secret, "whsec_…"
-	Enabled        bool      `json:"enabled"`
-	DisabledReason string    `json:"disabled_reason,omitempty"` // e.g. why the dispatcher disabled it (410 Gone)
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	ID             string `json:"id"`
+	Owner          string `json:"owner"`
+	Name           string `json:"name"`
+	Type           string `json:"type"` // EndpointWebSocket or EndpointWebhook
+	URL            string `json:"url,omitempty"`
+	Secret         string `json:"secret,omitempty"` // webhook signing secret, "whsec_…"
+	Enabled        bool   `json:"enabled"`
+	DisabledReason string `json:"disabled_reason,omitempty"` // e.g. why the dispatcher disabled it (410 Gone, failing too long)
+	// RateLimit (deliveries per second) and Concurrency (requests in
+	// flight) of a webhook endpoint override the node's webhooks.rate_limit
+	// and webhooks.concurrency; 0 keeps the node's.
+	RateLimit   float64 `json:"rate_limit,omitempty"`
+	Concurrency int     `json:"concurrency,omitempty"`
+	// Headers are added to every request of a webhook endpoint.
+	Headers map[string]string `json:"headers,omitempty"`
+	// FailingSince is set by the gateway once every delivery of the
+	// endpoint has failed for a while (30 s): the first of those failures.
+	FailingSince *time.Time `json:"failing_since,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
 }
 
 // EventFilter selects the events an endpoint receives. Within a field any value matches;
 // across fields all must match; an empty field is no constraint.
 type EventFilter struct {
-	ID           string    `json:"id"`
-	Owner        string    `json:"owner"`
-	Name         string    `json:"name"`
-	EndpointID   string    `json:"endpoint_id"`
-	DeviceIDs    []string  `json:"device_ids"`
-	AgentIDs     []string  `json:"agent_ids"`
-	WatchlistIDs []string  `json:"watchlist_ids"`
-	EventTypes   []string  `json:"event_types"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           string   `json:"id"`
+	Owner        string   `json:"owner"`
+	Name         string   `json:"name"`
+	EndpointID   string   `json:"endpoint_id"`
+	DeviceIDs    []string `json:"device_ids"`
+	AgentIDs     []string `json:"agent_ids"`
+	WatchlistIDs []string `json:"watchlist_ids"`
+	EventTypes   []string `json:"event_types"`
+	// Where is an optional payload condition (a CEL expression over
+	// event, family and type; docs/endpoints.md#payload-conditions) that
+	// must also hold.
+	Where     string    `json:"where,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // MarshalJSON writes nil lists as [].

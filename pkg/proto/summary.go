@@ -71,6 +71,11 @@ func Summary(fam Family, event []byte) string {
 		if json.Unmarshal(event, &v) == nil {
 			return joinNonEmpty(v.GroupKey, plural(len(v.Events), "event"), v.Rule.Name)
 		}
+	case FamilyOperational:
+		var v OperationalEvent
+		if json.Unmarshal(event, &v) == nil {
+			return joinNonEmpty(v.Type, v.EndpointID, v.DeliveryID, v.Reason)
+		}
 	}
 	s := string(event)
 	if len(s) > 80 {

@@ -39,6 +39,7 @@ var Columns = []cmdutil.Column[Filter]{
 // DetailColumns is the table of get, create and update.
 var DetailColumns = append(append([]cmdutil.Column[Filter](nil), Columns...),
 	cmdutil.Col("OWNER", func(f Filter) string { return f.V.Owner }),
+	cmdutil.Col("WHERE", func(f Filter) string { return f.V.Where }),
 	cmdutil.TimeCol("UPDATED", func(f Filter) time.Time { return f.V.UpdatedAt }),
 )
 
@@ -51,6 +52,7 @@ var Fields = []resource.Field{
 	{Flag: "agent-id", JSON: "agent_ids"},
 	{Flag: "watchlist-id", JSON: "watchlist_ids"},
 	{Flag: "event-type", JSON: "event_types"},
+	{Flag: "where", JSON: "where"},
 }
 
 // AddFieldFlags defines the flags of Fields on cmd.
@@ -62,8 +64,9 @@ func AddFieldFlags(cmd *cobra.Command, f *cmdutil.Factory) {
 	fl.StringArray("agent-id", nil, "pass events of this agent/edge box (repeatable)")
 	fl.StringArray("watchlist-id", nil, "pass identifications matching this watchlist (repeatable)")
 	fl.StringArray("event-type", nil, "pass events of this type: label_id, analysis_result, identification type, composite (repeatable)")
+	fl.String("where", "", "pass only events for which this CEL condition over event, family and type holds, e.g. 'event.confidence >= 0.8' ('' removes it)")
 	_ = cmd.RegisterFlagCompletionFunc("endpoint", resource.IDs(f, endpoints.Resource.Path))
-	_ = cmd.RegisterFlagCompletionFunc("event-type", resource.Enum("analysis_result", "composite"))
+	_ = cmd.RegisterFlagCompletionFunc("event-type", resource.Enum(append([]string{"analysis_result", "composite"}, proto.OperationalTypes()...)...))
 }
 
 // ListHelp explains the list flags' semantics, shared by create and update.

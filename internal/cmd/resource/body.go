@@ -16,6 +16,9 @@ import (
 type Field struct {
 	Flag string
 	JSON string
+	// Headers: a repeatable flag of 'Name: value' items sent as a JSON
+	// object (--header '' alone sends {}, which clears it).
+	Headers bool
 }
 
 // Body is the JSON object of a create or update request.
@@ -47,6 +50,8 @@ func BodyFromFlags(fs *pflag.FlagSet, fields []Field) (Body, error) {
 			v, err = fs.GetBool(f.Flag)
 		case "int":
 			v, err = fs.GetInt(f.Flag)
+		case "float64":
+			v, err = fs.GetFloat64(f.Flag)
 		case "stringArray":
 			var list []string
 			list, err = fs.GetStringArray(f.Flag)
@@ -54,6 +59,9 @@ func BodyFromFlags(fs *pflag.FlagSet, fields []Field) (Body, error) {
 				list = []string{}
 			}
 			v = list
+			if f.Headers && err == nil {
+				v, err = headerMap(f.Flag, list)
+			}
 		default:
 			return nil, fmt.Errorf("internal error: flag --%s of type %s", f.Flag, fl.Value.Type())
 		}
@@ -63,6 +71,19 @@ func BodyFromFlags(fs *pflag.FlagSet, fields []Field) (Body, error) {
 		body[f.JSON] = v
 	}
 	return body, nil
+}
+
+// headerMap turns 'Name: value' items into an object.
+func headerMap(flag string, items []string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, it := range items {
+		k, v, ok := strings.Cut(it, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, cmdutil.FlagErrorf("invalid --%s %q: want 'Name: value'", flag, it)
+		}
+		m[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return m, nil
 }
 
 // NothingToUpdate is the usage error of an update given no field flag.

@@ -55,7 +55,7 @@ var resources = []resourceCase{
 	{
 		noun: "endpoints", cmd: endpoints.Command.New, path: "/api/v1/endpoints", kind: "endpoint", id: "ep_1",
 		item:     `{"id":"ep_1","owner":"acme","name":"wall","type":"websocket","enabled":true,"created_at":"2026-11-23T10:00:00Z","updated_at":"2026-11-23T11:00:00Z"}`,
-		getLine:  "ep_1\twall\twebsocket\ttrue\t\t2026-11-23T10:00:00Z\tacme\t\t\t2026-11-23T11:00:00Z\n",
+		getLine:  "ep_1\twall\twebsocket\ttrue\t\t2026-11-23T10:00:00Z\tacme\t\t\t\t2026-11-23T11:00:00Z\n",
 		getTTY:   "NAME             wall\n",
 		listLine: "ep_1\twall\twebsocket\ttrue\t\t2026-11-23T10:00:00Z\n",
 		sorts:    true, narrow: "--type webhook", otherFlag: "--endpoint ep_1",
@@ -83,7 +83,7 @@ var resources = []resourceCase{
 	{
 		noun: "filters", cmd: filters.Command.New, path: "/api/v1/event-filters", kind: "filter", id: "flt_1",
 		item:     `{"id":"flt_1","name":"lobby","endpoint_id":"ep_1","device_ids":["cam-1"]}`,
-		getLine:  "flt_1\tlobby\tep_1\tcam-1\t\t\t\t\t\t\n",
+		getLine:  "flt_1\tlobby\tep_1\tcam-1\t\t\t\t\t\t\t\n",
 		getTTY:   "ENDPOINT     ep_1\n",
 		listLine: "flt_1\tlobby\tep_1\tcam-1\t\t\t\t\n",
 		sorts:    true, narrow: "--endpoint ep_1", otherFlag: "--type webhook",

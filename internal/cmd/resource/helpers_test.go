@@ -68,7 +68,7 @@ func TestBodyFromFlagsTypes(t *testing.T) {
 	fl.Bool("on", true, "")
 	fl.StringArray("tag", nil, "")
 	fl.Duration("d", 0, "")
-	fields := []Field{{"name", "name"}, {"n", "n"}, {"on", "on"}, {"tag", "tags"}}
+	fields := []Field{{Flag: "name", JSON: "name"}, {Flag: "n", JSON: "n"}, {Flag: "on", JSON: "on"}, {Flag: "tag", JSON: "tags"}}
 	if err := fl.Parse([]string{"--n", "0", "--on=false", "--tag", "a", "--tag", ""}); err != nil {
 		t.Fatal(err)
 	}
@@ -82,11 +82,27 @@ func TestBodyFromFlagsTypes(t *testing.T) {
 		t.Errorf("body %s", data)
 	}
 	_ = fl.Set("d", "1s")
-	if _, err := BodyFromFlags(fl, []Field{{"d", "d"}}); err == nil {
+	if _, err := BodyFromFlags(fl, []Field{{Flag: "d", JSON: "d"}}); err == nil {
 		t.Error("a duration flag should be refused (no JSON mapping)")
 	}
-	if _, err := BodyFromFlags(fl, []Field{{"nope", "x"}}); err == nil {
+	if _, err := BodyFromFlags(fl, []Field{{Flag: "nope", JSON: "x"}}); err == nil {
 		t.Error("a missing flag should be an error")
+	}
+	// Headers: 'Name: value' items become an object; a malformed one is a
+	// usage error; one empty value clears.
+	hf := (&cobra.Command{}).Flags()
+	hf.StringArray("header", nil, "")
+	hf.Float64("rate", 0, "")
+	if err := hf.Parse([]string{"--header", "X-Team: ops", "--header", "Authorization:Bearer t", "--rate", "2.5"}); err != nil {
+		t.Fatal(err)
+	}
+	b, err = BodyFromFlags(hf, []Field{{Flag: "header", JSON: "headers", Headers: true}, {Flag: "rate", JSON: "rate"}})
+	if data, _ := json.Marshal(b); err != nil || string(data) != `{"headers":{"Authorization":"Bearer t","X-Team":"ops"},"rate":2.5}` {
+		t.Errorf("headers body %s, %v", data, err)
+	}
+	_ = hf.Set("header", "no colon")
+	if _, err := BodyFromFlags(hf, []Field{{Flag: "header", JSON: "headers", Headers: true}}); cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+		t.Errorf("malformed header: %v", err)
 	}
 }
 

@@ -140,14 +140,14 @@ event with its source, family, cursor and arrival time to an NDJSON file that
 	fl.StringVar(&opts.After, "after", "", "start after this `cursor` (SSE id or composite id; one source only)")
 	fl.IntVar(&opts.Buffer, "buffer", ui.DefaultBuffer, "events kept in the full-screen view (the newest)")
 	fl.BoolVar(&opts.NoUI, "no-ui", false, "print JSON lines even on a terminal")
-	fl.StringArrayVar(&opts.Families, "family", nil, "only events of this `family`: sound, analysis, identification, composite (repeatable)")
+	fl.StringArrayVar(&opts.Families, "family", nil, "only events of this `family`: sound, analysis, identification, composite, operational (repeatable)")
 	fl.StringArrayVar(&opts.Types, "type", nil, "only events of this event `type` (a sound label, analysis_result, identification, composite; repeatable)")
 	fl.StringArrayVar(&opts.Include, "include", nil, "only events whose JSON line matches this `regexp` (repeatable: any of them)")
 	fl.StringArrayVar(&opts.Exclude, "exclude", nil, "leave out events whose JSON line matches this `regexp` (repeatable)")
 	fl.StringVar(&opts.Since, "since", "", "first the events the gateway received since this `time` (10m, or RFC 3339), then follow (composites, analysis)")
 	fl.StringVar(&opts.Template, "template", "", "print each event with this Go `template` instead of its JSON line ({{.Event.label_id}}, {{.Source}}, {{json .Event}}); implies --no-ui")
-	families := make([]string, 0, len(proto.Families()))
-	for _, fam := range proto.Families() {
+	families := make([]string, 0, len(proto.RecordedFamilies()))
+	for _, fam := range proto.RecordedFamilies() {
 		families = append(families, string(fam))
 	}
 	_ = cmd.RegisterFlagCompletionFunc("family", resource.Enum(families...))
@@ -159,8 +159,8 @@ event with its source, family, cursor and arrival time to an NDJSON file that
 func (opts *Options) parseSelection(now time.Time) error {
 	f := &tail.Filter{Devices: opts.Devices, Types: opts.Types}
 	for _, fam := range opts.Families {
-		if !slices.Contains(proto.Families(), proto.Family(fam)) {
-			return cmdutil.FlagErrorf("invalid --family %q: use sound, analysis, identification or composite", fam)
+		if !slices.Contains(proto.RecordedFamilies(), proto.Family(fam)) {
+			return cmdutil.FlagErrorf("invalid --family %q: use sound, analysis, identification, composite or operational", fam)
 		}
 		f.Families = append(f.Families, proto.Family(fam))
 	}

@@ -56,7 +56,7 @@ func NewCmdQuery(f *cmdutil.Factory) *cobra.Command {
 		Args: resource.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Family != "" {
-				if _, err := proto.ParseFamily(opts.Family); err != nil {
+				if _, err := proto.ParseRecordedFamily(opts.Family); err != nil {
 					return &cmdutil.FlagError{Err: err}
 				}
 			}
@@ -84,10 +84,10 @@ func NewCmdQuery(f *cmdutil.Factory) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Family, "family", "", "only this family: sound, analysis, identification or composite")
+	fl.StringVar(&opts.Family, "family", "", "only this family: sound, analysis, identification, composite or operational")
 	fl.StringVar(&opts.DeviceID, "device-id", "", "only events of this device (mic_id, deviceId, camera.id)")
 	fl.StringVar(&opts.AgentID, "agent-id", "", "only events of this agent (microphone.edge_id, camera.agent_id)")
-	fl.StringVar(&opts.EventType, "event-type", "", "only events of this type (label_id, analysis_result, identification type, composite)")
+	fl.StringVar(&opts.EventType, "event-type", "", "only events of this type (label_id, analysis_result, identification type, composite, endpoint.disabled, …)")
 	fl.StringVar(&since, "since", "", "received at or after this time, or this long ago (1h)")
 	fl.StringVar(&until, "until", "", "received before this time, or this long ago")
 	fl.StringVar(&opts.After, "after", "", "only events after this cursor")
@@ -95,7 +95,7 @@ func NewCmdQuery(f *cmdutil.Factory) *cobra.Command {
 	fl.BoolVar(&opts.All, "all", false, "follow next_cursor until every matching event is printed")
 	fl.StringVar(&opts.Owner, "owner", "", "only this tenant's events (admin keys; default: every tenant)")
 	families := []string{}
-	for _, fam := range proto.Families() {
+	for _, fam := range proto.RecordedFamilies() {
 		families = append(families, string(fam))
 	}
 	_ = cmd.RegisterFlagCompletionFunc("family", resource.Enum(families...))
