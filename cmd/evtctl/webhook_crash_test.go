@@ -26,11 +26,15 @@ type crashReceiver struct {
 	secret    string
 	badSig    int
 	ids       map[string]map[string]bool // event id → webhook-ids seen
-	successes map[string][]time.Time     // event id → times answered 2xx
+	successes map[string][]time.Time     // event id → arrival times of the requests answered 2xx
 	failed    map[string]bool            // event ids whose first attempt got a 500
 }
 
 func (rc *crashReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// When the request arrived, not when it was answered: an attempt sent
+	// just before the kill is answered after it, and is still one that
+	// was in flight at the kill.
+	arrived := time.Now()
 	body, _ := io.ReadAll(r.Body)
 	var ev struct{ ID string }
 	_ = json.Unmarshal(body, &ev)
@@ -58,7 +62,7 @@ func (rc *crashReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusInternalServerError)
 		return
 	}
-	rc.successes[ev.ID] = append(rc.successes[ev.ID], time.Now())
+	rc.successes[ev.ID] = append(rc.successes[ev.ID], arrived)
 	w.WriteHeader(http.StatusOK)
 }
 
