@@ -110,14 +110,16 @@ func benchThroughputWith(b *testing.B, conc int, setup func(h *servertest.Harnes
 
 // TestPerfFirstAttemptLatency measures, at a steady 500 events/s, the time
 // from the start of each event's ingest request to the receiver getting
-// its first attempt. It only reports (EVTCTL_PERF=1 runs it):
+// its first attempt, and checks every event got one. In the suite it runs
+// for one second; the figure in docs/performance.md is a longer run:
 //
 //	EVTCTL_PERF=1 go test -run PerfFirstAttemptLatency -v ./internal/webhook/
 func TestPerfFirstAttemptLatency(t *testing.T) {
-	if os.Getenv("EVTCTL_PERF") == "" {
-		t.Skip("set EVTCTL_PERF=1 to measure")
+	secondsDefault := 1
+	if os.Getenv("EVTCTL_PERF") != "" {
+		secondsDefault = 10
 	}
-	rate, seconds := envInt("EVTCTL_PERF_RATE", 500), envInt("EVTCTL_PERF_SECONDS", 10)
+	rate, seconds := envInt("EVTCTL_PERF_RATE", 500), envInt("EVTCTL_PERF_SECONDS", secondsDefault)
 	total := rate * seconds
 	var mu sync.Mutex
 	sent := make(map[string]time.Time, total)
