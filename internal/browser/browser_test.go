@@ -93,10 +93,9 @@ window.rest = async (url, token) => {
 };
 </script></body></html>`
 
-// gateway starts a gateway with the streams, allowing origin; it also
-// sets an HMAC JWT secret when this tree's configuration knows auth.jwt
-// (jwt is then true).
-func gateway(t *testing.T, origin, secret string) (g *servertest.Harness, jwt bool) {
+// gateway starts a gateway with the streams, allowing origin and
+// verifying JWTs signed with the HMAC secret.
+func gateway(t *testing.T, origin, secret string) *servertest.Harness {
 	t.Helper()
 	yaml := fmt.Sprintf(`server:
   listen: "127.0.0.1:0"
@@ -109,24 +108,16 @@ storage:
 log:
   level: error
 `, servertest.AdminToken, origin, t.TempDir())
-	withJWT := yaml + fmt.Sprintf("auth:\n  jwt:\n    secrets: [%q]\n", secret)
-	dir := t.TempDir()
-	load := func(text string) (*config.Config, error) {
-		p := filepath.Join(dir, "evtctl.yaml")
-		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return config.Load(p, func(string) string { return "" })
+	yaml += fmt.Sprintf("auth:\n  jwt:\n    secrets: [%q]\n", secret)
+	p := filepath.Join(t.TempDir(), "evtctl.yaml")
+	if err := os.WriteFile(p, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	cfg, err := load(withJWT)
-	jwt = err == nil
+	cfg, err := config.Load(p, func(string) string { return "" })
 	if err != nil {
-		t.Logf("no JWT support in this tree (%v): the JWT case is not run", err)
-		if cfg, err = load(yaml); err != nil {
-			t.Fatal(err)
-		}
+		t.Fatal(err)
 	}
-	g = servertest.Start(t, cfg, func(ctx context.Context, h server.Handles) ([]component.Component, error) {
+	return servertest.Start(t, cfg, func(ctx context.Context, h server.Handles) ([]component.Component, error) {
 		eps, err := endpoint.New(ctx, h.Env, h.Config.Webhooks, h.Config.Limits)
 		if err != nil {
 			return nil, err
@@ -134,7 +125,6 @@ log:
 		st, err := stream.New(ctx, h.Env, stream.ConfigOf(h.Config), h.Log, h.Keys, eps)
 		return []component.Component{eps, st}, err
 	})
-	return g, jwt
 }
 
 // hs256 mints a JWT as an application's backend would (docs/browser.md).
@@ -161,7 +151,7 @@ func TestBrowser(t *testing.T) {
 	start := time.Now()
 	allowed, refused := pageServer(t), pageServer(t) // two loopback ports, two origins
 	const secret = "browser-test-hmac-secret-0123456789abcdef"
-	g, haveJWT := gateway(t, allowed, secret)
+	g := gateway(t, allowed, secret)
 	reader := g.NewKey("acme", "analytics:read", "events:read")
 	writer := g.NewKey("acme", "events:write")
 
@@ -254,9 +244,6 @@ func TestBrowser(t *testing.T) {
 	})
 
 	t.Run("sse with a JWT", func(t *testing.T) {
-		if !haveJWT {
-			t.Skip("auth.jwt is not in this tree yet")
-		}
 		tok := hs256(secret, map[string]any{"sub": "acme", "scope": "analytics:read", "devices": []string{"cam-2"}, "exp": time.Now().Add(5 * time.Minute).Unix()})
 		eval(t, bctx, fmt.Sprintf(`sse("jwt", %q)`, sseURL("/api/v1/devices/cam-2/analysis/stream", tok)), nil)
 		wait(t, bctx, "st.jwt.open")
