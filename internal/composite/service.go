@@ -199,9 +199,11 @@ func (s *Service) onRecord(rec store.Record) {
 		s.log.Debug("skipping undecodable sound event", "err", err)
 		return
 	}
+	span := traceDetect(rec)
 	s.mu.Lock()
 	ems := s.engine.Add(rec.Address.Owner, ev)
 	s.mu.Unlock()
+	endDetect(span, len(ems))
 	for _, em := range ems {
 		s.publish(em)
 	}
