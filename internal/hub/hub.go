@@ -234,6 +234,7 @@ func (h *Hub) Dispatch(rec store.Record) {
 	// up on this event from the log (see LastSeq); one registered before
 	// gets it below.
 	h.lastSeq.Store(rec.Seq)
+	h.observeLag(rec)
 	if h.opts.Route == nil {
 		return
 	}
