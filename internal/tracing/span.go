@@ -57,6 +57,16 @@ func Start(ctx context.Context, name string, kind trace.SpanKind, kv ...attribut
 	return ctx, Span{s: s}
 }
 
+// StartWith is Start with span options of the OpenTelemetry API (e.g. a
+// start time already past).
+func StartWith(ctx context.Context, name string, kind trace.SpanKind, opts ...trace.SpanStartOption) (context.Context, Span) {
+	if !enabled.Load() {
+		return ctx, Span{}
+	}
+	ctx, s := (*tracer.Load()).Start(ctx, name, append(opts, trace.WithSpanKind(kind))...)
+	return ctx, Span{s: s}
+}
+
 // Extract returns ctx with the trace context of an incoming request's
 // traceparent, when it has a valid one. Without the header it returns ctx
 // as it is, allocating nothing.
