@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -207,6 +210,51 @@ func TestProducerTraceReachesWebhookReceiver(t *testing.T) {
 	if got := hook.got()[0]; got != want {
 		t.Errorf("the receiver got traceparent %q, want %q (the attempt's span)", got, want)
 	}
+
+	// A batch of three events: one storage append, an attempt per event,
+	// and the sampled spans once for the request (its first event).
+	const batchTrace = "0af7651916cd43dd8448eb211c80319c"
+	var ndjson bytes.Buffer
+	for i := 0; i < 3; i++ {
+		ndjson.WriteString(strings.Replace(compact(t, soundJSON(t)), `"id":"`, fmt.Sprintf(`"id":"batch-%d-`, i), 1) + "\n")
+	}
+	req, _ := http.NewRequest("POST", h.URL+"/api/v1/events/sound", &ndjson)
+	req.Header.Set("Authorization", "Bearer "+servertest.AdminToken)
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	req.Header.Set("traceparent", "00-"+batchTrace+"-b7ad6b7169203331-01")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("batch: status %d", resp.StatusCode)
+	}
+	inBatch := func(name string) []*tracepb.Span {
+		var out []*tracepb.Span
+		for _, s := range otlp.named(name) {
+			if traceID(s) == batchTrace {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	testkit.Eventually(t, 10*time.Second, "the batch's three attempts exported", func() bool { return len(inBatch("webhook.attempt")) == 3 })
+	time.Sleep(300 * time.Millisecond) // a later export would bring extra spans
+	for name, want := range map[string]int{"ingest": 1, "store.append": 1, "composite.detect": 1, "hub.fanout": 1, "webhook.attempt": 3} {
+		if got := len(inBatch(name)); got != want {
+			t.Errorf("%d %s spans for the batch, want %d", got, name, want)
+		}
+	}
+}
+
+// compact returns JSON on one line.
+func compact(t *testing.T, s string) string {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, []byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
 }
 
 // Off (the default), the gateway records no span but keeps the
