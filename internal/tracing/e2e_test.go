@@ -299,3 +299,48 @@ func soundJSON(t *testing.T) string {
 	}
 	return string(data)
 }
+
+// A traceparent that is not one (5,000 characters, not UTF-8, wildcards)
+// is ignored: the event is stored and the receiver gets no traceparent,
+// with tracing off and on (the gateway then starts a trace of its own).
+func TestHostileTraceparentIgnored(t *testing.T) {
+	hostile := strings.Repeat("*>\xff", 1700)[:5000]
+	for _, on := range []bool{false, true} {
+		t.Run(fmt.Sprintf("tracing=%v", on), func(t *testing.T) {
+			collector := httptest.NewServer(&otlpReceiver{})
+			defer collector.Close()
+			env := map[string]string{}
+			if on {
+				env = map[string]string{"OTEL_TRACES_EXPORTER": "otlp"}
+				t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.URL)
+			}
+			stop, err := tracing.Setup(context.Background(), func(k string) string { return env[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stop(context.Background())
+			hook := &hookReceiver{}
+			h := gateway(t, hook)
+			req, _ := http.NewRequest("POST", h.URL+"/api/v1/events/sound", strings.NewReader(soundJSON(t)))
+			req.Header.Set("Authorization", "Bearer "+servertest.AdminToken)
+			req.Header.Set("Content-Type", "application/json")
+			req.Header["Traceparent"] = []string{hostile}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusAccepted {
+				t.Fatalf("ingest with a hostile traceparent: status %d", resp.StatusCode)
+			}
+			testkit.Eventually(t, 10*time.Second, "the webhook delivery", func() bool { return len(hook.got()) > 0 })
+			got := hook.got()[0]
+			switch {
+			case !on && got != "":
+				t.Errorf("tracing off: the receiver got traceparent %q", got)
+			case on && (len(got) != 55 || strings.Contains(got, "*")):
+				t.Errorf("tracing on: the receiver got %q, want a traceparent of the gateway's own trace", got)
+			}
+		})
+	}
+}
