@@ -36,6 +36,9 @@ type Service struct {
 	mu     sync.Mutex
 	engine *Engine // nil when composite.enabled is false
 
+	// detectTrace samples detections for tracing (trace.go).
+	detectTrace detectTrace
+
 	out        chan Emission
 	stopping   chan struct{}
 	pubCtx     context.Context // cancelled when Stop's deadline passes
@@ -199,9 +202,11 @@ func (s *Service) onRecord(rec store.Record) {
 		s.log.Debug("skipping undecodable sound event", "err", err)
 		return
 	}
+	start, traced := s.detectTrace.begin(rec)
 	s.mu.Lock()
 	ems := s.engine.Add(rec.Address.Owner, ev)
 	s.mu.Unlock()
+	s.detectTrace.end(rec, start, traced, len(ems))
 	for _, em := range ems {
 		s.publish(em)
 	}

@@ -123,6 +123,9 @@ type Hub struct {
 	// idle is closed when it reaches zero, which happens once.
 	running atomic.Int64
 	idle    chan struct{}
+
+	// fanTrace samples fan-outs for tracing (trace.go).
+	fanTrace fanoutTrace
 }
 
 // New creates a hub; Run starts its keep-alive ticker.
@@ -231,10 +234,13 @@ func (h *Hub) Dispatch(rec store.Record) {
 	// up on this event from the log (see LastSeq); one registered before
 	// gets it below.
 	h.lastSeq.Store(rec.Seq)
+	h.observeLag(rec)
 	if h.opts.Route == nil {
 		return
 	}
+	span := h.fanTrace.start(rec)
 	h.opts.Route(rec, func(k Key, f *Frame) { h.sendAll(h.byKey[k], rec, f) })
+	span.End()
 }
 
 // sendAll queues f on the sessions of set that match rec, and counts the

@@ -40,6 +40,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		famLabel = "unknown"
 	}
+	r, span := traceRequest(r, famLabel)
 	rw := &statusRecorder{ResponseWriter: w}
 	httpapi.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
@@ -48,6 +49,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return h.ingest(w, r, fam, start)
 	}).ServeHTTP(rw, r)
 	h.Metrics.IngestRequests.WithLabelValues(famLabel, strconv.Itoa(rw.status)).Inc()
+	endRequest(span, rw.status)
 }
 
 func (h *Handler) ingest(w http.ResponseWriter, r *http.Request, fam proto.Family, start time.Time) error {

@@ -29,6 +29,10 @@ type Metrics struct {
 	StorageFull         prometheus.Gauge     // 1 while storage refuses writes for lack of room
 
 	EdgeSourceRestarts *prometheus.CounterVec // edge
+
+	// FanoutLag is how old the newest event was when the hub fanned it out
+	// (storage to fan-out): the live streams' lag behind the log.
+	FanoutLag prometheus.Gauge
 }
 
 // New creates the metrics and registers them with Go and process collectors.
@@ -81,6 +85,9 @@ func New() *Metrics {
 			Name: "evtctl_storage_full", Help: "1 while storage refuses to store events for lack of room (ingest answers 507), else 0.",
 		}),
 	}
+	m.FanoutLag = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "evtctl_stream_fanout_lag_seconds", Help: "Age of the newest event fanned out to the live streams when the hub dispatched it (storage to fan-out).",
+	})
 	r.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -88,6 +95,7 @@ func New() *Metrics {
 		m.StreamConnections, m.StreamOpened, m.StreamRejected, m.StreamDisconnects, m.StreamMessages, m.QueueOverflows,
 		m.JetStreamUp, m.StorageReconnects, m.StorageLostMessages, m.StorageFull,
 		m.EdgeSourceRestarts,
+		m.FanoutLag,
 	)
 	return m
 }

@@ -114,6 +114,7 @@ func records(subject string, hdr nats.Header, seq uint64, ts time.Time, data []b
 	if w := hdr.Get(headerWatchlists); w != "" {
 		watchlists = strings.Split(w, ",")
 	}
+	trace := hdr.Get(headerTrace)
 	n := 1
 	if b := hdr.Get(headerBundle); b != "" {
 		n, err = strconv.Atoi(b)
@@ -131,7 +132,7 @@ func records(subject string, hdr nats.Header, seq uint64, ts time.Time, data []b
 			}
 			item, data = data[:end:end], data[end+1:]
 		}
-		recs[i] = Record{Seq: position(seq, i, n), Address: addr, Watchlists: watchlists, ReceivedAt: ts, Data: item}
+		recs[i] = Record{Seq: position(seq, i, n), Address: addr, Watchlists: watchlists, ReceivedAt: ts, Data: item, Trace: trace}
 	}
 	return recs, nil
 }

@@ -115,8 +115,10 @@ type AppendResult struct {
 // as few messages as bundling allows (bundle.go). On error some entries may
 // have been stored; a retry of the same batch is safe because entries are
 // de-duplicated by ID.
-func (l *Log) Append(ctx context.Context, entries []Entry) (AppendResult, error) {
-	res := AppendResult{Seqs: make([]uint64, len(entries))}
+func (l *Log) Append(ctx context.Context, entries []Entry) (res AppendResult, err error) {
+	ctx, span := traceAppend(ctx, len(entries))
+	defer func() { endAppend(span, res, err) }()
+	res = AppendResult{Seqs: make([]uint64, len(entries))}
 	ids := make([]string, len(entries))
 	for i, e := range entries {
 		ids[i] = msgID(e)
@@ -152,6 +154,7 @@ func (l *Log) Append(ctx context.Context, entries []Entry) (AppendResult, error)
 			return res, err
 		}
 	}
+	stampTrace(ctx, msgs)
 	futures := make([]jetstream.PubAckFuture, len(runs))
 	starts := make([]int, len(runs)) // index in fresh of each run's first entry
 	for r := range runs {
@@ -209,6 +212,8 @@ type Record struct {
 	Watchlists []string
 	ReceivedAt time.Time
 	Data       []byte
+	// Trace is the traceparent stored with the event (trace.go), or "".
+	Trace string
 }
 
 // RecordsFromMsg decodes a message delivered by a JetStream consumer into

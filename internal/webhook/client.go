@@ -136,6 +136,7 @@ func post(ctx context.Context, c *http.Client, r request) result {
 	req.Header.Set(HeaderID, webhookID)
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
 	req.Header.Set(HeaderSignature, signature)
+	injectTrace(ctx, req.Header)
 	start := time.Now()
 	resp, err := c.Do(req)
 	res := result{latency: time.Since(start)}

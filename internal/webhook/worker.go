@@ -356,7 +356,9 @@ func (w *worker) deliver(j job) {
 	if j.run == runLive && d.Attempts == 0 {
 		s.m.firstDelay.Observe(now.Sub(j.rec.ReceivedAt).Seconds())
 	}
-	res := w.attempt(ctx, ep, d.WebhookID, j.rec, s.redact.Apply(j.rec.Data))
+	tctx, span := traceAttempt(ctx, j.rec.Trace, w.id, d.WebhookID)
+	res := w.attempt(tctx, ep, d.WebhookID, j.rec, s.redact.Apply(j.rec.Data))
+	endAttempt(span, res)
 	if ctx.Err() != nil {
 		_ = j.msg.Nak() // aborted by shutdown: not an attempt; retried with the same webhook-id
 		return

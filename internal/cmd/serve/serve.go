@@ -13,6 +13,7 @@ import (
 	"github.com/evtctl/evtctl/internal/config"
 	"github.com/evtctl/evtctl/internal/logging"
 	"github.com/evtctl/evtctl/internal/server"
+	"github.com/evtctl/evtctl/internal/tracing"
 )
 
 // Options are the flags of `evtctl serve`. Flags override the environment,
@@ -118,6 +119,19 @@ func serveRun(cmd *cobra.Command, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	// Tracing is configured by the standard OTEL_* variables alone (off
+	// unless OTEL_TRACES_EXPORTER=otlp); see docs/operations.md#tracing.
+	stopTracing, err := tracing.Setup(cmd.Context(), opts.Factory.Getenv)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		tctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(tctx); err != nil {
+			logger.Warn("traces not flushed", "err", err)
+		}
+	}()
 	// Every generation of the server gets fresh components (see
 	// server.Builder): the storage stack is rebuilt on a new connection
 	// when NATS closes the old one for good.
