@@ -153,21 +153,9 @@ func (s *Service) replay(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(w, r, 1<<16, &req); err != nil {
 		return err
 	}
-	if req.Since == "" {
-		return httpapi.Invalid("since", "is required (RFC 3339 time)")
-	}
-	since, err := proto.ParseTime(req.Since)
+	since, until, err := timeRange(req.Since, req.Until)
 	if err != nil {
-		return httpapi.Invalid("since", "is not a valid time (want RFC 3339, e.g. 2026-03-26T09:00:00Z)")
-	}
-	until := time.Now()
-	if req.Until != "" {
-		if until, err = proto.ParseTime(req.Until); err != nil {
-			return httpapi.Invalid("until", "is not a valid time (want RFC 3339, e.g. 2026-03-26T09:00:00Z)")
-		}
-	}
-	if !since.Before(until) {
-		return httpapi.Invalid("until", "must be after since")
+		return err
 	}
 	if !ep.Enabled {
 		return httpapi.Errorf(http.StatusConflict, proto.CodeConflict, "Endpoint %q is disabled; enable it first.", ep.ID)
@@ -228,4 +216,25 @@ func waitAcks(ctx context.Context, fs []jetstream.PubAckFuture) error {
 		}
 	}
 	return nil
+}
+
+// timeRange reads the since (required) and until (default now) of a
+// replay or a bulk retry: RFC 3339 times, since before until.
+func timeRange(sinceText, untilText string) (since, until time.Time, err error) {
+	if sinceText == "" {
+		return since, until, httpapi.Invalid("since", "is required (RFC 3339 time)")
+	}
+	if since, err = proto.ParseTime(sinceText); err != nil {
+		return since, until, httpapi.Invalid("since", "is not a valid time (want RFC 3339, e.g. 2026-03-26T09:00:00Z)")
+	}
+	until = time.Now()
+	if untilText != "" {
+		if until, err = proto.ParseTime(untilText); err != nil {
+			return since, until, httpapi.Invalid("until", "is not a valid time (want RFC 3339, e.g. 2026-03-26T09:00:00Z)")
+		}
+	}
+	if !since.Before(until) {
+		return since, until, httpapi.Invalid("until", "must be after since")
+	}
+	return since, until, nil
 }

@@ -34,21 +34,9 @@ func (s *Service) bulkRetry(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return httpapi.Invalid("status", "must be failed or exhausted")
 	}
-	if req.Since == "" {
-		return httpapi.Invalid("since", "is required (RFC 3339 time)")
-	}
-	since, err := proto.ParseTime(req.Since)
+	since, until, err := timeRange(req.Since, req.Until)
 	if err != nil {
-		return httpapi.Invalid("since", "is not a valid time (want RFC 3339, e.g. 2026-03-26T09:00:00Z)")
-	}
-	until := time.Now()
-	if req.Until != "" {
-		if until, err = proto.ParseTime(req.Until); err != nil {
-			return httpapi.Invalid("until", "is not a valid time (want RFC 3339, e.g. 2026-03-26T09:00:00Z)")
-		}
-	}
-	if !since.Before(until) {
-		return httpapi.Invalid("until", "must be after since")
+		return err
 	}
 	if !ep.Enabled {
 		return httpapi.Errorf(http.StatusConflict, proto.CodeConflict, "Endpoint %q is disabled; enable it first.", ep.ID)
