@@ -93,12 +93,12 @@ func NewCmdSetContext(f *cmdutil.Factory) *cobra.Command {
 	cmd.Flags().StringVar(&tokenFile, "token-file", "", "file holding the API token, read at each use (mode 0600)")
 	cmd.Flags().BoolVar(&use, "use", false, "make it the current context")
 	cmd.ValidArgsFunction = CompleteContexts(f)
-	return cmd
+	return cmdutil.NoFormats(cmd)
 }
 
 // NewCmdUseContext builds `evtctl config use-context`.
 func NewCmdUseContext(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
+	return cmdutil.NoFormats(&cobra.Command{
 		Use:               "use-context NAME",
 		Short:             "Make a context the current one",
 		Long:              "Make a context of the config file the current one: commands use its server and token\nunless --context, --server, --token or EVTCTL_SERVER/EVTCTL_TOKEN say otherwise.",
@@ -120,7 +120,7 @@ func NewCmdUseContext(f *cmdutil.Factory) *cobra.Command {
 			fmt.Fprintf(f.IOStreams.ErrOut, "Switched to context %q.\n", args[0])
 			return nil
 		},
-	}
+	})
 }
 
 // contextView is what get-contexts shows of a context: never its token.

@@ -47,7 +47,7 @@ func NewCmdInit(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&opts.File, "file", "f", DefaultFile, "where to write the file (- for standard output)")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite an existing file")
-	return cmd
+	return cmdutil.NoFormats(cmd)
 }
 
 func initRun(opts *InitOptions) error {

@@ -49,7 +49,7 @@ func NewCmdGenDocs(f *cmdutil.Factory) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", ".", "directory that receives completions/ and man/")
-	return cmd
+	return cmdutil.NoFormats(cmd)
 }
 
 // Generate writes completions/, man/ and the packaged default config

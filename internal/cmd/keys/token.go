@@ -68,7 +68,7 @@ func NewCmdToken(f *cmdutil.Factory) *cobra.Command {
 	})
 	_ = cmd.MarkFlagFilename("config", "yaml", "yml")
 	_ = cmd.MarkFlagFilename("secret-file")
-	return cmd
+	return cmdutil.NoFormats(cmd)
 }
 
 // jwtScopes are the scopes a JWT may carry (all but admin).

@@ -44,6 +44,9 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 			if f.Globals.NoColor {
 				f.IOStreams.SetNoColor(true)
 			}
+			if err := cmdutil.CheckFormats(cmd, f); err != nil {
+				return err
+			}
 			// --jq implies -o json; it is checked (and compiled) before
 			// any command runs, so a bad expression sends nothing.
 			if err := cmdutil.CheckJQ(f, cmd.Flags().Changed("output")); err != nil {
@@ -93,6 +96,11 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	// cobra's completion group too: an unknown verb of any group of the
 	// tree is a usage error (resource.Group does it for ours).
 	cmd.InitDefaultCompletionCmd()
+	for _, c := range cmd.Commands() {
+		if c.Name() == "completion" {
+			cmdutil.NoFormats(c) // shell scripts
+		}
+	}
 	var groups func(*cobra.Command)
 	groups = func(parent *cobra.Command) {
 		for _, c := range parent.Commands() {

@@ -77,7 +77,7 @@ has no composite rule, the rule demo_bursts is created so composites flow.`,
 	fl.StringVar(&opts.TLSKey, "tls-key", "", "PEM private key file of --tls-cert")
 	fl.BoolVar(&opts.Demo, "demo", false, "feed realistic sample events of every family")
 	fl.Float64Var(&opts.DemoRate, "demo-rate", 5, "events per second of the --demo generator")
-	return cmd
+	return cmdutil.NoFormats(cmd)
 }
 
 func serveRun(cmd *cobra.Command, opts *Options) error {

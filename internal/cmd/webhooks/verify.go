@@ -74,7 +74,7 @@ request is usually older than any tolerance.`,
 	fl.StringVar(&opts.HeadersFile, "headers", "", "read the request's headers from this `file` of 'Name: value' lines")
 	fl.DurationVar(&opts.Tolerance, "tolerance", 0, "also require webhook-timestamp within this duration of the clock (0: not checked)")
 	_ = cmd.RegisterFlagCompletionFunc("endpoint", resource.IDs(f, endpoints.Resource.Path))
-	return cmd
+	return cmdutil.NoFormats(cmd)
 }
 
 func (opts *verifyOptions) checkVerify() error {
