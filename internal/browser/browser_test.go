@@ -1,9 +1,11 @@
 // Package browser tests the gateway from a real browser (tests only):
 // Chromium, driven with chromedp, loads a page served by the test from
 // another origin, which opens the SSE streams and the composite WebSocket
-// with an API key (and a JWT when the gateway supports them), calls the
-// REST API through a CORS preflight, and is refused from an origin not in
-// server.cors.allowed_origins.
+// with an API key and with a JWT, calls the REST API through a CORS
+// preflight, and is refused from an origin not in
+// server.cors.allowed_origins; and it runs the browser guide
+// (docs/browser.md): its complete page, its Go backend and its Node.js
+// token example.
 //
 // The browser is /usr/bin/chromium (Debian's package), or EVTCTL_CHROMIUM.
 // Without one the tests are skipped, except under CI=true, where they fail.
