@@ -52,15 +52,9 @@ func newCmdReplay(f *cmdutil.Factory) *cobra.Command {
 			if err := cmdutil.NoIDOutput(f, "a replay's result"); err != nil {
 				return err
 			}
-			now := time.Now()
 			var err error
-			if opts.Since, err = resource.PastTime("since", since, now); err != nil {
+			if opts.Since, opts.Until, err = timeRange(since, until); err != nil {
 				return err
-			}
-			if until != "" {
-				if opts.Until, err = resource.PastTime("until", until, now); err != nil {
-					return err
-				}
 			}
 			return replayRun(cmd.Context(), opts)
 		},
@@ -73,4 +67,16 @@ func newCmdReplay(f *cmdutil.Factory) *cobra.Command {
 func replayRun(ctx context.Context, opts *replayOptions) error {
 	body := proto.ReplayRequest{Since: opts.Since, Until: opts.Until}
 	return resource.DoOne(ctx, opts.Factory, "POST", Resource.ItemPath(opts.ID)+"/replay", body, replayColumns)
+}
+
+// timeRange resolves --since (required) and --until (empty: now, left to
+// the gateway) to RFC 3339 times, each a time or a duration before now.
+func timeRange(since, until string) (string, string, error) {
+	now := time.Now()
+	from, err := resource.PastTime("since", since, now)
+	if err != nil || until == "" {
+		return from, "", err
+	}
+	to, err := resource.PastTime("until", until, now)
+	return from, to, err
 }

@@ -3,7 +3,6 @@ package endpoints
 import (
 	"context"
 	"net/url"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -67,15 +66,9 @@ func newCmdRetry(f *cmdutil.Factory) *cobra.Command {
 			if err := cmdutil.NoIDOutput(f, "a retry's result"); err != nil {
 				return err
 			}
-			now := time.Now()
 			var err error
-			if opts.Since, err = resource.PastTime("since", since, now); err != nil {
+			if opts.Since, opts.Until, err = timeRange(since, until); err != nil {
 				return err
-			}
-			if until != "" {
-				if opts.Until, err = resource.PastTime("until", until, now); err != nil {
-					return err
-				}
 			}
 			return bulkRetryRun(cmd.Context(), opts)
 		},
