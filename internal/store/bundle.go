@@ -39,7 +39,9 @@ const (
 )
 
 // group splits entries into runs that may share one message: consecutive,
-// same subject and watchlists, at most MaxBundle events and maxBundleBytes.
+// same subject (or, for a mixable family, same family and owner: a mixed
+// bundle, mixed.go) and watchlists, at most MaxBundle events and
+// maxBundleBytes.
 // An event whose JSON holds a newline (not compacted by its producer) is
 // stored alone, as the bundle format separates events by newlines.
 func group(entries []Entry) [][]Entry {
@@ -51,7 +53,8 @@ func group(entries []Entry) [][]Entry {
 		if i > start {
 			first := entries[start]
 			if alone || multiline || i-start == MaxBundle || size+len(e.Data)+1 > maxBundleBytes ||
-				e.Address != first.Address || !slices.Equal(e.Watchlists, first.Watchlists) {
+				(e.Address != first.Address && !sameStream(e.Address, first.Address)) ||
+				!slices.Equal(e.Watchlists, first.Watchlists) {
 				runs = append(runs, entries[start:i])
 				start, size = i, 0
 			}
@@ -69,6 +72,13 @@ func group(entries []Entry) [][]Entry {
 func message(run []Entry) *nats.Msg {
 	first := run[0]
 	msg := &nats.Msg{Subject: first.Address.Subject(), Header: nats.Header{}}
+	for _, e := range run[1:] {
+		if e.Address != first.Address {
+			msg.Subject = mixedSubject(first.Address)
+			mixedHeaders(msg.Header, run)
+			break
+		}
+	}
 	if len(first.Watchlists) > 0 {
 		msg.Header[headerWatchlists] = []string{strings.Join(first.Watchlists, ",")}
 	}
@@ -121,6 +131,12 @@ func records(subject string, hdr nats.Header, seq uint64, ts time.Time, data []b
 			return nil, fmt.Errorf("message %d: bad %s header %q", seq, headerBundle, b)
 		}
 	}
+	var addrs []Address
+	if isMixed(subject) {
+		if addrs, err = mixedAddresses(subject, hdr, n); err != nil {
+			return nil, fmt.Errorf("message %d: %w", seq, err)
+		}
+	}
 	recs := make([]Record, n)
 	for i := range recs {
 		item := data
@@ -132,6 +148,9 @@ func records(subject string, hdr nats.Header, seq uint64, ts time.Time, data []b
 			item, data = data[:end:end], data[end+1:]
 		}
 		recs[i] = Record{Seq: position(seq, i, n), Address: addr, Watchlists: watchlists, ReceivedAt: ts, Data: item}
+		if addrs != nil {
+			recs[i].Address = addrs[i]
+		}
 	}
 	return recs, nil
 }

@@ -62,6 +62,9 @@ func TestDedupIndexWaitsForAPendingStore(t *testing.T) {
 func TestGroupBundles(t *testing.T) {
 	a := Address{Family: "sound", Owner: "o", DeviceID: "m1"}
 	b := Address{Family: "sound", Owner: "o", DeviceID: "m2"}
+	other := Address{Family: "sound", Owner: "p", DeviceID: "m1"}
+	an := Address{Family: "analysis", Owner: "o", DeviceID: "m1"}
+	bn := Address{Family: "analysis", Owner: "o", DeviceID: "m2"}
 	e := func(addr Address, data string, wl ...string) Entry {
 		return Entry{Address: addr, ID: data, Data: []byte(data), Watchlists: wl}
 	}
@@ -71,7 +74,9 @@ func TestGroupBundles(t *testing.T) {
 		in   []Entry
 		want []int
 	}{
-		{"subject change", []Entry{e(a, "1"), e(a, "2"), e(b, "3"), e(a, "4")}, []int{2, 1, 1}},
+		{"device change: one mixed bundle", []Entry{e(a, "1"), e(a, "2"), e(b, "3"), e(a, "4")}, []int{4}},
+		{"analysis: subject change", []Entry{e(an, "1"), e(an, "2"), e(bn, "3"), e(an, "4")}, []int{2, 1, 1}},
+		{"owner change", []Entry{e(a, "1"), e(a, "2"), e(other, "3"), e(a, "4")}, []int{2, 1, 1}},
 		{"watchlists", []Entry{e(a, "1", "w"), e(a, "2", "w"), e(a, "3")}, []int{2, 1}},
 		{"multi-line event alone", []Entry{e(a, "1"), e(a, "{\n}"), e(a, "3")}, []int{1, 1, 1}},
 		{"bytes", []Entry{e(a, big), e(a, big), e(a, "x")}, []int{1, 2}},
