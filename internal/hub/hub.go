@@ -99,9 +99,15 @@ type Router func(rec store.Record, to func(Key, *Frame))
 
 // Options configure a hub.
 type Options struct {
-	Limits  Limits
-	Route   Router
-	Metrics *metrics.Metrics
+	Limits Limits
+	// NodeQueueBytes bounds the bytes queued for all sessions together,
+	// each frame counted once per session it waits on (or is being written
+	// to), so it bounds the memory of the queues whatever the sharing; 0 is
+	// no bound. Past it the sessions with the longest queues are closed as
+	// slow consumers (shed.go).
+	NodeQueueBytes int64
+	Route          Router
+	Metrics        *metrics.Metrics
 }
 
 // Hub routes events to sessions.
@@ -113,6 +119,10 @@ type Hub struct {
 	all     map[*Session]struct{}
 	byKey   map[Key]map[*Session]struct{}
 	stopped bool // Shutdown began: Register refuses
+
+	// queued is the bytes queued on every session (see
+	// Options.NodeQueueBytes); sessions add and remove theirs (account).
+	queued atomic.Int64
 
 	// lastSeq is the newest log sequence dispatched (or, before the first,
 	// the log's end when the hub started following it).
@@ -214,6 +224,9 @@ func (h *Hub) remove(s *Session) {
 	h.metrics.StreamDisconnects.WithLabelValues(s.sub.Kind.Name, s.Reason()).Inc()
 }
 
+// QueuedBytes is what the sessions hold toward Options.NodeQueueBytes.
+func (h *Hub) QueuedBytes() int64 { return h.queued.Load() }
+
 // Count returns the number of open sessions.
 func (h *Hub) Count() int {
 	h.mu.RLock()
@@ -224,6 +237,13 @@ func (h *Hub) Count() int {
 // Dispatch routes one event from the log to every interested session. It
 // is called from one goroutine, in log order.
 func (h *Hub) Dispatch(rec store.Record) {
+	h.dispatch(rec)
+	if b := h.opts.NodeQueueBytes; b > 0 && h.queued.Load() > b {
+		h.shed(b)
+	}
+}
+
+func (h *Hub) dispatch(rec store.Record) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	// Moved while registrations wait for the lock: a session registered

@@ -45,6 +45,8 @@ type Session struct {
 	queue      [][]byte
 	spare      [][]byte
 	queueBytes int64
+	inflight   int64 // bytes of the batch being written
+	held       int64 // queueBytes+inflight as last added to hub.queued
 	writing    bool
 	closing    bool
 	reason     string
@@ -153,6 +155,7 @@ func (s *Session) enqueueLocked(frame []byte) bool {
 	}
 	s.queue = append(s.queue, frame)
 	s.queueBytes += int64(len(frame))
+	s.accountLocked()
 	s.lastWrite.Store(time.Now().UnixNano())
 	if !s.writing {
 		s.startWriter()
@@ -266,6 +269,7 @@ func (s *Session) closeWith(reason string, final []byte) {
 		s.queue = append(s.queue, final)
 		s.queueBytes = int64(len(final))
 	}
+	s.accountLocked()
 	if s.writing {
 		// Cut the write in progress short: a slow consumer's writer is
 		// stuck on a full socket, and what it was writing belongs to the
@@ -307,7 +311,7 @@ func (s *Session) writeLoop() {
 		batch := s.queue
 		batchSeq := s.queuedSeq // the batch holds every frame queued so far
 		s.queue, s.spare = s.spare[:0], nil
-		s.queueBytes = 0
+		s.inflight, s.queueBytes = s.queueBytes, 0
 		s.mu.Unlock()
 
 		_ = s.conn.SetWriteDeadline(time.Now().Add(s.limits.WriteTimeout))
@@ -338,6 +342,8 @@ func (s *Session) writeLoop() {
 		if s.spare == nil {
 			s.spare = batch[:0]
 		}
+		s.inflight = 0
+		s.accountLocked()
 		if err == nil {
 			s.mu.Unlock()
 			if batchSeq > s.written.Load() {
@@ -379,7 +385,24 @@ func (s *Session) writeLoop() {
 func (s *Session) takeQueueLocked() [][]byte {
 	q := s.queue
 	s.queue, s.queueBytes = nil, 0
+	s.accountLocked()
 	return q
+}
+
+// accountLocked brings the hub's node-wide count of queued bytes up to
+// date with this session's queue and write in progress; s.mu is held.
+func (s *Session) accountLocked() {
+	if now := s.queueBytes + s.inflight; now != s.held {
+		s.hub.queued.Add(now - s.held)
+		s.held = now
+	}
+}
+
+// queuedBytes is what the session holds toward the node's bound.
+func (s *Session) queuedBytes() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
 }
 
 // unfinished returns the unwritten rest of the frame a write stopped in the
@@ -430,6 +453,10 @@ func (s *Session) endWriter() {
 // count is its last act.
 func (s *Session) finish() {
 	s.finished.Do(func() {
+		s.mu.Lock()
+		s.queueBytes, s.inflight = 0, 0
+		s.accountLocked()
+		s.mu.Unlock()
 		s.end()
 		s.hub.remove(s)
 		s.hub.release()
