@@ -173,6 +173,7 @@ func (h *Hub) Register(conn net.Conn, sub Subscription, catchUp bool, onDone fun
 		onDone:   onDone,
 		hub:      h,
 		conn:     conn,
+		raw:      directConn(conn),
 		sub:      sub,
 		limits:   h.opts.Limits,
 		drained:  make(chan struct{}, 1),

@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -38,6 +39,7 @@ type Limits struct {
 type Session struct {
 	hub    *Hub
 	conn   net.Conn
+	raw    syscall.RawConn // of a plain socket, for direct writes (direct.go)
 	sub    Subscription
 	limits Limits
 
@@ -48,16 +50,19 @@ type Session struct {
 	inflight   int64 // bytes of the batch being written
 	held       int64 // queueBytes+inflight as last added to hub.queued
 	writing    bool
-	closing    bool
-	reason     string
-	lastSeq    uint64
-	queuedSeq  uint64         // of the last data frame queued (not dropped)
-	catching   bool           // catching up: live frames wait in pending
-	pending    []pendingFrame // live frames that arrived during the catch-up
-	drained    chan struct{}  // signalled after each write, for catch-up pacing
-	ended      bool           // finished: Go starts nothing more
-	ctx        context.Context
-	cancel     context.CancelFunc // of ctx, called when the session ends
+	// headRest: the first queued frame is the rest of one a direct write
+	// sent in part (direct.go); a Close keeps it before the final frame.
+	headRest  bool
+	closing   bool
+	reason    string
+	lastSeq   uint64
+	queuedSeq uint64         // of the last data frame queued (not dropped)
+	catching  bool           // catching up: live frames wait in pending
+	pending   []pendingFrame // live frames that arrived during the catch-up
+	drained   chan struct{}  // signalled after each write, for catch-up pacing
+	ended     bool           // finished: Go starts nothing more
+	ctx       context.Context
+	cancel    context.CancelFunc // of ctx, called when the session ends
 
 	lastWrite atomic.Int64 // unix ns of the last frame queued
 	// written is the sequence of the last data frame written to the
@@ -119,6 +124,24 @@ func (s *Session) Send(seq uint64, frame []byte) {
 			return
 		}
 		s.lastSeq = seq
+	}
+	if s.raw != nil && !s.writing && len(s.queue) == 0 {
+		if n := s.tryWrite(frame); n == len(frame) {
+			if seq != 0 {
+				s.queuedSeq = seq
+				if seq > s.written.Load() {
+					s.written.Store(seq) // no writer runs to store it
+				}
+			}
+			s.mu.Unlock()
+			now := time.Now().UnixNano()
+			s.lastWrite.Store(now)
+			s.lastData.Store(now)
+			return
+		} else if n > 0 {
+			frame = frame[n:] // the writer sends the rest first
+			s.headRest = true
+		}
 	}
 	ok := s.enqueueLocked(frame)
 	if ok && seq != 0 {
@@ -261,13 +284,21 @@ func (s *Session) closeWith(reason string, final []byte) {
 	}
 	s.closing = true
 	s.reason = reason
+	var rest []byte
+	if s.headRest && len(s.queue) > 0 {
+		rest = s.queue[0] // the client must get the rest of that frame first
+	}
 	clear(s.queue)
 	s.queue = s.queue[:0]
 	s.queueBytes = 0
 	s.pending = nil
+	if rest != nil && final != nil {
+		s.queue = append(s.queue, rest)
+		s.queueBytes = int64(len(rest))
+	}
 	if final != nil {
 		s.queue = append(s.queue, final)
-		s.queueBytes = int64(len(final))
+		s.queueBytes += int64(len(final))
 	}
 	s.accountLocked()
 	if s.writing {
@@ -312,6 +343,11 @@ func (s *Session) writeLoop() {
 		batchSeq := s.queuedSeq // the batch holds every frame queued so far
 		s.queue, s.spare = s.spare[:0], nil
 		s.inflight, s.queueBytes = s.queueBytes, 0
+		// The batch may open with the rest of a frame a direct write sent
+		// in part: if none of it goes out, that rest still must, before
+		// a final frame.
+		headRest := s.headRest
+		s.headRest = false
 		s.mu.Unlock()
 
 		_ = s.conn.SetWriteDeadline(time.Now().Add(s.limits.WriteTimeout))
@@ -335,6 +371,9 @@ func (s *Session) writeLoop() {
 		var rest []byte
 		if err != nil {
 			rest = unfinished(lens, n, bufs)
+			if n == 0 && headRest {
+				rest = batch[0]
+			}
 		}
 		clear(batch)
 
@@ -457,8 +496,10 @@ func (s *Session) finish() {
 		s.queueBytes, s.inflight = 0, 0
 		s.accountLocked()
 		s.mu.Unlock()
-		s.end()
+		// Unregistered before Done is closed, so that whoever waits for
+		// Done finds the hub without it.
 		s.hub.remove(s)
+		s.end()
 		s.hub.release()
 	})
 }
