@@ -255,12 +255,16 @@ func (h *Hub) dispatch(rec store.Record) {
 	if h.opts.Route == nil {
 		return
 	}
-	h.opts.Route(rec, func(k Key, f *Frame) { h.sendAll(h.byKey[k], rec, f) })
+	// Direct writes (direct.go) only while the hub keeps up with the log:
+	// behind it, frames are left to the sessions' writers, which write
+	// from both cores and coalesce a backlog into one writev each.
+	direct := rec.ReceivedAt.IsZero() || time.Since(rec.ReceivedAt) < directLag
+	h.opts.Route(rec, func(k Key, f *Frame) { h.sendAll(h.byKey[k], rec, f, direct) })
 }
 
 // sendAll queues f on the sessions of set that match rec, and counts the
 // messages by kind.
-func (h *Hub) sendAll(set map[*Session]struct{}, rec store.Record, f *Frame) {
+func (h *Hub) sendAll(set map[*Session]struct{}, rec store.Record, f *Frame, direct bool) {
 	if len(set) == 0 {
 		return
 	}
@@ -276,7 +280,7 @@ func (h *Hub) sendAll(set map[*Session]struct{}, rec store.Record, f *Frame) {
 			kind, n = s.sub.Kind, 0
 			data = f.Bytes()
 		}
-		s.Send(rec.Seq, data)
+		s.send(rec.Seq, data, direct)
 		n++
 	}
 	h.countMessages(kind, n)

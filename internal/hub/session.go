@@ -102,7 +102,10 @@ func (s *Session) Written() uint64 { return s.written.Load() }
 
 // Send queues a data frame with its log sequence. It never blocks: a client
 // whose queue is full is disconnected as a slow consumer.
-func (s *Session) Send(seq uint64, frame []byte) {
+func (s *Session) Send(seq uint64, frame []byte) { s.send(seq, frame, true) }
+
+// send is Send; direct allows a direct write (direct.go).
+func (s *Session) send(seq uint64, frame []byte, direct bool) {
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
@@ -125,7 +128,7 @@ func (s *Session) Send(seq uint64, frame []byte) {
 		}
 		s.lastSeq = seq
 	}
-	if s.raw != nil && !s.writing && len(s.queue) == 0 {
+	if direct && s.raw != nil && !s.writing && len(s.queue) == 0 {
 		if n := s.tryWrite(frame); n == len(frame) {
 			if seq != 0 {
 				s.queuedSeq = seq
