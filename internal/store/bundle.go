@@ -48,19 +48,35 @@ func group(entries []Entry) [][]Entry {
 	var runs [][]Entry
 	start, size := 0, 0
 	alone := false
+	// The addresses of the run so far: a mixed bundle's headers name each
+	// distinct one, and they count toward maxBundleBytes so that the
+	// message stays under NATS's max_payload whatever their length.
+	seen := map[Address]bool{}
+	cost := func(e Entry) int {
+		n := len(e.Data) + 1
+		if mixable(e.Address.Family) {
+			n += 4 // its index in Evt-Addr-Idx
+			if !seen[e.Address] {
+				n += 3*(len(e.Address.DeviceID)+len(e.Address.AgentID)+len(e.Address.EventType)) + 3
+			}
+		}
+		return n
+	}
 	for i, e := range entries {
 		multiline := bytes.IndexByte(e.Data, '\n') >= 0
 		if i > start {
 			first := entries[start]
-			if alone || multiline || i-start == MaxBundle || size+len(e.Data)+1 > maxBundleBytes ||
+			if alone || multiline || i-start == MaxBundle || size+cost(e) > maxBundleBytes ||
 				(e.Address != first.Address && !sameStream(e.Address, first.Address)) ||
 				!slices.Equal(e.Watchlists, first.Watchlists) {
 				runs = append(runs, entries[start:i])
 				start, size = i, 0
+				clear(seen)
 			}
 		}
 		alone = multiline
-		size += len(e.Data) + 1
+		size += cost(e)
+		seen[e.Address] = true
 	}
 	if start < len(entries) {
 		runs = append(runs, entries[start:])

@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -97,5 +100,44 @@ func TestGroupBundles(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// A mixed bundle's headers name every distinct address; with long device
+// ids they count toward the bundle's bytes, so no message outgrows
+// maxBundleBytes (and NATS's max_payload) however long the addresses.
+func TestMixedBundleHeadersCountTowardItsSize(t *testing.T) {
+	long := strings.Repeat("%", 200) // escaped to three bytes each in a token
+	var in []Entry
+	for i := range 600 {
+		in = append(in, Entry{Address: Address{Family: "sound", Owner: "o", DeviceID: fmt.Sprintf("%s%d", long, i), AgentID: long, EventType: long},
+			ID: strconv.Itoa(i), Data: []byte(`{"id":"` + strconv.Itoa(i) + `"}`)})
+	}
+	runs := group(in)
+	if len(runs) < 2 {
+		t.Fatalf("%d runs: long addresses did not split the batch", len(runs))
+	}
+	n := 0
+	for _, run := range runs {
+		msg := message(run)
+		size := len(msg.Data)
+		for k, vs := range msg.Header {
+			for _, v := range vs {
+				size += len(k) + len(v) + 4
+			}
+		}
+		if size > maxBundleBytes+4096 { // the fixed headers and the id list come on top
+			t.Fatalf("a bundle of %d events is %d bytes", len(run), size)
+		}
+		recs, err := records(msg.Subject, msg.Header, 7, time.Time{}, msg.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range recs {
+			if r.Address != in[n+i].Address {
+				t.Fatalf("event %d read back at %+v", n+i, r.Address)
+			}
+		}
+		n += len(run)
 	}
 }
