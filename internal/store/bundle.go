@@ -51,32 +51,42 @@ func group(entries []Entry) [][]Entry {
 	// The addresses of the run so far: a mixed bundle's headers name each
 	// distinct one, and they count toward maxBundleBytes so that the
 	// message stays under NATS's max_payload whatever their length.
+	// (A run of one address, the common case, costs no map look-up.)
 	seen := map[Address]bool{}
-	cost := func(e Entry) int {
+	var last *Address
+	cost := func(e *Entry) int {
 		n := len(e.Data) + 1
 		if mixable(e.Address.Family) {
 			n += 4 // its index in Evt-Addr-Idx
-			if !seen[e.Address] {
+			if (last == nil || e.Address != *last) && !seen[e.Address] {
 				n += 3*(len(e.Address.DeviceID)+len(e.Address.AgentID)+len(e.Address.EventType)) + 3
 			}
 		}
 		return n
 	}
-	for i, e := range entries {
+	note := func(e *Entry) {
+		if last == nil || e.Address != *last {
+			seen[e.Address] = true
+			last = &e.Address
+		}
+	}
+	for i := range entries {
+		e := &entries[i]
 		multiline := bytes.IndexByte(e.Data, '\n') >= 0
 		if i > start {
-			first := entries[start]
+			first := &entries[start]
 			if alone || multiline || i-start == MaxBundle || size+cost(e) > maxBundleBytes ||
 				(e.Address != first.Address && !sameStream(e.Address, first.Address)) ||
 				!slices.Equal(e.Watchlists, first.Watchlists) {
 				runs = append(runs, entries[start:i])
 				start, size = i, 0
 				clear(seen)
+				last = nil
 			}
 		}
 		alone = multiline
 		size += cost(e)
-		seen[e.Address] = true
+		note(e)
 	}
 	if start < len(entries) {
 		runs = append(runs, entries[start:])
