@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -139,5 +141,24 @@ func TestMixedBundleHeadersCountTowardItsSize(t *testing.T) {
 			}
 		}
 		n += len(run)
+	}
+}
+
+// idList reads what message writes into Evt-Ids exactly as encoding/json
+// would, and refuses what is not a list of strings.
+func TestIDListMatchesEncodingJSON(t *testing.T) {
+	for _, ids := range [][]string{{}, {"a"}, {"evt-1", "evt-2", "é", "a,b", "<&>", "q\"uote", "back\\slash", "\x01", "bad\xff"}} {
+		h, _ := json.Marshal(ids)
+		got, err := idList(string(h))
+		var want []string
+		_ = json.Unmarshal(h, &want)
+		if err != nil || !slices.Equal(got, want) {
+			t.Fatalf("%s: %q %v, want %q", h, got, err, want)
+		}
+	}
+	for _, bad := range []string{``, `[`, `["a",]`, `["a"`, `[1]`, `["a" "b"]`, `{"a":1}`} {
+		if _, err := idList(bad); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
 	}
 }
