@@ -82,6 +82,10 @@ func BenchmarkFromRecord(b *testing.B) {
 
 // BenchmarkPayload renders a three-event composite of the seed sound event.
 func BenchmarkPayload(b *testing.B) {
+	benchmarkPayload(b, Payload)
+}
+
+func benchmarkPayload(b *testing.B, render func(*Emission) ([]byte, error)) {
 	var em Emission
 	e := NewEngine(Config{EdgeName: "edge-01", AllowedLateness: 5 * time.Second})
 	e.PutRule(docRule())
@@ -93,7 +97,7 @@ func BenchmarkPayload(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Payload(&em); err != nil {
+		if _, err := render(&em); err != nil {
 			b.Fatal(err)
 		}
 	}

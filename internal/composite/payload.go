@@ -1,11 +1,11 @@
 package composite
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -24,168 +24,314 @@ var micFields = []string{
 // docs/sources.md#composite-payload: id,
 // group_key, rule, events (as stored, in time order), mics (distinct
 // microphones with edge_status), labels (distinct labels), started_at.
+//
+// It appends the payload directly rather than building a proto.Composite
+// and encoding it: the output is byte for byte what encoding/json writes for
+// that value with HTML escaping off (payload_equiv_test.go compares the two
+// on the seeds and under fuzzing), at a tenth of the cost. The events are
+// copied as stored (compacted, never re-escaped), so <, > and & inside them
+// stay as ingested.
 func Payload(em *Emission) ([]byte, error) {
-	c := proto.Composite{
-		ID:        em.ID,
-		GroupKey:  em.GroupKey,
-		Rule:      snapshot(em.Rule),
-		Events:    make([]json.RawMessage, len(em.Events)),
-		StartedAt: em.StartedAt().Format(time.RFC3339Nano),
-	}
 	// Distinct microphones and labels in order of first appearance, each
 	// described by the newest event that carries it (its status may have
 	// changed within the window).
-	type newest struct {
-		obj json.RawMessage
-		t   int64
-	}
-	var micOrder, labelOrder []string
-	mics, labels := map[string]*newest{}, map[string]*newest{}
-	for i, ev := range em.Events {
-		c.Events[i] = ev.Data
-		m, err := members(ev.Data)
+	var micsBuf, labelsBuf [4]newest
+	mics, labels := distinct{list: micsBuf[:0]}, distinct{list: labelsBuf[:0]}
+	// The log stores events compacted: most need a plain copy.
+	var compactBuf [8]bool
+	compact := compactBuf[:0]
+	size := 256
+	for _, ev := range em.Events {
+		size += len(ev.Data) + 1
+		mic, label, c, err := micAndLabel(ev.Data)
 		if err != nil {
 			return nil, fmt.Errorf("composite %s: event %s: %w", em.ID, ev.ID, err)
 		}
-		note := func(seen map[string]*newest, order *[]string, id string, obj json.RawMessage) {
-			if n := seen[id]; n == nil {
-				seen[id] = &newest{obj, ev.Time}
-				*order = append(*order, id)
-			} else if ev.Time >= n.t && obj != nil {
-				*n = newest{obj, ev.Time}
+		compact = append(compact, c)
+		mics.note(ev.MicID, objectOrNil(mic), ev.Time, c)
+		labels.note(ev.LabelID, objectOrNil(label), ev.Time, c)
+	}
+	for _, m := range mics.list {
+		size += len(m.obj) + 32
+	}
+	for _, l := range labels.list {
+		size += len(l.obj) + 16
+	}
+
+	b := make([]byte, 0, size)
+	b = append(b, `{"id":`...)
+	b = appendString(b, em.ID)
+	b = append(b, `,"group_key":`...)
+	b = appendString(b, em.GroupKey)
+	b = append(b, `,"rule":`...)
+	b = appendRule(b, &em.Rule)
+	b = append(b, `,"events":[`...)
+	for i, ev := range em.Events {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendRaw(b, ev.Data, compact[i])
+	}
+	b = append(b, `],"mics":[`...)
+	for i, m := range mics.list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendMic(b, m.id, m.obj, m.compact); err != nil {
+			return nil, fmt.Errorf("composite %s: microphone %s: %w", em.ID, m.id, err)
+		}
+	}
+	b = append(b, `],"labels":[`...)
+	for i, l := range labels.list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if l.obj != nil {
+			b = appendRaw(b, l.obj, l.compact)
+			continue
+		}
+		// The events carried only label_id: {"id":...} as json.Marshal of a
+		// map writes it, with HTML escaping.
+		if htmlSafe(l.id) {
+			b = append(b, `{"id":`...)
+			b = appendString(b, l.id)
+			b = append(b, '}')
+		} else {
+			obj, _ := json.Marshal(map[string]string{"id": l.id})
+			b = append(b, obj...)
+		}
+	}
+	b = append(b, `],"started_at":"`...)
+	b = em.StartedAt().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `"}`...)
+	return b, nil
+}
+
+// newest is the object describing one microphone or label: that of the
+// newest event carrying it.
+type newest struct {
+	id      string
+	obj     []byte
+	t       int64
+	compact bool // obj holds no whitespace outside strings
+}
+
+// distinct lists microphones or labels in order of first appearance. A
+// composite involves a handful, searched linearly; past 16 an index takes
+// over so a composite of thousands of devices stays linear.
+type distinct struct {
+	list  []newest
+	index map[string]int
+}
+
+func (d *distinct) note(id string, obj []byte, t int64, compact bool) {
+	i, ok := -1, false
+	if d.index != nil {
+		i, ok = d.index[id]
+	} else {
+		for j := range d.list {
+			if d.list[j].id == id {
+				i, ok = j, true
+				break
 			}
 		}
-		note(mics, &micOrder, ev.MicID, objectOrNil(m.get("microphone")))
-		note(labels, &labelOrder, ev.LabelID, objectOrNil(m.get("label")))
 	}
-	for _, id := range micOrder {
-		mic, err := micEntry(id, mics[id].obj)
-		if err != nil {
-			return nil, fmt.Errorf("composite %s: microphone %s: %w", em.ID, id, err)
+	if ok {
+		if n := &d.list[i]; t >= n.t && obj != nil {
+			n.obj, n.t, n.compact = obj, t, compact
 		}
-		c.Mics = append(c.Mics, mic)
+		return
 	}
-	for _, id := range labelOrder {
-		l := labels[id].obj
-		if l == nil { // the events carried only label_id
-			l, _ = json.Marshal(map[string]string{"id": id})
+	d.list = append(d.list, newest{id, obj, t, compact})
+	switch {
+	case d.index != nil:
+		d.index[id] = len(d.list) - 1
+	case len(d.list) > 16:
+		d.index = make(map[string]int, 2*len(d.list))
+		for j, n := range d.list {
+			d.index[n.id] = j
 		}
-		c.Labels = append(c.Labels, l)
 	}
-	// Not json.Marshal: it would escape <, > and & inside the embedded
-	// events, which must stay byte for byte as ingested.
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(c); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// snapshot is the rule as embedded in a composite: the rule object of
-// docs/sources.md#rule-object, plus cooldown_seconds when the rule has one.
-func snapshot(r proto.Rule) proto.CompositeRule {
-	cr := proto.CompositeRule{
-		ID: r.ID, Name: r.Name, Description: r.Description,
-		WindowSeconds: r.WindowSeconds, MinEvents: r.MinEvents, Enabled: r.Enabled,
-		GroupBy: r.GroupBy, IncludeLabelIDs: r.IncludeLabelIDs, IncludeMicIDs: r.IncludeMicIDs,
+// appendRaw appends a raw JSON value compacted, as encoding/json does with
+// a json.RawMessage: a copy when it is known to be compact already.
+func appendRaw(b, v []byte, compact bool) []byte {
+	if compact {
+		return append(b, v...)
 	}
+	return proto.AppendCompact(b, v)
+}
+
+// appendRule appends the rule as embedded in a composite: the rule object
+// of docs/sources.md#rule-object, plus cooldown_seconds when the rule has
+// one (proto.CompositeRule's members, in its order).
+func appendRule(b []byte, r *proto.Rule) []byte {
+	b = append(b, `{"id":`...)
+	b = appendString(b, r.ID)
+	b = append(b, `,"name":`...)
+	b = appendString(b, r.Name)
+	b = append(b, `,"description":`...)
+	b = appendString(b, r.Description)
+	b = append(b, `,"window_seconds":`...)
+	b = strconv.AppendInt(b, int64(r.WindowSeconds), 10)
+	b = append(b, `,"min_events":`...)
+	b = strconv.AppendInt(b, int64(r.MinEvents), 10)
+	b = append(b, `,"enabled":`...)
+	b = strconv.AppendBool(b, r.Enabled)
+	b = append(b, `,"group_by":`...)
+	b = appendString(b, r.GroupBy)
+	b = append(b, `,"include_label_ids":`...)
+	b = appendStrings(b, r.IncludeLabelIDs)
+	b = append(b, `,"include_mic_ids":`...)
+	b = appendStrings(b, r.IncludeMicIDs)
 	if r.CooldownSeconds > 0 {
-		cr.Extra = map[string]json.RawMessage{"cooldown_seconds": json.RawMessage(strconv.Itoa(r.CooldownSeconds))}
+		b = append(b, `,"cooldown_seconds":`...)
+		b = strconv.AppendInt(b, int64(r.CooldownSeconds), 10)
 	}
-	return cr
+	return append(b, '}')
 }
 
-// micEntry builds one mics[] entry from the raw microphone object (nil when
-// the events had none): the source's members in its order, copied raw,
-// then edge_status — the microphone's status when it is a non-empty
-// string, else "active".
-func micEntry(id string, raw json.RawMessage) (json.RawMessage, error) {
-	var m objMembers
+func appendStrings(b []byte, ss []string) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, s)
+	}
+	return append(b, ']')
+}
+
+// appendMic appends one mics[] entry built from the raw microphone object
+// (nil when the events had none): the source's members in micFields'
+// order, copied raw, then edge_status — the microphone's status when it is
+// a non-empty string, else "active".
+func appendMic(b []byte, id string, raw []byte, compact bool) ([]byte, error) {
+	var buf [24]rawMember
+	m := rawMembers(buf[:0])
 	if raw != nil {
-		var err error
-		if m, err = members(raw); err != nil {
-			return nil, err
+		if _, err := eachMember(raw, func(name, raw []byte) { m = append(m, rawMember{name, raw}) }); err != nil {
+			return b, err
 		}
 	}
-	var b bytes.Buffer
-	b.WriteByte('{')
+	b = append(b, '{')
 	if m.get("id") == nil {
-		b.WriteString(`"id":`)
-		writeString(&b, id)
-		b.WriteByte(',')
+		b = append(b, `"id":`...)
+		b = appendString(b, id)
+		b = append(b, ',')
 	}
 	for _, name := range micFields {
 		if v := m.get(name); v != nil {
-			writeString(&b, name)
-			b.WriteByte(':')
-			b.Write(v)
-			b.WriteByte(',')
+			b = append(b, '"')
+			b = append(b, name...) // plain ASCII names
+			b = append(b, `":`...)
+			b = appendRaw(b, v, compact)
+			b = append(b, ',')
 		}
 	}
-	status := "active"
+	b = append(b, `"edge_status":`...)
+	v := m.get("status")
 	var s string
-	if v := m.get("status"); v != nil && json.Unmarshal(v, &s) == nil && s != "" {
-		status = s
+	switch {
+	case plainString(v) && len(v) > 2:
+		b = append(b, v...) // already spelled as appendString would
+	case v != nil && json.Unmarshal(v, &s) == nil && s != "":
+		b = appendString(b, s)
+	default:
+		b = append(b, `"active"`...)
 	}
-	b.WriteString(`"edge_status":`)
-	writeString(&b, status)
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return append(b, '}'), nil
 }
 
-func writeString(b *bytes.Buffer, s string) {
-	enc := json.NewEncoder(b)
+// plainString reports whether v is a JSON string of printable ASCII
+// without escapes, which encoding/json would write back unchanged.
+func plainString(v []byte) bool {
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return false
+	}
+	for _, c := range v[1 : len(v)-1] {
+		if c == '\\' || c == '"' || c < 0x20 || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// appendString appends s as encoding/json writes a string with HTML
+// escaping off. Printable ASCII is copied; anything else (control
+// characters, invalid UTF-8, U+2028/U+2029 and every other non-ASCII rune)
+// goes through encoding/json itself, so rare spellings cannot drift.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return appendStringSlow(b, s)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+func appendStringSlow(b []byte, s string) []byte {
+	var w sliceWriter
+	w.b = b
+	enc := json.NewEncoder(&w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)
-	b.Truncate(b.Len() - 1) // Encode's newline
+	return w.b[:len(w.b)-1] // Encode's newline
+}
+
+type sliceWriter struct{ b []byte }
+
+func (w *sliceWriter) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
+
+// htmlSafe reports whether json.Marshal (HTML escaping on) would write s as
+// appendString does.
+func htmlSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // objectOrNil returns v when it is a JSON object (not null or another kind).
-func objectOrNil(v json.RawMessage) json.RawMessage {
+func objectOrNil(v []byte) []byte {
 	if len(v) > 0 && v[0] == '{' {
 		return v
 	}
 	return nil
 }
 
-// objMembers are the members of a JSON object in document order, values raw.
-type objMembers []objMember
-
-type objMember struct {
-	name string
-	raw  json.RawMessage
+// micAndLabel returns the raw values of an event's top-level microphone and
+// label members (nil when absent), the first of each name as the event
+// spells it, and whether data is compact.
+func micAndLabel(data []byte) (mic, label []byte, compact bool, err error) {
+	compact, err = eachMember(data, func(name, raw []byte) {
+		switch {
+		case mic == nil && string(name) == "microphone":
+			mic = raw
+		case label == nil && string(name) == "label":
+			label = raw
+		}
+	})
+	return mic, label, compact, err
 }
 
-func (m objMembers) get(name string) json.RawMessage {
+// rawMembers are the members of a JSON object in document order, names
+// and values raw (the names unescaped).
+type rawMembers []rawMember
+
+type rawMember struct{ name, raw []byte }
+
+func (m rawMembers) get(name string) []byte {
 	for _, x := range m {
-		if x.name == name {
+		if string(x.name) == name {
 			return x.raw
 		}
 	}
 	return nil
-}
-
-// members splits a JSON object into its members without re-encoding the
-// values, so they are copied byte for byte.
-func members(data []byte) (objMembers, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, fmt.Errorf("not a JSON object")
-	}
-	var out objMembers
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		name, _ := tok.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, err
-		}
-		out = append(out, objMember{name, raw})
-	}
-	return out, nil
 }

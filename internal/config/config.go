@@ -101,6 +101,7 @@ type Limits struct {
 	ConnectBurst   int     `yaml:"connect_burst" doc:"Burst of new stream connections allowed above connect_rate."`
 	QueueMessages  int     `yaml:"queue_messages" doc:"Per-connection queue in messages; a consumer past it is disconnected (slow consumer)."`
 	QueueBytes     int64   `yaml:"queue_bytes" doc:"Per-connection queue in bytes; a consumer past it is disconnected (slow consumer). Queued frames are shared between connections, so this bounds lag, not memory per connection."`
+	NodeQueueBytes int64   `yaml:"node_queue_bytes" doc:"Bytes queued for all stream connections of this node together, each frame counted once per connection it waits on; past it the connections with the longest queues are disconnected as slow consumers (WebSocket 4008) until the total is under 90 % of it; 0 = unlimited."`
 	// Per-tenant resource quotas: a create past one answers 409
 	// quota_exceeded (see docs/api.md).
 	EndpointsPerTenant int `yaml:"endpoints_per_tenant" doc:"Endpoints one owner may have; creating one more answers 409 quota_exceeded; 0 = unlimited."`
@@ -172,6 +173,7 @@ func Default() *Config {
 			ConnectBurst:   2000,
 			QueueMessages:  8192,
 			QueueBytes:     16 << 20,
+			NodeQueueBytes: 256 << 20,
 
 			EndpointsPerTenant: 100,
 			FiltersPerEndpoint: 50,

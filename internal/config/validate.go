@@ -138,6 +138,7 @@ func validate(cfg *Config) []Problem {
 	c.atLeast("limits.connect_burst", int64(lim.ConnectBurst), 1)
 	c.atLeast("limits.queue_messages", int64(lim.QueueMessages), 1)
 	c.atLeast("limits.queue_bytes", lim.QueueBytes, 1)
+	c.atLeast("limits.node_queue_bytes", lim.NodeQueueBytes, 0)
 	c.atLeast("limits.ws_per_user", int64(lim.WSPerUser), 1)
 	c.atLeast("limits.endpoints_per_tenant", int64(lim.EndpointsPerTenant), 0)
 	c.atLeast("limits.filters_per_endpoint", int64(lim.FiltersPerEndpoint), 0)

@@ -99,9 +99,15 @@ type Router func(rec store.Record, to func(Key, *Frame))
 
 // Options configure a hub.
 type Options struct {
-	Limits  Limits
-	Route   Router
-	Metrics *metrics.Metrics
+	Limits Limits
+	// NodeQueueBytes bounds the bytes queued for all sessions together,
+	// each frame counted once per session it waits on (or is being written
+	// to), so it bounds the memory of the queues whatever the sharing; 0 is
+	// no bound. Past it the sessions with the longest queues are closed as
+	// slow consumers (shed.go).
+	NodeQueueBytes int64
+	Route          Router
+	Metrics        *metrics.Metrics
 }
 
 // Hub routes events to sessions.
@@ -113,6 +119,10 @@ type Hub struct {
 	all     map[*Session]struct{}
 	byKey   map[Key]map[*Session]struct{}
 	stopped bool // Shutdown began: Register refuses
+
+	// queued is the bytes queued on every session (see
+	// Options.NodeQueueBytes); sessions add and remove theirs (account).
+	queued atomic.Int64
 
 	// lastSeq is the newest log sequence dispatched (or, before the first,
 	// the log's end when the hub started following it).
@@ -166,6 +176,7 @@ func (h *Hub) Register(conn net.Conn, sub Subscription, catchUp bool, onDone fun
 		onDone:   onDone,
 		hub:      h,
 		conn:     conn,
+		raw:      directConn(conn),
 		sub:      sub,
 		limits:   h.opts.Limits,
 		drained:  make(chan struct{}, 1),
@@ -217,6 +228,9 @@ func (h *Hub) remove(s *Session) {
 	h.metrics.StreamDisconnects.WithLabelValues(s.sub.Kind.Name, s.Reason()).Inc()
 }
 
+// QueuedBytes is what the sessions hold toward Options.NodeQueueBytes.
+func (h *Hub) QueuedBytes() int64 { return h.queued.Load() }
+
 // Count returns the number of open sessions.
 func (h *Hub) Count() int {
 	h.mu.RLock()
@@ -227,6 +241,13 @@ func (h *Hub) Count() int {
 // Dispatch routes one event from the log to every interested session. It
 // is called from one goroutine, in log order.
 func (h *Hub) Dispatch(rec store.Record) {
+	h.dispatch(rec)
+	if b := h.opts.NodeQueueBytes; b > 0 && h.queued.Load() > b {
+		h.shed(b)
+	}
+}
+
+func (h *Hub) dispatch(rec store.Record) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	// Moved while registrations wait for the lock: a session registered
@@ -239,13 +260,17 @@ func (h *Hub) Dispatch(rec store.Record) {
 		return
 	}
 	span := h.fanTrace.start(rec)
-	h.opts.Route(rec, func(k Key, f *Frame) { h.sendAll(h.byKey[k], rec, f) })
+	// Direct writes (direct.go) only while the hub keeps up with the log:
+	// behind it, frames are left to the sessions' writers, which write
+	// from both cores and coalesce a backlog into one writev each.
+	direct := rec.ReceivedAt.IsZero() || time.Since(rec.ReceivedAt) < directLag
+	h.opts.Route(rec, func(k Key, f *Frame) { h.sendAll(h.byKey[k], rec, f, direct) })
 	span.End()
 }
 
 // sendAll queues f on the sessions of set that match rec, and counts the
 // messages by kind.
-func (h *Hub) sendAll(set map[*Session]struct{}, rec store.Record, f *Frame) {
+func (h *Hub) sendAll(set map[*Session]struct{}, rec store.Record, f *Frame, direct bool) {
 	if len(set) == 0 {
 		return
 	}
@@ -261,7 +286,7 @@ func (h *Hub) sendAll(set map[*Session]struct{}, rec store.Record, f *Frame) {
 			kind, n = s.sub.Kind, 0
 			data = f.Bytes()
 		}
-		s.Send(rec.Seq, data)
+		s.send(rec.Seq, data, direct)
 		n++
 	}
 	h.countMessages(kind, n)

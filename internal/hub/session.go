@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -38,6 +39,7 @@ type Limits struct {
 type Session struct {
 	hub    *Hub
 	conn   net.Conn
+	raw    syscall.RawConn // of a plain socket, for direct writes (direct.go)
 	sub    Subscription
 	limits Limits
 
@@ -45,17 +47,22 @@ type Session struct {
 	queue      [][]byte
 	spare      [][]byte
 	queueBytes int64
+	inflight   int64 // bytes of the batch being written
+	held       int64 // queueBytes+inflight as last added to hub.queued
 	writing    bool
-	closing    bool
-	reason     string
-	lastSeq    uint64
-	queuedSeq  uint64         // of the last data frame queued (not dropped)
-	catching   bool           // catching up: live frames wait in pending
-	pending    []pendingFrame // live frames that arrived during the catch-up
-	drained    chan struct{}  // signalled after each write, for catch-up pacing
-	ended      bool           // finished: Go starts nothing more
-	ctx        context.Context
-	cancel     context.CancelFunc // of ctx, called when the session ends
+	// headRest: the first queued frame is the rest of one a direct write
+	// sent in part (direct.go); a Close keeps it before the final frame.
+	headRest  bool
+	closing   bool
+	reason    string
+	lastSeq   uint64
+	queuedSeq uint64         // of the last data frame queued (not dropped)
+	catching  bool           // catching up: live frames wait in pending
+	pending   []pendingFrame // live frames that arrived during the catch-up
+	drained   chan struct{}  // signalled after each write, for catch-up pacing
+	ended     bool           // finished: Go starts nothing more
+	ctx       context.Context
+	cancel    context.CancelFunc // of ctx, called when the session ends
 
 	lastWrite atomic.Int64 // unix ns of the last frame queued
 	// written is the sequence of the last data frame written to the
@@ -95,7 +102,10 @@ func (s *Session) Written() uint64 { return s.written.Load() }
 
 // Send queues a data frame with its log sequence. It never blocks: a client
 // whose queue is full is disconnected as a slow consumer.
-func (s *Session) Send(seq uint64, frame []byte) {
+func (s *Session) Send(seq uint64, frame []byte) { s.send(seq, frame, true) }
+
+// send is Send; direct allows a direct write (direct.go).
+func (s *Session) send(seq uint64, frame []byte, direct bool) {
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
@@ -117,6 +127,24 @@ func (s *Session) Send(seq uint64, frame []byte) {
 			return
 		}
 		s.lastSeq = seq
+	}
+	if direct && s.raw != nil && !s.writing && len(s.queue) == 0 {
+		if n := s.tryWrite(frame); n == len(frame) {
+			if seq != 0 {
+				s.queuedSeq = seq
+				if seq > s.written.Load() {
+					s.written.Store(seq) // no writer runs to store it
+				}
+			}
+			s.mu.Unlock()
+			now := time.Now().UnixNano()
+			s.lastWrite.Store(now)
+			s.lastData.Store(now)
+			return
+		} else if n > 0 {
+			frame = frame[n:] // the writer sends the rest first
+			s.headRest = true
+		}
 	}
 	ok := s.enqueueLocked(frame)
 	if ok && seq != 0 {
@@ -153,6 +181,7 @@ func (s *Session) enqueueLocked(frame []byte) bool {
 	}
 	s.queue = append(s.queue, frame)
 	s.queueBytes += int64(len(frame))
+	s.accountLocked()
 	s.lastWrite.Store(time.Now().UnixNano())
 	if !s.writing {
 		s.startWriter()
@@ -258,14 +287,23 @@ func (s *Session) closeWith(reason string, final []byte) {
 	}
 	s.closing = true
 	s.reason = reason
+	var rest []byte
+	if s.headRest && len(s.queue) > 0 {
+		rest = s.queue[0] // the client must get the rest of that frame first
+	}
 	clear(s.queue)
 	s.queue = s.queue[:0]
 	s.queueBytes = 0
 	s.pending = nil
+	if rest != nil && final != nil {
+		s.queue = append(s.queue, rest)
+		s.queueBytes = int64(len(rest))
+	}
 	if final != nil {
 		s.queue = append(s.queue, final)
-		s.queueBytes = int64(len(final))
+		s.queueBytes += int64(len(final))
 	}
+	s.accountLocked()
 	if s.writing {
 		// Cut the write in progress short: a slow consumer's writer is
 		// stuck on a full socket, and what it was writing belongs to the
@@ -307,7 +345,12 @@ func (s *Session) writeLoop() {
 		batch := s.queue
 		batchSeq := s.queuedSeq // the batch holds every frame queued so far
 		s.queue, s.spare = s.spare[:0], nil
-		s.queueBytes = 0
+		s.inflight, s.queueBytes = s.queueBytes, 0
+		// The batch may open with the rest of a frame a direct write sent
+		// in part: if none of it goes out, that rest still must, before
+		// a final frame.
+		headRest := s.headRest
+		s.headRest = false
 		s.mu.Unlock()
 
 		_ = s.conn.SetWriteDeadline(time.Now().Add(s.limits.WriteTimeout))
@@ -331,6 +374,9 @@ func (s *Session) writeLoop() {
 		var rest []byte
 		if err != nil {
 			rest = unfinished(lens, n, bufs)
+			if n == 0 && headRest {
+				rest = batch[0]
+			}
 		}
 		clear(batch)
 
@@ -338,6 +384,8 @@ func (s *Session) writeLoop() {
 		if s.spare == nil {
 			s.spare = batch[:0]
 		}
+		s.inflight = 0
+		s.accountLocked()
 		if err == nil {
 			s.mu.Unlock()
 			if batchSeq > s.written.Load() {
@@ -379,7 +427,24 @@ func (s *Session) writeLoop() {
 func (s *Session) takeQueueLocked() [][]byte {
 	q := s.queue
 	s.queue, s.queueBytes = nil, 0
+	s.accountLocked()
 	return q
+}
+
+// accountLocked brings the hub's node-wide count of queued bytes up to
+// date with this session's queue and write in progress; s.mu is held.
+func (s *Session) accountLocked() {
+	if now := s.queueBytes + s.inflight; now != s.held {
+		s.hub.queued.Add(now - s.held)
+		s.held = now
+	}
+}
+
+// queuedBytes is what the session holds toward the node's bound.
+func (s *Session) queuedBytes() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
 }
 
 // unfinished returns the unwritten rest of the frame a write stopped in the
@@ -430,8 +495,14 @@ func (s *Session) endWriter() {
 // count is its last act.
 func (s *Session) finish() {
 	s.finished.Do(func() {
-		s.end()
+		s.mu.Lock()
+		s.queueBytes, s.inflight = 0, 0
+		s.accountLocked()
+		s.mu.Unlock()
+		// Unregistered before Done is closed, so that whoever waits for
+		// Done finds the hub without it.
 		s.hub.remove(s)
+		s.end()
 		s.hub.release()
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -39,25 +40,54 @@ const (
 )
 
 // group splits entries into runs that may share one message: consecutive,
-// same subject and watchlists, at most MaxBundle events and maxBundleBytes.
+// same subject (or, for a mixable family, same family and owner: a mixed
+// bundle, mixed.go) and watchlists, at most MaxBundle events and
+// maxBundleBytes.
 // An event whose JSON holds a newline (not compacted by its producer) is
 // stored alone, as the bundle format separates events by newlines.
 func group(entries []Entry) [][]Entry {
 	var runs [][]Entry
 	start, size := 0, 0
 	alone := false
-	for i, e := range entries {
+	// The addresses of the run so far: a mixed bundle's headers name each
+	// distinct one, and they count toward maxBundleBytes so that the
+	// message stays under NATS's max_payload whatever their length.
+	// (A run of one address, the common case, costs no map look-up.)
+	seen := map[Address]bool{}
+	var last *Address
+	cost := func(e *Entry) int {
+		n := len(e.Data) + 1
+		if mixable(e.Address.Family) {
+			n += 4 // its index in Evt-Addr-Idx
+			if (last == nil || e.Address != *last) && !seen[e.Address] {
+				n += 3*(len(e.Address.DeviceID)+len(e.Address.AgentID)+len(e.Address.EventType)) + 3
+			}
+		}
+		return n
+	}
+	note := func(e *Entry) {
+		if last == nil || e.Address != *last {
+			seen[e.Address] = true
+			last = &e.Address
+		}
+	}
+	for i := range entries {
+		e := &entries[i]
 		multiline := bytes.IndexByte(e.Data, '\n') >= 0
 		if i > start {
-			first := entries[start]
-			if alone || multiline || i-start == MaxBundle || size+len(e.Data)+1 > maxBundleBytes ||
-				e.Address != first.Address || !slices.Equal(e.Watchlists, first.Watchlists) {
+			first := &entries[start]
+			if alone || multiline || i-start == MaxBundle || size+cost(e) > maxBundleBytes ||
+				(e.Address != first.Address && !sameStream(e.Address, first.Address)) ||
+				!slices.Equal(e.Watchlists, first.Watchlists) {
 				runs = append(runs, entries[start:i])
 				start, size = i, 0
+				clear(seen)
+				last = nil
 			}
 		}
 		alone = multiline
-		size += len(e.Data) + 1
+		size += cost(e)
+		note(e)
 	}
 	if start < len(entries) {
 		runs = append(runs, entries[start:])
@@ -69,6 +99,13 @@ func group(entries []Entry) [][]Entry {
 func message(run []Entry) *nats.Msg {
 	first := run[0]
 	msg := &nats.Msg{Subject: first.Address.Subject(), Header: nats.Header{}}
+	for _, e := range run[1:] {
+		if e.Address != first.Address {
+			msg.Subject = mixedSubject(first.Address)
+			mixedHeaders(msg.Header, run)
+			break
+		}
+	}
 	if len(first.Watchlists) > 0 {
 		msg.Header[headerWatchlists] = []string{strings.Join(first.Watchlists, ",")}
 	}
@@ -122,6 +159,12 @@ func records(subject string, hdr nats.Header, seq uint64, ts time.Time, data []b
 			return nil, fmt.Errorf("message %d: bad %s header %q", seq, headerBundle, b)
 		}
 	}
+	var addrs []Address
+	if isMixed(subject) {
+		if addrs, err = mixedAddresses(subject, hdr, n); err != nil {
+			return nil, fmt.Errorf("message %d: %w", seq, err)
+		}
+	}
 	recs := make([]Record, n)
 	for i := range recs {
 		item := data
@@ -133,6 +176,9 @@ func records(subject string, hdr nats.Header, seq uint64, ts time.Time, data []b
 			item, data = data[:end:end], data[end+1:]
 		}
 		recs[i] = Record{Seq: position(seq, i, n), Address: addr, Watchlists: watchlists, ReceivedAt: ts, Data: item, Trace: trace}
+		if addrs != nil {
+			recs[i].Address = addrs[i]
+		}
 	}
 	return recs, nil
 }
@@ -151,12 +197,50 @@ func bundledIDs(subject string, hdr nats.Header) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
-	if err := json.Unmarshal([]byte(hdr.Get(headerIDs)), &ids); err != nil {
+	ids, err := idList(hdr.Get(headerIDs))
+	if err != nil {
 		return nil, fmt.Errorf("bad %s header: %w", headerIDs, err)
 	}
 	for i, id := range ids {
 		ids[i] = msgID(Entry{Address: addr, ID: id})
+	}
+	return ids, nil
+}
+
+// idList decodes an Evt-Ids header. Ids without escapes (all of them, in
+// practice) are sliced out of the header directly: a restart reads the
+// header of every bundle of the de-duplication window, and encoding/json
+// was a third of that read.
+func idList(h string) ([]string, error) {
+	if strings.IndexByte(h, '\\') >= 0 || len(h) < 2 || h[0] != '[' || h[len(h)-1] != ']' {
+		var ids []string
+		err := json.Unmarshal([]byte(h), &ids)
+		return ids, err
+	}
+	body := h[1 : len(h)-1]
+	if body == "" {
+		return []string{}, nil
+	}
+	ids := make([]string, 0, strings.Count(body, ",")+1)
+	for len(body) > 0 {
+		if body[0] != '"' {
+			return nil, errors.New("not a list of strings")
+		}
+		end := strings.IndexByte(body[1:], '"')
+		if end < 0 {
+			return nil, errors.New("unterminated string")
+		}
+		ids = append(ids, body[1:1+end])
+		body = body[end+2:]
+		if len(body) > 0 {
+			if body[0] != ',' {
+				return nil, errors.New("not a list of strings")
+			}
+			body = body[1:]
+			if body == "" {
+				return nil, errors.New("trailing comma")
+			}
+		}
 	}
 	return ids, nil
 }

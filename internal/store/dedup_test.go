@@ -2,6 +2,11 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -62,6 +67,9 @@ func TestDedupIndexWaitsForAPendingStore(t *testing.T) {
 func TestGroupBundles(t *testing.T) {
 	a := Address{Family: "sound", Owner: "o", DeviceID: "m1"}
 	b := Address{Family: "sound", Owner: "o", DeviceID: "m2"}
+	other := Address{Family: "sound", Owner: "p", DeviceID: "m1"}
+	an := Address{Family: "analysis", Owner: "o", DeviceID: "m1"}
+	bn := Address{Family: "analysis", Owner: "o", DeviceID: "m2"}
 	e := func(addr Address, data string, wl ...string) Entry {
 		return Entry{Address: addr, ID: data, Data: []byte(data), Watchlists: wl}
 	}
@@ -71,7 +79,9 @@ func TestGroupBundles(t *testing.T) {
 		in   []Entry
 		want []int
 	}{
-		{"subject change", []Entry{e(a, "1"), e(a, "2"), e(b, "3"), e(a, "4")}, []int{2, 1, 1}},
+		{"device change: one mixed bundle", []Entry{e(a, "1"), e(a, "2"), e(b, "3"), e(a, "4")}, []int{4}},
+		{"analysis: subject change", []Entry{e(an, "1"), e(an, "2"), e(bn, "3"), e(an, "4")}, []int{2, 1, 1}},
+		{"owner change", []Entry{e(a, "1"), e(a, "2"), e(other, "3"), e(a, "4")}, []int{2, 1, 1}},
 		{"watchlists", []Entry{e(a, "1", "w"), e(a, "2", "w"), e(a, "3")}, []int{2, 1}},
 		{"multi-line event alone", []Entry{e(a, "1"), e(a, "{\n}"), e(a, "3")}, []int{1, 1, 1}},
 		{"bytes", []Entry{e(a, big), e(a, big), e(a, "x")}, []int{1, 2}},
@@ -91,6 +101,64 @@ func TestGroupBundles(t *testing.T) {
 				t.Errorf("%s: runs %v, want %v", c.name, got, c.want)
 				break
 			}
+		}
+	}
+}
+
+// A mixed bundle's headers name every distinct address; with long device
+// ids they count toward the bundle's bytes, so no message outgrows
+// maxBundleBytes (and NATS's max_payload) however long the addresses.
+func TestMixedBundleHeadersCountTowardItsSize(t *testing.T) {
+	long := strings.Repeat("%", 200) // escaped to three bytes each in a token
+	var in []Entry
+	for i := range 600 {
+		in = append(in, Entry{Address: Address{Family: "sound", Owner: "o", DeviceID: fmt.Sprintf("%s%d", long, i), AgentID: long, EventType: long},
+			ID: strconv.Itoa(i), Data: []byte(`{"id":"` + strconv.Itoa(i) + `"}`)})
+	}
+	runs := group(in)
+	if len(runs) < 2 {
+		t.Fatalf("%d runs: long addresses did not split the batch", len(runs))
+	}
+	n := 0
+	for _, run := range runs {
+		msg := message(run)
+		size := len(msg.Data)
+		for k, vs := range msg.Header {
+			for _, v := range vs {
+				size += len(k) + len(v) + 4
+			}
+		}
+		if size > maxBundleBytes+4096 { // the fixed headers and the id list come on top
+			t.Fatalf("a bundle of %d events is %d bytes", len(run), size)
+		}
+		recs, err := records(msg.Subject, msg.Header, 7, time.Time{}, msg.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range recs {
+			if r.Address != in[n+i].Address {
+				t.Fatalf("event %d read back at %+v", n+i, r.Address)
+			}
+		}
+		n += len(run)
+	}
+}
+
+// idList reads what message writes into Evt-Ids exactly as encoding/json
+// would, and refuses what is not a list of strings.
+func TestIDListMatchesEncodingJSON(t *testing.T) {
+	for _, ids := range [][]string{{}, {"a"}, {"evt-1", "evt-2", "é", "a,b", "<&>", "q\"uote", "back\\slash", "\x01", "bad\xff"}} {
+		h, _ := json.Marshal(ids)
+		got, err := idList(string(h))
+		var want []string
+		_ = json.Unmarshal(h, &want)
+		if err != nil || !slices.Equal(got, want) {
+			t.Fatalf("%s: %q %v, want %q", h, got, err, want)
+		}
+	}
+	for _, bad := range []string{``, `[`, `["a",]`, `["a"`, `[1]`, `["a" "b"]`, `{"a":1}`} {
+		if _, err := idList(bad); err == nil {
+			t.Errorf("%s accepted", bad)
 		}
 	}
 }

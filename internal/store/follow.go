@@ -17,8 +17,9 @@ func (l *Log) Follow(ctx context.Context, startSeq uint64, filters []string, fn 
 	if err := checkSubjects(filters); err != nil {
 		return nil, err
 	}
+	subjects, keep := subjectFilters(filters)
 	cfg := jetstream.OrderedConsumerConfig{
-		FilterSubjects:    filters,
+		FilterSubjects:    subjects,
 		DeliverPolicy:     jetstream.DeliverNewPolicy,
 		InactiveThreshold: 30 * time.Second,
 	}
@@ -35,8 +36,9 @@ func (l *Log) Follow(ctx context.Context, startSeq uint64, filters []string, fn 
 		if err != nil {
 			return
 		}
+		mixed := isMixed(m.Subject())
 		for _, rec := range recs {
-			if rec.Seq >= startSeq {
+			if rec.Seq >= startSeq && (!mixed || keep(rec)) {
 				fn(rec)
 			}
 		}

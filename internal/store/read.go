@@ -28,8 +28,12 @@ func (l *Log) Read(ctx context.Context, o ReadOptions, fn func(Record) bool) err
 	if err := checkSubjects(o.Filters); err != nil {
 		return err
 	}
+	filters, keep := subjectFilters(o.Filters)
+	if o.last {
+		filters = o.Filters // Last is not asked for mixable subjects (mixed.go)
+	}
 	cfg := jetstream.OrderedConsumerConfig{
-		FilterSubjects:    o.Filters,
+		FilterSubjects:    filters,
 		DeliverPolicy:     jetstream.DeliverAllPolicy,
 		InactiveThreshold: 30 * time.Second,
 	}
@@ -98,9 +102,13 @@ func (l *Log) Read(ctx context.Context, o ReadOptions, fn func(Record) bool) err
 		if err != nil {
 			continue // a foreign message on our subjects; skip it
 		}
+		mixed := isMixed(m.Subject())
 		for _, rec := range recs {
 			if rec.Seq < o.StartSeq {
 				continue // before the cursor, in the same bundle
+			}
+			if mixed && !keep(rec) {
+				continue // another device's event in a mixed bundle
 			}
 			if !fn(rec) {
 				return nil

@@ -199,8 +199,9 @@ func (s *Service) newHub() *hub.Hub {
 			QueueBytes:    s.cfg.Limits.QueueBytes,
 			WriteTimeout:  s.cfg.WS.WriteTimeout,
 		},
-		Route:   s.route,
-		Metrics: s.metrics,
+		NodeQueueBytes: s.cfg.Limits.NodeQueueBytes,
+		Route:          s.route,
+		Metrics:        s.metrics,
 	})
 }
 

@@ -1,0 +1,57 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/evtctl/evtctl/internal/store"
+	"github.com/evtctl/evtctl/internal/store/storetest"
+)
+
+// BenchmarkReopenDedupWindow is the start-up cost of the de-duplication
+// index: a log holding ids events is opened again (a restart), which reads
+// the window back before the log serves appends. bundled: batches of 1,000
+// sound events of four interleaved microphones (mixed bundles of 255);
+// lone: events stored one per message (single POSTs). One op is one open.
+//
+//	go test -run '^$' -bench BenchmarkReopenDedupWindow -benchtime 3x ./internal/store/
+func BenchmarkReopenDedupWindow(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		ids   int
+		batch int
+	}{{"bundled/ids=1000000", 1_000_000, 1000}, {"lone/ids=100000", 100_000, 1}} {
+		b.Run(c.name, func(b *testing.B) {
+			ctx := context.Background()
+			bb := storetest.Backbone(b)
+			opts := store.LogOptions{MaxAge: time.Hour, DedupWindow: time.Hour, SoleWriter: true}
+			l, err := store.OpenLog(ctx, bb.JS, opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := 0; i < c.ids; i += c.batch {
+				var es []store.Entry
+				for j := range c.batch {
+					es = append(es, store.Entry{
+						Address: store.Address{Family: "sound", Owner: "acme", DeviceID: fmt.Sprintf("mic-%d", j%4), EventType: "speech"},
+						ID:      fmt.Sprintf("evt-%d-%d", i, j), Data: []byte(`{"id":"x"}`)})
+				}
+				if _, err := l.Append(ctx, es); err != nil {
+					b.Fatal(err)
+				}
+			}
+			l.Close()
+			b.ResetTimer()
+			for range b.N {
+				again, err := store.OpenLog(ctx, bb.JS, opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				again.Close()
+			}
+			b.ReportMetric(float64(c.ids)*float64(b.N)/b.Elapsed().Seconds(), "ids/s")
+		})
+	}
+}
