@@ -139,6 +139,21 @@ func hs256(secret string, claims map[string]any) string {
 	return signing + "." + enc.EncodeToString(mac.Sum(nil))
 }
 
+// browse starts a headless Chromium (exe) for at most a minute and
+// returns the context of its first tab; it ends with the test.
+func browse(t *testing.T, exe string) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("headless", true), chromedp.Flag("disable-dev-shm-usage", true))
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(cancelBrowser)
+	return bctx
+}
+
 func pageServer(t *testing.T) (origin string) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -157,15 +172,7 @@ func TestBrowser(t *testing.T) {
 	reader := g.NewKey("acme", "analytics:read", "events:read")
 	writer := g.NewKey("acme", "events:write")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("headless", true), chromedp.Flag("disable-dev-shm-usage", true))
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
+	bctx := browse(t, exe)
 	if err := chromedp.Do(bctx, chromedp.Navigate(allowed)); err != nil {
 		t.Fatalf("Chromium %s: %v", exe, err)
 	}

@@ -114,16 +114,8 @@ gateway on the same machine, add 127.0.0.0/8 to it in the development config.`,
 
 // check validates the flags that need no network.
 func (opts *listenOptions) check() error {
-	if len(opts.Secrets) > 0 && opts.Endpoint != "" {
-		return cmdutil.FlagErrorf("give --secret or --endpoint, not both")
-	}
-	for _, s := range opts.Secrets {
-		if _, err := signing.DecodeSecret(s); err != nil {
-			return cmdutil.FlagErrorf("invalid --secret: %s", err)
-		}
-	}
-	if opts.Tolerance < 0 {
-		return cmdutil.FlagErrorf("--tolerance must not be negative")
+	if err := checkSecretFlags(opts.Secrets, opts.Endpoint, opts.Tolerance); err != nil {
+		return err
 	}
 	if opts.MaxBody <= 0 {
 		return cmdutil.FlagErrorf("--max-body must be positive")

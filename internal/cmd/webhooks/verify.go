@@ -78,16 +78,8 @@ request is usually older than any tolerance.`,
 }
 
 func (opts *verifyOptions) checkVerify() error {
-	if len(opts.Secrets) > 0 && opts.Endpoint != "" {
-		return cmdutil.FlagErrorf("give --secret or --endpoint, not both")
-	}
-	for _, s := range opts.Secrets {
-		if _, err := signing.DecodeSecret(s); err != nil {
-			return cmdutil.FlagErrorf("invalid --secret: %s", err)
-		}
-	}
-	if opts.Tolerance < 0 {
-		return cmdutil.FlagErrorf("--tolerance must not be negative")
+	if err := checkSecretFlags(opts.Secrets, opts.Endpoint, opts.Tolerance); err != nil {
+		return err
 	}
 	if len(opts.Headers) == 0 && opts.HeadersFile == "" {
 		return cmdutil.FlagErrorf("give the request's headers with -H 'webhook-id: …' (and webhook-timestamp, webhook-signature) or --headers FILE")

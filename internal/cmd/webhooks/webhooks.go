@@ -3,7 +3,13 @@
 // an offline check of a saved request (verify).
 package webhooks
 
-import "github.com/evtctl/evtctl/internal/cmd/resource"
+import (
+	"time"
+
+	"github.com/evtctl/evtctl/internal/cmd/resource"
+	"github.com/evtctl/evtctl/internal/cmdutil"
+	"github.com/evtctl/evtctl/internal/webhook/signing"
+)
 
 // Command is `evtctl webhooks`.
 var Command = resource.Group{
@@ -13,4 +19,21 @@ var Command = resource.Group{
 		"that checks each request's Standard Webhooks signature, prints it and can forward\n" +
 		"it to your application; 'verify' checks a saved request offline.",
 	Verbs: []resource.Verb{resource.Func(newCmdListen), resource.Func(newCmdVerify)},
+}
+
+// checkSecretFlags checks what listen and verify share: --secret values
+// (or --endpoint, not both) and --tolerance.
+func checkSecretFlags(secrets []string, endpoint string, tolerance time.Duration) error {
+	if len(secrets) > 0 && endpoint != "" {
+		return cmdutil.FlagErrorf("give --secret or --endpoint, not both")
+	}
+	for _, s := range secrets {
+		if _, err := signing.DecodeSecret(s); err != nil {
+			return cmdutil.FlagErrorf("invalid --secret: %s", err)
+		}
+	}
+	if tolerance < 0 {
+		return cmdutil.FlagErrorf("--tolerance must not be negative")
+	}
+	return nil
 }
