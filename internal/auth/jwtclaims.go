@@ -3,12 +3,13 @@ package auth
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/evtctl/evtctl/pkg/proto"
 )
 
 // tokenClaims is what a JWT's claims are decoded into: the registered
@@ -37,48 +38,66 @@ type tokenClaims struct {
 // claimNames are the configured names of the mapped claims.
 type claimNames struct{ owner, scopes, devices string }
 
-var errClaimsNotObject = errors.New("the claims are not a JSON object")
-
-// UnmarshalJSON reads the members tokenClaims knows. The parser hands it
-// a value its decoder has already checked to be valid JSON; the walk still
-// refuses anything that is not an object rather than trusting that.
+// UnmarshalJSON reads the members tokenClaims knows with proto.Members,
+// the project's JSON object walker: the others are skipped without being
+// built, and the whole value is checked to be a JSON object.
 func (c *tokenClaims) UnmarshalJSON(b []byte) error {
-	return eachMember(b, func(key string, val []byte) error {
-		var err error
-		switch key {
-		case "exp":
-			c.exp, err = numericDate(val)
-		case "nbf":
-			c.nbf, err = numericDate(val)
-		case "iat":
-			c.iat, err = numericDate(val)
-		case "iss":
-			err = json.Unmarshal(val, &c.iss)
-		case "aud":
-			c.aud = nil
-			err = c.aud.UnmarshalJSON(val)
-		case "jti":
-			c.jti, _ = jsonString(val) // only a name for logs: ignored if not a string
-		}
-		if err != nil {
-			return err
-		}
-		// Not a switch: one claim may serve several purposes (owner_claim
-		// set to sub, or to iss).
-		if key == c.names.owner {
-			c.owner, c.ownerOK = jsonString(val)
-		}
-		if key == c.names.scopes {
-			c.scopes, err = stringsClaim(key, val)
-			c.keep(err)
-		}
-		if key == c.names.devices {
-			c.devices, err = stringsClaim(key, val)
-			c.devicesPresent = true
-			c.keep(err)
-		}
-		return nil
+	var err error
+	walkErr := proto.Members(b, c.wanted, func(key string, val []byte) bool {
+		err = c.member(key, val)
+		return err == nil
 	})
+	if walkErr != nil {
+		return walkErr
+	}
+	return err
+}
+
+// wanted reports whether key is a claim tokenClaims reads.
+func (c *tokenClaims) wanted(key []byte) bool {
+	switch string(key) {
+	case "exp", "nbf", "iat", "iss", "aud", "jti", c.names.owner, c.names.scopes, c.names.devices:
+		return true
+	}
+	return false
+}
+
+// member reads one claim; an error is a malformed registered claim.
+func (c *tokenClaims) member(key string, val []byte) error {
+	var err error
+	switch key {
+	case "exp":
+		c.exp, err = numericDate(val)
+	case "nbf":
+		c.nbf, err = numericDate(val)
+	case "iat":
+		c.iat, err = numericDate(val)
+	case "iss":
+		err = json.Unmarshal(val, &c.iss)
+	case "aud":
+		c.aud = nil
+		err = c.aud.UnmarshalJSON(val)
+	case "jti":
+		c.jti, _ = jsonString(val) // only a name for logs: ignored if not a string
+	}
+	if err != nil {
+		return err
+	}
+	// Not a switch: one claim may serve several purposes (owner_claim
+	// set to sub, or to iss).
+	if key == c.names.owner {
+		c.owner, c.ownerOK = jsonString(val)
+	}
+	if key == c.names.scopes {
+		c.scopes, err = stringsClaim(key, val)
+		c.keep(err)
+	}
+	if key == c.names.devices {
+		c.devices, err = stringsClaim(key, val)
+		c.devicesPresent = true
+		c.keep(err)
+	}
+	return nil
 }
 
 func (c *tokenClaims) keep(err error) {
@@ -148,115 +167,3 @@ func (c *tokenClaims) GetAudience() (jwt.ClaimStrings, error)       { return c.a
 // GetSubject is not checked by the gateway (the owner claim is mapped
 // instead); it is here for the interface.
 func (c *tokenClaims) GetSubject() (string, error) { return "", nil }
-
-// eachMember calls fn with every member of the JSON object b, in order
-// (a repeated name: the last call wins, as with encoding/json). Values are
-// slices of b, valid only during the call.
-func eachMember(b []byte, fn func(key string, val []byte) error) error {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return errClaimsNotObject
-	}
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return nil
-	}
-	for {
-		if i >= len(b) || b[i] != '"' {
-			return errClaimsNotObject
-		}
-		end := skipString(b, i)
-		if end < 0 {
-			return errClaimsNotObject
-		}
-		key, ok := jsonString(b[i:end])
-		if !ok {
-			return errClaimsNotObject
-		}
-		i = skipSpace(b, end)
-		if i >= len(b) || b[i] != ':' {
-			return errClaimsNotObject
-		}
-		start := skipSpace(b, i+1)
-		end = skipValue(b, start)
-		if end < 0 {
-			return errClaimsNotObject
-		}
-		if err := fn(key, b[start:end]); err != nil {
-			return err
-		}
-		i = skipSpace(b, end)
-		if i >= len(b) {
-			return errClaimsNotObject
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case '}':
-			return nil
-		default:
-			return errClaimsNotObject
-		}
-	}
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipString returns the index after the string starting at b[i] (a
-// quote), -1 when it does not end.
-func skipString(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
-		}
-	}
-	return -1
-}
-
-// skipValue returns the index after the value starting at b[i], -1 when
-// it does not end. Nested objects and arrays are skipped by depth, strings
-// by their quotes; the value's own validity is the decoder's check.
-func skipValue(b []byte, i int) int {
-	if i >= len(b) {
-		return -1
-	}
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-		depth := 0
-		for j := i; j < len(b); j++ {
-			switch b[j] {
-			case '"':
-				if j = skipString(b, j); j < 0 {
-					return -1
-				}
-				j--
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return j + 1
-				}
-			}
-		}
-		return -1
-	default:
-		j := i
-		for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\t' && b[j] != '\n' && b[j] != '\r' {
-			j++
-		}
-		if j == i {
-			return -1
-		}
-		return j
-	}
-}
