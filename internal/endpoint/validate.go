@@ -105,11 +105,12 @@ func (p *problems) concurrency(v int) {
 }
 
 // reservedHeaders may not be set per endpoint: the gateway sets them (the
-// signature, the event's family and type, the body's framing) or they
-// belong to the connection.
+// signature, the event's family and type, the body's framing, the trace
+// context it continues) or they belong to the connection.
 var reservedHeaders = []string{
 	"connection", "content-encoding", "content-length", "content-type", "cookie", "expect", "host", "keep-alive",
-	"proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "user-agent",
+	"proxy-authorization", "proxy-connection", "te", "trailer", "traceparent", "tracestate", "transfer-encoding",
+	"upgrade", "user-agent",
 }
 
 // reservedPrefixes: every header of these families is the gateway's.

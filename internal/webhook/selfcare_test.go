@@ -162,6 +162,8 @@ func TestEndpointHeadersAndLimits(t *testing.T) {
 		{map[string]any{"headers": map[string]string{"Content-Type": "text/plain"}}, "headers[Content-Type]"},
 		{map[string]any{"headers": map[string]string{"webhook-id": "x"}}, "headers[webhook-id]"},
 		{map[string]any{"headers": map[string]string{"Evt-Family": "x"}}, "headers[Evt-Family]"},
+		{map[string]any{"headers": map[string]string{"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}, "headers[traceparent]"},
+		{map[string]any{"headers": map[string]string{"Tracestate": "a=b"}}, "headers[Tracestate]"},
 		{map[string]any{"headers": map[string]string{"Bad Name": "x"}}, "headers[Bad Name]"},
 		{map[string]any{"headers": map[string]string{"X-A": "a\r\nInjected: 1"}}, "headers[X-A]"},
 		{map[string]any{"headers": map[string]string{"X-A": long}}, "headers[X-A]"},
