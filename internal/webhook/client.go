@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/evtctl/evtctl/internal/buildinfo"
+	"github.com/evtctl/evtctl/internal/tracing"
 )
 
 // maxResponseBody is how much of a response is read (to reuse the
@@ -136,7 +137,7 @@ func post(ctx context.Context, c *http.Client, r request) result {
 	req.Header.Set(HeaderID, webhookID)
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
 	req.Header.Set(HeaderSignature, signature)
-	injectTrace(ctx, req.Header)
+	tracing.Inject(ctx, req.Header) // the attempt's span: the receiver's trace joins the producer's
 	start := time.Now()
 	resp, err := c.Do(req)
 	res := result{latency: time.Since(start)}

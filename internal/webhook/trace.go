@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"context"
-	"net/http"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
@@ -34,7 +33,3 @@ func endAttempt(span tracing.Span, res result) {
 	}
 	span.End()
 }
-
-// injectTrace passes the attempt's trace context to the receiver, so that
-// its trace joins the producer's.
-func injectTrace(ctx context.Context, h http.Header) { tracing.Inject(ctx, h) }
