@@ -13,12 +13,10 @@ import (
 
 // detectTrace samples composite detection for tracing, in the trace
 // stored with each sound event: a span for the first event of each stored
-// request (the events of one POST share a traceparent and follow each
-// other in the log) and for every event that completed a composite; none
-// for the others, which would be a thousand spans per batch, nor for
-// events stored without a sampled trace. The follower goroutine alone
-// uses it.
-type detectTrace struct{ last string }
+// request (tracing.FirstOfRequest) and for every event that completed a
+// composite; none for the others, nor for events stored without a sampled
+// trace. The follower goroutine alone uses it.
+type detectTrace struct{ req tracing.FirstOfRequest }
 
 // begin notes the start of rec's detection when it may get a span.
 func (d *detectTrace) begin(rec store.Record) (time.Time, bool) {
@@ -34,9 +32,7 @@ func (d *detectTrace) end(rec store.Record, start time.Time, traced bool, emissi
 	if !traced {
 		return
 	}
-	first := rec.Trace != d.last
-	d.last = rec.Trace
-	if !first && emissions == 0 {
+	if !d.req.Take(rec.Trace) && emissions == 0 {
 		return
 	}
 	_, span := tracing.StartWith(tracing.FromTraceparent(context.Background(), rec.Trace), "composite.detect", trace.SpanKindConsumer,

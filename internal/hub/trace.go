@@ -11,18 +11,16 @@ import (
 )
 
 // fanoutTrace samples the fan-out for tracing: one span for the first
-// event of each stored request (the events of one POST share a
-// traceparent and follow each other in the log), none for its other
-// events and none for events stored without a trace. The dispatch
-// goroutine alone uses it.
-type fanoutTrace struct{ last string }
+// event of each stored request, none for its other events and none for
+// events stored without a sampled trace. The dispatch goroutine alone
+// uses it.
+type fanoutTrace struct{ req tracing.FirstOfRequest }
 
 // start returns the span of rec's fan-out, or a no-op span.
 func (f *fanoutTrace) start(rec store.Record) tracing.Span {
-	if !tracing.Enabled() || rec.Trace == f.last || !tracing.Sampled(rec.Trace) {
+	if !f.req.Take(rec.Trace) {
 		return tracing.Span{}
 	}
-	f.last = rec.Trace
 	_, span := tracing.Start(tracing.FromTraceparent(context.Background(), rec.Trace), "hub.fanout", trace.SpanKindConsumer,
 		attribute.String("evtctl.family", rec.Address.Family),
 		attribute.Int64("evtctl.seq", int64(rec.Seq)))
