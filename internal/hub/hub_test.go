@@ -129,6 +129,26 @@ func TestSessionCatchUpThenLive(t *testing.T) {
 	}
 }
 
+// A session's starting point holds against live events dispatched late:
+// an event appended before the client asked to start "from now", which
+// the hub receives from the log only after the session registered, is not
+// sent, even with nothing to catch up on.
+func TestSessionStartAfterDropsLateLive(t *testing.T) {
+	h := testHub(roomy)
+	srv, cli := tcpPair(t)
+	s := h.Register(srv, acme, true, nil)
+	h.Dispatch(composite(4)) // stored before the request, dispatched after
+	s.StartAfter(4)
+	h.Dispatch(composite(5))
+	s.EndCatchUp()
+	h.Dispatch(composite(6))
+	got := readTexts(t, cli, 2)
+	want := []string{`{"n":5}`, `{"n":6}`}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("frames %v, want %v", got, want)
+	}
+}
+
 // A client that does not read is disconnected once its queue is full, with
 // close code 4008, without the hub ever waiting for it; a reading client on
 // the same hub gets everything.

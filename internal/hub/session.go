@@ -237,6 +237,16 @@ func (s *Session) CatchUp(seq uint64, frame []byte) bool {
 	}
 }
 
+// StartAfter makes seq the session's starting point: no event at or
+// before it is sent, from the catch-up or live. It is called before
+// EndCatchUp, so that live frames held meanwhile that the client's
+// starting point excludes are dropped too.
+func (s *Session) StartAfter(seq uint64) {
+	s.mu.Lock()
+	s.lastSeq = max(s.lastSeq, seq)
+	s.mu.Unlock()
+}
+
 // EndCatchUp releases the live frames that arrived during the catch-up,
 // minus those the catch-up already sent.
 func (s *Session) EndCatchUp() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -45,6 +46,9 @@ type Log struct {
 	stopIDs func()
 	// readSlots bounds concurrent reads (read.go).
 	readSlots chan struct{}
+	// stored is the position of the newest event this process appended
+	// (Stored).
+	stored atomic.Uint64
 }
 
 // OpenLog creates or updates the event stream with the given retention.
@@ -177,6 +181,7 @@ func (l *Log) Append(ctx context.Context, entries []Entry) (res AppendResult, er
 				res.Seqs[k] = position(ack.Sequence, i, n)
 				stored[k] = res.Seqs[k]
 			}
+			l.raiseStored(lastPos(ack.Sequence))
 			if ack.Duplicate {
 				res.Duplicates += n // the same message was stored before
 			} else {
@@ -197,6 +202,22 @@ func (l *Log) Append(ctx context.Context, entries []Entry) (res AppendResult, er
 		}
 	}
 	return res, firstErr
+}
+
+// Stored returns the position of the newest event this process appended
+// (0 before its first append). An append acknowledged to a client is
+// counted here before the acknowledgement, while the live feed that
+// follows the log may not have delivered it yet: a stream opened "from
+// now" starts after this position, not after the last event it saw go by.
+func (l *Log) Stored() uint64 { return l.stored.Load() }
+
+func (l *Log) raiseStored(pos uint64) {
+	for {
+		cur := l.stored.Load()
+		if pos <= cur || l.stored.CompareAndSwap(cur, pos) {
+			return
+		}
+	}
 }
 
 // msgID scopes the event's identity to its tenant and family, so two tenants

@@ -43,9 +43,10 @@ type catchUp struct {
 	// resume is set when the client gave a cursor; after is its position.
 	resume bool
 	after  uint64
-	// mark is the hub's LastSeq when the request arrived. A session with
-	// no cursor catches up on what the hub dispatched between mark and its
-	// registration, if anything.
+	// mark is the newest event when the request arrived (Service.now). A
+	// session with no cursor starts after it: it catches up on what the
+	// hub dispatched between mark and its registration, if anything, and
+	// drops what the hub dispatches late that is not after it.
 	mark uint64
 	// subjects are the log subjects the kind's records are read from.
 	subjects []string
@@ -95,11 +96,14 @@ func (s *Service) open(o opening) *hub.Session {
 	}
 	from := o.from
 	if !from.resume {
-		if s.hub.LastSeq() == from.mark {
-			sess.EndCatchUp()
-			return sess
-		}
 		from.after = from.mark
+	}
+	sess.StartAfter(from.after)
+	if !from.resume && s.hub.LastSeq() <= from.mark {
+		// Whatever the hub dispatches from now on is after the mark
+		// and reaches the session live: nothing to read from the log.
+		sess.EndCatchUp()
+		return sess
 	}
 	sess.Go(func(ctx context.Context) { s.catchUp(ctx, sess, o.kind, from) })
 	return sess
@@ -135,6 +139,12 @@ func (s *Service) watchKey(sess *hub.Session, keyID string, expires time.Time, h
 	default:
 	}
 }
+
+// now is the newest event at this moment, where a stream opened "from
+// now" starts: the last one the hub dispatched, or a later one this node
+// appended and already acknowledged to its producer that the hub has not
+// yet received from the log.
+func (s *Service) now() uint64 { return max(s.hub.LastSeq(), s.events.Stored()) }
 
 // catchUp sends the history after from.after to a session registered with
 // its live frames held, then releases them. It runs on a goroutine of the

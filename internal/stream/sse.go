@@ -28,7 +28,7 @@ const sseHead = "HTTP/1.1 200 OK\r\n" +
 
 // serveAnalysis serves both SSE analysis routes (one device, or all).
 func (s *Service) serveAnalysis(w http.ResponseWriter, r *http.Request) {
-	mark := s.hub.LastSeq()
+	mark := s.now()
 	p, _ := auth.From(r.Context())
 	devices, herr := analysisDevices(r, p)
 	if herr != nil {

@@ -31,7 +31,7 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 
 // serveComposite serves GET /api/v1/ws/composite-events[?after=<id>].
 func (s *Service) serveComposite(w http.ResponseWriter, r *http.Request) {
-	mark := s.hub.LastSeq()
+	mark := s.now()
 	p, _ := auth.From(r.Context())
 	if p.Devices != nil {
 		// As on the REST composite routes: a composite gathers every
@@ -81,7 +81,7 @@ func (s *Service) serveComposite(w http.ResponseWriter, r *http.Request) {
 
 // serveEndpoint serves GET /event-service/ws?endpoint_id=<id>.
 func (s *Service) serveEndpoint(w http.ResponseWriter, r *http.Request) {
-	mark := s.hub.LastSeq()
+	mark := s.now()
 	id := r.URL.Query().Get("endpoint_id")
 	if id == "" {
 		httpapi.WriteError(w, httpapi.Invalid("endpoint_id", "is required"))
