@@ -75,7 +75,7 @@ type Storage struct {
 	MaxAge      time.Duration `yaml:"max_age" doc:"How long recorded events are kept (resume, query, replay); 0 = forever."`
 	MaxBytes    int64         `yaml:"max_bytes" doc:"Size cap of the event log in bytes, oldest dropped first; -1 = unlimited."`
 	MaxStore    int64         `yaml:"max_store" doc:"Cap in bytes of everything the embedded NATS server stores (events, keys, webhook records); past it ingest answers 507 until room is freed; 0 = 75% of the disk space free at start (NATS's default). Ignored with nats_url."`
-	DedupWindow time.Duration `yaml:"dedup_window" doc:"How long an event id is remembered to acknowledge re-sent events as duplicates; every id of the window is kept in memory (about 75 bytes each)."`
+	DedupWindow time.Duration `yaml:"dedup_window" doc:"How long an event id is remembered to acknowledge re-sent events as duplicates; every id of the window is kept in memory (about 75 bytes each) and, with the embedded server, in DATA/dedup on disk (32 bytes each)."`
 }
 
 // WS is the WebSocket streams (docs/contract.md#streams).

@@ -55,6 +55,8 @@ func (s *Server) openGeneration(ctx context.Context, bb *store.Backbone, n int, 
 		// Nobody else can reach an embedded server without a listener,
 		// and a log copying no edge has no other writer.
 		SoleWriter: bb.Embedded() && bb.ClientURL() == "" && len(s.cfg.Storage.EdgeSources) == 0,
+		IndexDir:   bb.IndexDir(),
+		Logger:     s.log,
 	})
 	if err != nil {
 		return nil, err

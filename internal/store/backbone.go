@@ -345,6 +345,17 @@ func serverName(n string) string {
 // Embedded reports whether the NATS server runs inside this process.
 func (b *Backbone) Embedded() bool { return b.embedded != nil }
 
+// IndexDir is where the event log keeps the journal of its
+// de-duplication index (LogOptions.IndexDir): in the locked data directory
+// of the embedded server; "" with an external one, whose nodes read the
+// window back from the log.
+func (b *Backbone) IndexDir() string {
+	if b.embedded == nil {
+		return ""
+	}
+	return filepath.Join(b.opts.DataDir, "dedup")
+}
+
 // EmbeddedServer is the NATS server running inside this process, or nil
 // (tests use it to cut the gateway's connection).
 func (b *Backbone) EmbeddedServer() *server.Server { return b.embedded }

@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/binary"
-	"hash/maphash"
 	"sync"
 	"time"
+	"unsafe"
 
+	"github.com/dchest/siphash"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -23,18 +25,35 @@ import (
 // nodes given the same id inside a bundle within the few milliseconds it
 // takes the log to reach the other may both store it.
 //
-// Identities are kept as 128-bit hashes (two maphash seeds) in maps
-// without pointers, which the garbage collector does not scan: about 75
-// bytes an id with the map and the expiry queue.
+// Identities are kept as 128-bit keyed hashes (SipHash-128 under a random
+// key: ids an attacker chooses cannot be made to collide, so one tenant's
+// event is never dropped as a duplicate of another's) in maps without
+// pointers, which the garbage collector does not scan: about 75 bytes an
+// id with the map and the expiry queue. The key is kept with the index's
+// journal (journal.go), whose hashes are valid only under it.
 type dedupIndex struct {
 	window     time.Duration
-	seedA      maphash.Seed
-	seedB      maphash.Seed
+	key0, key1 uint64
 	mu         sync.Mutex
 	stored     map[idKey]storedID
 	pending    map[idKey]pendingID // being stored by an append on this node
 	expiry     []expiring          // in (nearly) the order they were stored
 	expiryHead int
+
+	// What the journal needs to say how far in the log it is complete
+	// (through): the highest message sequence settled or learned, the
+	// last one the follower learned, whether the follower runs live, and
+	// for every append in progress the highest sequence known when it
+	// began (its messages all come after it).
+	highest   uint64
+	learned   uint64
+	following bool
+	inFlight  map[*reservation]uint64
+	settled   chan struct{} // closed once inFlight is empty (waitSettled)
+	// journaling makes every identity added to stored go to toJournal too.
+	journaling  bool
+	toJournal   []expiring
+	journalWake chan struct{} // wakes the journal's writer early
 }
 
 type idKey [16]byte
@@ -52,26 +71,69 @@ type pendingID struct {
 	pos   uint64 // where the log showed it
 }
 
+// expiring is an entry of the expiry queue and of the journal; pos is the
+// stored event's position (only the journal uses it: the queue's entries
+// are looked up in stored).
 type expiring struct {
 	key     idKey
 	expires int64
+	pos     uint64
 }
 
 func newDedupIndex(window time.Duration) *dedupIndex {
+	var k [16]byte
+	_, _ = rand.Read(k[:]) // never fails (crypto/rand panics instead)
 	return &dedupIndex{
-		window:  window,
-		seedA:   maphash.MakeSeed(),
-		seedB:   maphash.MakeSeed(),
-		stored:  map[idKey]storedID{},
-		pending: map[idKey]pendingID{},
+		window:   window,
+		key0:     binary.LittleEndian.Uint64(k[:8]),
+		key1:     binary.LittleEndian.Uint64(k[8:]),
+		stored:   map[idKey]storedID{},
+		pending:  map[idKey]pendingID{},
+		inFlight: map[*reservation]uint64{},
 	}
 }
 
 func (d *dedupIndex) key(id string) idKey {
+	// The string's bytes are only read: no copy.
+	a, b := siphash.Hash128(d.key0, d.key1, unsafe.Slice(unsafe.StringData(id), len(id)))
 	var k idKey
-	binary.LittleEndian.PutUint64(k[:8], maphash.String(d.seedA, id))
-	binary.LittleEndian.PutUint64(k[8:], maphash.String(d.seedB, id))
+	binary.LittleEndian.PutUint64(k[:8], a)
+	binary.LittleEndian.PutUint64(k[8:], b)
 	return k
+}
+
+// addLocked remembers an identity as stored at pos until expires.
+func (d *dedupIndex) addLocked(k idKey, pos uint64, expires int64) {
+	d.stored[k] = storedID{pos: pos, expires: expires}
+	e := expiring{k, expires, pos}
+	d.expiry = append(d.expiry, e)
+	if d.journaling {
+		d.toJournal = append(d.toJournal, e)
+		if len(d.toJournal) == flushAt {
+			select {
+			case d.journalWake <- struct{}{}:
+			default:
+			}
+		}
+	}
+	d.highest = max(d.highest, msgSeq(pos))
+}
+
+// throughLocked is the highest message sequence up to which every
+// identity of the log is in stored (or expired): what the follower
+// learned when it runs live; otherwise, with this node the only writer,
+// the highest sequence settled, but not past an append still in progress,
+// whose messages (after the sequence it began at) may be acknowledged and
+// not yet settled.
+func (d *dedupIndex) throughLocked() uint64 {
+	if d.following {
+		return d.learned
+	}
+	t := d.highest
+	for _, base := range d.inFlight {
+		t = min(t, base)
+	}
+	return t
 }
 
 // reservation is the outcome of reserve for one batch.
@@ -100,6 +162,9 @@ func (d *dedupIndex) reserve(ctx context.Context, ids []string) (*reservation, e
 		r.ids[i] = reservedID{key: d.key(id), twin: -1}
 	}
 	mine := map[idKey]int{} // first entry of each identity this batch reserved
+	d.mu.Lock()
+	d.inFlight[r] = d.highest
+	d.mu.Unlock()
 	for {
 		var wait chan struct{}
 		d.mu.Lock()
@@ -159,11 +224,35 @@ func (r *reservation) settle(stored []uint64) {
 		default:
 			continue
 		}
-		d.stored[it.key] = storedID{pos: pos, expires: expires}
-		d.expiry = append(d.expiry, expiring{it.key, expires})
+		d.addLocked(it.key, pos, expires)
+	}
+	delete(d.inFlight, r)
+	if len(d.inFlight) == 0 && d.settled != nil {
+		close(d.settled)
+		d.settled = nil
 	}
 	d.mu.Unlock()
 	close(r.done)
+}
+
+// waitSettled waits, up to timeout, until no append is in progress or
+// waiting to settle: a clean stop's last journal chunk then has every
+// identity of the log, and the next open reads nothing back.
+func (d *dedupIndex) waitSettled(timeout time.Duration) {
+	d.mu.Lock()
+	if len(d.inFlight) == 0 {
+		d.mu.Unlock()
+		return
+	}
+	if d.settled == nil {
+		d.settled = make(chan struct{})
+	}
+	ch := d.settled
+	d.mu.Unlock()
+	select {
+	case <-ch:
+	case <-time.After(timeout):
+	}
 }
 
 // learn records identities found in the log: a message at seq received at
@@ -173,6 +262,8 @@ func (d *dedupIndex) learn(seq uint64, ts time.Time, ids []string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := time.Now().UnixNano()
+	d.learned = max(d.learned, seq)
+	d.highest = max(d.highest, seq)
 	if expires <= now {
 		return
 	}
@@ -187,8 +278,7 @@ func (d *dedupIndex) learn(seq uint64, ts time.Time, ids []string) {
 		if _, ok := d.stored[k]; ok {
 			continue
 		}
-		d.stored[k] = storedID{pos: pos, expires: expires}
-		d.expiry = append(d.expiry, expiring{k, expires})
+		d.addLocked(k, pos, expires)
 	}
 	d.expireLocked(now)
 }
@@ -216,30 +306,34 @@ func (d *dedupIndex) size() int {
 	return len(d.stored) + len(d.pending)
 }
 
-// followIDs feeds the index from the log: first the messages of the last
-// window (it returns once it has read up to the log's end as it was when
-// called, so that no append is judged on a partial index), then, with
-// live, every new message, whoever stored it. Messages are read headers
-// only.
-func (l *Log) followIDs(ctx context.Context, live bool) (stop func(), err error) {
-	info, err := l.stream.Info(ctx)
-	if err != nil {
-		return nil, err
-	}
+// followIDs feeds the index from the log: first the messages after
+// message after (the journal's through), or with after 0 those of the last
+// window; it returns once it has read up to the log's end as it was at
+// end, so that no append is judged on a partial index. Then, with live, it
+// goes on with every new message, whoever stored it. Messages are read
+// headers only.
+func (l *Log) followIDs(ctx context.Context, info *jetstream.StreamInfo, after uint64, live bool) (stop func(), err error) {
 	end := info.State.LastSeq
-	start := time.Now().Add(-l.dedup.window)
-	cons, err := l.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		DeliverPolicy:     jetstream.DeliverByStartTimePolicy,
-		OptStartTime:      &start,
+	if after >= end && !live {
+		return func() {}, nil // the journal had it all
+	}
+	cfg := jetstream.OrderedConsumerConfig{
 		HeadersOnly:       true,
 		InactiveThreshold: 30 * time.Second,
-	})
+	}
+	if after > 0 {
+		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, after+1
+	} else {
+		start := time.Now().Add(-l.dedup.window)
+		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &start
+	}
+	cons, err := l.stream.OrderedConsumer(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	caughtUp := make(chan struct{})
 	var once sync.Once
-	if info.State.Msgs == 0 {
+	if info.State.Msgs == 0 || after >= end {
 		once.Do(func() { close(caughtUp) })
 	}
 	cc, err := cons.Consume(func(m jetstream.Msg) {
@@ -247,9 +341,11 @@ func (l *Log) followIDs(ctx context.Context, live bool) (stop func(), err error)
 		if err != nil {
 			return
 		}
-		if ids, err := bundledIDs(m.Subject(), m.Headers()); err == nil && len(ids) > 0 {
-			l.dedup.learn(md.Sequence.Stream, md.Timestamp, ids)
+		ids, err := bundledIDs(m.Subject(), m.Headers())
+		if err != nil {
+			ids = nil // not an event of ours: only its sequence counts
 		}
+		l.dedup.learn(md.Sequence.Stream, md.Timestamp, ids)
 		if md.Sequence.Stream >= end || md.NumPending == 0 {
 			once.Do(func() { close(caughtUp) })
 		}
@@ -273,6 +369,10 @@ func (l *Log) followIDs(ctx context.Context, live bool) (stop func(), err error)
 			stop()
 			return func() {}, nil
 		}
+		l.dedup.mu.Lock()
+		l.dedup.following = true
+		l.dedup.learned = max(l.dedup.learned, end)
+		l.dedup.mu.Unlock()
 		return stop, nil
 	case <-ctx.Done():
 		stop()

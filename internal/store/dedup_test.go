@@ -162,3 +162,33 @@ func TestIDListMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// The journal's through never passes an append in progress: its messages
+// may be acknowledged and not yet settled, and an open after kill -9 must
+// read them back from the log.
+func TestDedupThroughWaitsForAppendsInProgress(t *testing.T) {
+	d := newDedupIndex(time.Minute)
+	first, err := d.reserve(context.Background(), []string{"a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.learn(7, time.Now(), []string{"x"}) // message 7 stored meanwhile
+	second, err := d.reserve(context.Background(), []string{"b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.settle([]uint64{position(9, 0, 1)})
+	d.mu.Lock()
+	through := d.throughLocked()
+	d.mu.Unlock()
+	if through != 0 {
+		t.Fatalf("through %d while the first append (begun at 0) is in progress", through)
+	}
+	first.settle([]uint64{position(8, 0, 1)})
+	d.mu.Lock()
+	through = d.throughLocked()
+	d.mu.Unlock()
+	if through != 9 {
+		t.Fatalf("through %d, want 9 once all settled", through)
+	}
+}

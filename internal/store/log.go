@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,13 @@ type LogOptions struct {
 	// from this node's appends alone, sparing JetStream a consumer that
 	// would deliver every message again.
 	SoleWriter bool
+	// IndexDir, when set, keeps the de-duplication index's journal
+	// (journal.go) so that an open reads it instead of the whole window
+	// from the log. Only one process may use it: the embedded server's
+	// data directory, which is locked.
+	IndexDir string
+	// Logger reports a journal that cannot be used or written.
+	Logger *slog.Logger
 }
 
 // Log is the durable, ordered event log. Its positions (position.go) are
@@ -43,6 +51,8 @@ type Log struct {
 	js      jetstream.JetStream
 	stream  jetstream.Stream
 	dedup   *dedupIndex
+	journal *journal // nil without LogOptions.IndexDir
+	loaded  loadedJournal
 	stopIDs func()
 	// readSlots bounds concurrent reads (read.go).
 	readSlots chan struct{}
@@ -82,17 +92,40 @@ func OpenLog(ctx context.Context, js jetstream.JetStream, o LogOptions) (*Log, e
 		return nil, fmt.Errorf("create event stream: %w", err)
 	}
 	l := &Log{js: js, stream: s, dedup: newDedupIndex(o.DedupWindow), readSlots: make(chan struct{}, maxReads)}
-	if l.stopIDs, err = l.followIDs(ctx, !o.SoleWriter); err != nil {
+	info, err := s.Info(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var after uint64 // the log is read after this message (0: the window)
+	if o.IndexDir != "" {
+		if o.Logger == nil {
+			o.Logger = slog.New(slog.DiscardHandler)
+		}
+		j, loaded, err := openJournal(o.IndexDir, l.dedup, info.Created, info.State.LastSeq, o.Logger)
+		if err != nil {
+			return nil, fmt.Errorf("open the de-duplication journal: %w", err)
+		}
+		l.journal, l.loaded = j, loaded
+		if loaded.ok {
+			after = max(loaded.through, 1) // 0 would mean the window
+		}
+	}
+	if l.stopIDs, err = l.followIDs(ctx, info, after, !o.SoleWriter); err != nil {
+		l.Close()
 		return nil, fmt.Errorf("read the event ids of the de-duplication window: %w", err)
 	}
 	return l, nil
 }
 
-// Close stops the log's background reader of event ids.
+// Close stops the log's background reader of event ids and writes the
+// rest of the index's journal.
 func (l *Log) Close() {
 	if l.stopIDs != nil {
 		l.stopIDs()
 		l.stopIDs = nil
+	}
+	if l.journal != nil {
+		l.journal.close()
 	}
 }
 

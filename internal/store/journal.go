@@ -1,0 +1,439 @@
+package store
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The de-duplication index's journal lets a restart skip reading the
+// window back from the log, which costs one JetStream delivery per message
+// (tens of seconds for millions of lone events). Every identity the index
+// adds is appended to the journal in chunks, about once a second; a chunk
+// says up to which message sequence of the log the journal is complete
+// (dedupIndex.throughLocked). At open, the chunks are read back in one
+// sequential pass, and only the log after that sequence is read from
+// JetStream. A journal that does not match the log (another stream, one
+// that lost messages, a damaged chunk before the last segment) is dropped
+// and the window read back as before.
+//
+// Files, in the index directory:
+//
+//	meta        JSON: version, the hash key, the stream's creation time, the window
+//	<n>.seg     segments of chunks, n increasing; a new one at each open and
+//	            every quarter window, removed once all its ids expired
+//
+// A chunk is a 32-byte head (magic, entry count, CRC-32C of the rest,
+// through, newest expiry) and 32 bytes an entry (hash, expiry, position).
+// A process killed while writing leaves a partial last chunk, which the
+// CRC rejects: the read stops there and the log's tail fills in.
+
+const (
+	journalVersion = 1
+	chunkMagic     = 0x4a445645 // "EVDJ"
+	chunkHead      = 32
+	entrySize      = 32
+	// flushAt wakes the writer early when this many are waiting.
+	flushAt = 1 << 16
+	// segmentMax starts a new segment past this size.
+	segmentMax = 256 << 20
+)
+
+// flushEvery is how often buffered identities are written; after kill -9
+// the log's tail since the last chunk is read back instead. (A variable
+// for tests.)
+var flushEvery = time.Second
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// journalMeta is the meta file.
+type journalMeta struct {
+	Version int       `json:"version"`
+	Key     [2]uint64 `json:"key"`
+	Created time.Time `json:"stream_created"`
+	Window  int64     `json:"window_ns"`
+}
+
+// journal writes the index's identities to the index directory.
+type journal struct {
+	dir  string
+	d    *dedupIndex
+	log  *slog.Logger
+	wake chan struct{}
+	sync chan chan struct{} // a flush now, done when closed (tests)
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+
+	// Owned by the writer goroutine (and open, before it starts).
+	seg       *os.File
+	segN      int
+	segBytes  int64
+	segOpened time.Time
+	// segments are the closed segments still kept, with their newest
+	// expiry.
+	segments []segment
+	buf      []byte
+	through  uint64 // of the last chunk written
+}
+
+type segment struct {
+	path    string
+	expires int64
+}
+
+// loadedJournal is what openJournal read back.
+type loadedJournal struct {
+	ok      bool   // the journal was used: the log is read after through
+	through uint64 // complete up to this message sequence
+	entries int
+}
+
+// openJournal reads the journal of dir back into d when it belongs to a
+// stream created at created whose last message sequence is lastSeq, and
+// prepares a new segment for what d adds from now on. Any journal that
+// cannot be used is removed (with its key: d keeps the fresh key it was
+// made with).
+func openJournal(dir string, d *dedupIndex, created time.Time, lastSeq uint64, log *slog.Logger) (*journal, loadedJournal, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, loadedJournal{}, err
+	}
+	j := &journal{dir: dir, d: d, log: log, wake: make(chan struct{}, 1), sync: make(chan chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
+	res, err := j.load(created, lastSeq)
+	if err != nil {
+		log.Warn("the de-duplication journal cannot be used; reading the window back from the log", "dir", dir, "err", err)
+		if err := j.reset(created); err != nil {
+			return nil, loadedJournal{}, err
+		}
+		res = loadedJournal{}
+	}
+	if err := j.openSegment(); err != nil {
+		return nil, loadedJournal{}, err
+	}
+	d.mu.Lock()
+	d.journaling, d.journalWake = true, j.wake
+	d.mu.Unlock()
+	go j.run()
+	return j, res, nil
+}
+
+// load reads the segments into d, oldest first.
+func (j *journal) load(created time.Time, lastSeq uint64) (loadedJournal, error) {
+	raw, err := os.ReadFile(filepath.Join(j.dir, "meta"))
+	if errors.Is(err, os.ErrNotExist) {
+		return loadedJournal{}, j.reset(created)
+	}
+	if err != nil {
+		return loadedJournal{}, err
+	}
+	var m journalMeta
+	if err := json.Unmarshal(raw, &m); err != nil || m.Version != journalVersion {
+		return loadedJournal{}, fmt.Errorf("meta: unreadable or another version")
+	}
+	if !m.Created.Equal(created) {
+		return loadedJournal{}, fmt.Errorf("the event stream was created again since (%s, journal of %s)", created.UTC().Format(time.RFC3339), m.Created.UTC().Format(time.RFC3339))
+	}
+	paths, err := j.segmentPaths()
+	if err != nil {
+		return loadedJournal{}, err
+	}
+	d := j.d
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.key0, d.key1 = m.Key[0], m.Key[1]
+	// A changed window moves every expiry by the difference.
+	shift := int64(d.window) - m.Window
+	now := time.Now().UnixNano()
+	var size int64
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil {
+			size += fi.Size()
+		}
+	}
+	d.stored = make(map[idKey]storedID, int(size/entrySize))
+	d.expiry = make([]expiring, 0, int(size/entrySize))
+	res := loadedJournal{ok: true}
+	for i, p := range paths {
+		// One map operation an entry: an id in the journal twice was
+		// stored again after its window passed, and its later entry is
+		// the one to keep (the expiry queue skips the stale one).
+		through, newest, intact, err := readSegment(p, shift, now, func(e expiring) {
+			d.stored[e.key] = storedID{pos: e.pos, expires: e.expires}
+			d.expiry = append(d.expiry, e)
+		})
+		if err != nil {
+			if i < len(paths)-1 {
+				// Only the last segment can end in a partial chunk
+				// (a process killed while writing it): the
+				// journal is damaged.
+				d.stored, d.expiry = map[idKey]storedID{}, nil
+				return loadedJournal{}, fmt.Errorf("%s: %w", filepath.Base(p), err)
+			}
+			// The log after through gives back what the partial
+			// chunk held; cut it so that this segment, no longer the
+			// last after this open, reads as intact next time.
+			if err := os.Truncate(p, intact); err != nil {
+				d.stored, d.expiry = map[idKey]storedID{}, nil
+				return loadedJournal{}, err
+			}
+		}
+		res.through = max(res.through, through)
+		if newest > now {
+			j.segments = append(j.segments, segment{p, newest})
+		} else {
+			_ = os.Remove(p)
+		}
+	}
+	if res.through > lastSeq {
+		d.stored, d.expiry = map[idKey]storedID{}, nil
+		return loadedJournal{}, fmt.Errorf("the journal has ids up to message %d, the log ends at %d: the log lost messages", res.through, lastSeq)
+	}
+	// Entries are in the order they were added, nearly the order they
+	// expire, as the expiry queue wants.
+	res.entries = len(d.stored)
+	d.highest = max(d.highest, res.through)
+	return res, nil
+}
+
+// readSegment calls add with every unexpired entry of the segment's intact
+// chunks, and returns the last chunk's through, the newest expiry and the
+// size of the intact chunks; err tells the segment ended in a damaged or
+// partial chunk.
+func readSegment(path string, shift, now int64, add func(expiring)) (through uint64, newest, intact int64, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	head := make([]byte, chunkHead)
+	var body []byte
+	for {
+		if _, err := io.ReadFull(r, head); err != nil {
+			if errors.Is(err, io.EOF) {
+				return through, newest, intact, nil
+			}
+			return through, newest, intact, fmt.Errorf("partial chunk head")
+		}
+		if binary.LittleEndian.Uint32(head[0:]) != chunkMagic {
+			return through, newest, intact, fmt.Errorf("not a chunk")
+		}
+		n := binary.LittleEndian.Uint32(head[4:])
+		if n > segmentMax/entrySize {
+			return through, newest, intact, fmt.Errorf("chunk of %d entries", n)
+		}
+		body = slices.Grow(body[:0], int(n)*entrySize)[:int(n)*entrySize]
+		if _, err := io.ReadFull(r, body); err != nil {
+			return through, newest, intact, fmt.Errorf("partial chunk")
+		}
+		crc := crc32.Update(crc32.Checksum(head[12:], crcTable), crcTable, body)
+		if crc != binary.LittleEndian.Uint32(head[8:]) {
+			return through, newest, intact, fmt.Errorf("damaged chunk")
+		}
+		intact += int64(chunkHead + len(body))
+		through = binary.LittleEndian.Uint64(head[12:])
+		chunkNewest := int64(binary.LittleEndian.Uint64(head[20:])) + shift
+		newest = max(newest, chunkNewest)
+		if chunkNewest <= now {
+			continue // all expired
+		}
+		for b := body; len(b) >= entrySize; b = b[entrySize:] {
+			e := expiring{expires: int64(binary.LittleEndian.Uint64(b[16:])) + shift, pos: binary.LittleEndian.Uint64(b[24:])}
+			if e.expires <= now {
+				continue
+			}
+			copy(e.key[:], b[:16])
+			add(e)
+		}
+	}
+}
+
+// reset removes every segment and writes a meta file with d's key.
+func (j *journal) reset(created time.Time) error {
+	paths, err := j.segmentPaths()
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		if err := os.Remove(p); err != nil {
+			return err
+		}
+	}
+	m := journalMeta{Version: journalVersion, Key: [2]uint64{j.d.key0, j.d.key1}, Created: created, Window: int64(j.d.window)}
+	raw, _ := json.Marshal(m)
+	tmp := filepath.Join(j.dir, "meta.tmp")
+	if err := os.WriteFile(tmp, raw, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(j.dir, "meta"))
+}
+
+// segmentPaths lists the segments, oldest first.
+func (j *journal) segmentPaths() ([]string, error) {
+	ents, err := os.ReadDir(j.dir)
+	if err != nil {
+		return nil, err
+	}
+	type seg struct {
+		n    int
+		path string
+	}
+	var segs []seg
+	for _, e := range ents {
+		name, ok := strings.CutSuffix(e.Name(), ".seg")
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(name)
+		if err != nil {
+			continue
+		}
+		segs = append(segs, seg{n, filepath.Join(j.dir, e.Name())})
+		j.segN = max(j.segN, n)
+	}
+	slices.SortFunc(segs, func(a, b seg) int { return a.n - b.n })
+	paths := make([]string, len(segs))
+	for i, s := range segs {
+		paths[i] = s.path
+	}
+	return paths, nil
+}
+
+// openSegment starts the next segment.
+func (j *journal) openSegment() error {
+	j.segN++
+	f, err := os.OpenFile(filepath.Join(j.dir, fmt.Sprintf("%010d.seg", j.segN)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	j.seg, j.segBytes, j.segOpened = f, 0, time.Now()
+	return nil
+}
+
+// run writes what the index adds until close.
+func (j *journal) run() {
+	defer close(j.done)
+	t := time.NewTicker(flushEvery)
+	defer t.Stop()
+	var newest int64 // of the open segment
+	for {
+		select {
+		case <-t.C:
+		case <-j.wake:
+		case done := <-j.sync:
+			j.d.waitSettled(5 * time.Second)
+			j.flush(&newest)
+			close(done)
+			continue
+		case <-j.stop:
+			j.d.waitSettled(5 * time.Second)
+			j.flush(&newest)
+			if j.seg != nil {
+				_ = j.seg.Close()
+			}
+			return
+		}
+		j.flush(&newest)
+	}
+}
+
+// flush writes one chunk of what the index added since the last one, and
+// rotates and removes segments as they age.
+func (j *journal) flush(newest *int64) {
+	d := j.d
+	d.mu.Lock()
+	entries := d.toJournal
+	d.toJournal = nil
+	through := d.throughLocked()
+	d.mu.Unlock()
+	if j.seg == nil || len(entries) == 0 && through == j.through {
+		return
+	}
+	j.through = through
+	if err := j.writeChunk(entries, through, newest); err != nil {
+		j.fail(err)
+		return
+	}
+	now := time.Now()
+	if j.segBytes >= segmentMax || now.Sub(j.segOpened) >= max(d.window/4, time.Minute) {
+		_ = j.seg.Close()
+		j.segments = append(j.segments, segment{j.seg.Name(), *newest})
+		*newest = 0
+		if err := j.openSegment(); err != nil {
+			j.seg = nil
+			j.fail(err)
+			return
+		}
+	}
+	kept := j.segments[:0]
+	for _, s := range j.segments {
+		if s.expires <= now.UnixNano() {
+			_ = os.Remove(s.path)
+			continue
+		}
+		kept = append(kept, s)
+	}
+	j.segments = kept
+}
+
+// writeChunk appends one chunk (a head alone when nothing was added: it
+// moves through on).
+func (j *journal) writeChunk(entries []expiring, through uint64, newest *int64) error {
+	size := chunkHead + len(entries)*entrySize
+	j.buf = slices.Grow(j.buf[:0], size)[:size]
+	b := j.buf
+	var chunkNewest int64
+	for i, e := range entries {
+		p := b[chunkHead+i*entrySize:]
+		copy(p, e.key[:])
+		binary.LittleEndian.PutUint64(p[16:], uint64(e.expires))
+		binary.LittleEndian.PutUint64(p[24:], e.pos)
+		chunkNewest = max(chunkNewest, e.expires)
+	}
+	*newest = max(*newest, chunkNewest)
+	binary.LittleEndian.PutUint32(b[0:], chunkMagic)
+	binary.LittleEndian.PutUint32(b[4:], uint32(len(entries)))
+	binary.LittleEndian.PutUint64(b[12:], through)
+	binary.LittleEndian.PutUint64(b[20:], uint64(chunkNewest))
+	binary.LittleEndian.PutUint32(b[28:], 0)
+	binary.LittleEndian.PutUint32(b[8:], crc32.Checksum(b[12:], crcTable))
+	n, err := j.seg.Write(b)
+	j.segBytes += int64(n)
+	return err
+}
+
+// fail stops journaling after a write error: the journal on disk is no
+// longer complete, so its meta is removed and the next open reads the
+// window back from the log.
+func (j *journal) fail(err error) {
+	j.log.Error("the de-duplication journal could not be written; the next start reads the window back from the log", "dir", j.dir, "err", err)
+	_ = os.Remove(filepath.Join(j.dir, "meta"))
+	if j.seg != nil {
+		_ = j.seg.Close()
+		j.seg = nil
+	}
+	d := j.d
+	d.mu.Lock()
+	d.journaling, d.toJournal = false, nil
+	d.mu.Unlock()
+}
+
+// close writes what is left and stops the writer.
+func (j *journal) close() {
+	j.once.Do(func() {
+		close(j.stop)
+		<-j.done
+	})
+}
