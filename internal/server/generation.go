@@ -56,6 +56,7 @@ func (s *Server) openGeneration(ctx context.Context, bb *store.Backbone, n int, 
 		// and a log copying no edge has no other writer.
 		SoleWriter: bb.Embedded() && bb.ClientURL() == "" && len(s.cfg.Storage.EdgeSources) == 0,
 		IndexDir:   bb.IndexDir(),
+		Preload:    bb.JournalPreload(),
 		Logger:     s.log,
 	})
 	if err != nil {

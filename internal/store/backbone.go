@@ -66,8 +66,10 @@ type Backbone struct {
 	// ownsServer says that Close stops the embedded server: the server
 	// outlives the connections of a gateway, and belongs to the newest.
 	ownsServer atomic.Bool
-	opts       Options
-	log        *slog.Logger
+	// preload is the journal read while the embedded server started.
+	preload atomic.Pointer[JournalPreload]
+	opts    Options
+	log     *slog.Logger
 
 	closing atomic.Bool   // Close was called: a close is expected
 	lost    chan struct{} // closed when NATS closed the connection for good
@@ -81,20 +83,28 @@ func Open(ctx context.Context, o Options) (*Backbone, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	var embedded *server.Server
+	var preload *JournalPreload
 	if o.NATSURL == "" {
+		// The de-duplication journal is read while the server restores
+		// its streams (seconds for a large log): the first log opened
+		// on this backbone takes it (JournalPreload).
+		preload = PreloadJournal(indexDir(o.DataDir))
 		var err error
 		if embedded, err = startEmbedded(o); err != nil {
+			preload.image(indexDir(o.DataDir)) // let it finish
 			return nil, err
 		}
 	}
 	b, err := connect(ctx, o, embedded)
 	if err != nil {
 		if embedded != nil {
+			preload.image(indexDir(o.DataDir))
 			embedded.Shutdown()
 			embedded.WaitForShutdown()
 		}
 		return nil, err
 	}
+	b.preload.Store(preload)
 	b.ownsServer.Store(embedded != nil)
 	return b, nil
 }
@@ -353,8 +363,15 @@ func (b *Backbone) IndexDir() string {
 	if b.embedded == nil {
 		return ""
 	}
-	return filepath.Join(b.opts.DataDir, "dedup")
+	return indexDir(b.opts.DataDir)
 }
+
+func indexDir(dataDir string) string { return filepath.Join(dataDir, "dedup") }
+
+// JournalPreload returns the de-duplication journal read while the
+// embedded server started (LogOptions.Preload), once: a log opened later
+// (after a storage rebuild) reads the journal as it is then.
+func (b *Backbone) JournalPreload() *JournalPreload { return b.preload.Swap(nil) }
 
 // EmbeddedServer is the NATS server running inside this process, or nil
 // (tests use it to cut the gateway's connection).

@@ -35,7 +35,7 @@ type dedupIndex struct {
 	window     time.Duration
 	key0, key1 uint64
 	mu         sync.Mutex
-	stored     map[idKey]storedID
+	stored     *idMap
 	pending    map[idKey]pendingID // being stored by an append on this node
 	expiry     []expiring          // in (nearly) the order they were stored
 	expiryHead int
@@ -52,7 +52,7 @@ type dedupIndex struct {
 	settled   chan struct{} // closed once inFlight is empty (waitSettled)
 	// journaling makes every identity added to stored go to toJournal too.
 	journaling  bool
-	toJournal   []expiring
+	toJournal   []journaled
 	journalWake chan struct{} // wakes the journal's writer early
 }
 
@@ -71,13 +71,16 @@ type pendingID struct {
 	pos   uint64 // where the log showed it
 }
 
-// expiring is an entry of the expiry queue and of the journal; pos is the
-// stored event's position (only the journal uses it: the queue's entries
-// are looked up in stored).
+// expiring is an entry of the expiry queue.
 type expiring struct {
 	key     idKey
 	expires int64
-	pos     uint64
+}
+
+// journaled is an entry of the journal: the queue's, with the position.
+type journaled struct {
+	expiring
+	pos uint64
 }
 
 func newDedupIndex(window time.Duration) *dedupIndex {
@@ -87,7 +90,7 @@ func newDedupIndex(window time.Duration) *dedupIndex {
 		window:   window,
 		key0:     binary.LittleEndian.Uint64(k[:8]),
 		key1:     binary.LittleEndian.Uint64(k[8:]),
-		stored:   map[idKey]storedID{},
+		stored:   newIDMap(),
 		pending:  map[idKey]pendingID{},
 		inFlight: map[*reservation]uint64{},
 	}
@@ -104,11 +107,10 @@ func (d *dedupIndex) key(id string) idKey {
 
 // addLocked remembers an identity as stored at pos until expires.
 func (d *dedupIndex) addLocked(k idKey, pos uint64, expires int64) {
-	d.stored[k] = storedID{pos: pos, expires: expires}
-	e := expiring{k, expires, pos}
-	d.expiry = append(d.expiry, e)
+	d.stored.set(k, storedID{pos: pos, expires: expires})
+	d.expiry = append(d.expiry, expiring{k, expires})
 	if d.journaling {
-		d.toJournal = append(d.toJournal, e)
+		d.toJournal = append(d.toJournal, journaled{expiring{k, expires}, pos})
 		if len(d.toJournal) == flushAt {
 			select {
 			case d.journalWake <- struct{}{}:
@@ -174,7 +176,7 @@ func (d *dedupIndex) reserve(ctx context.Context, ids []string) (*reservation, e
 			if it.owned || it.dup {
 				continue
 			}
-			if st, ok := d.stored[it.key]; ok {
+			if st, ok := d.stored.get(it.key); ok {
 				it.dup, it.pos = true, st.pos
 				continue
 			}
@@ -275,7 +277,7 @@ func (d *dedupIndex) learn(seq uint64, ts time.Time, ids []string) {
 			d.pending[k] = p
 			continue
 		}
-		if _, ok := d.stored[k]; ok {
+		if _, ok := d.stored.get(k); ok {
 			continue
 		}
 		d.addLocked(k, pos, expires)
@@ -287,8 +289,8 @@ func (d *dedupIndex) learn(seq uint64, ts time.Time, ids []string) {
 func (d *dedupIndex) expireLocked(now int64) {
 	for d.expiryHead < len(d.expiry) && d.expiry[d.expiryHead].expires <= now {
 		e := d.expiry[d.expiryHead]
-		if st, ok := d.stored[e.key]; ok && st.expires == e.expires {
-			delete(d.stored, e.key)
+		if st, ok := d.stored.get(e.key); ok && st.expires == e.expires {
+			d.stored.del(e.key)
 		}
 		d.expiryHead++
 	}
@@ -303,7 +305,7 @@ func (d *dedupIndex) expireLocked(now int64) {
 func (d *dedupIndex) size() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return len(d.stored) + len(d.pending)
+	return d.stored.len() + len(d.pending)
 }
 
 // followIDs feeds the index from the log: first the messages after

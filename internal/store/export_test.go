@@ -16,7 +16,7 @@ func (l *Log) Remembers(e Entry) bool {
 	d := l.dedup
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	_, ok := d.stored[d.key(msgID(e))]
+	_, ok := d.stored.get(d.key(msgID(e)))
 	return ok
 }
 

@@ -1,19 +1,14 @@
 package store
 
 import (
-	"bufio"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -101,19 +96,25 @@ type loadedJournal struct {
 	entries int
 }
 
-// openJournal reads the journal of dir back into d when it belongs to a
-// stream created at created whose last message sequence is lastSeq, and
-// prepares a new segment for what d adds from now on. Any journal that
-// cannot be used is removed (with its key: d keeps the fresh key it was
-// made with).
-func openJournal(dir string, d *dedupIndex, created time.Time, lastSeq uint64, log *slog.Logger) (*journal, loadedJournal, error) {
+// openJournal puts the journal of dir (img, read beforehand, or read now
+// when nil) into d when it belongs to a stream created at created whose
+// last message sequence is lastSeq, and prepares a new segment for what d
+// adds from now on. Any journal that cannot be used is removed (with its
+// key: d keeps the fresh key it was made with).
+func openJournal(dir string, d *dedupIndex, img *journalImage, created time.Time, lastSeq uint64, log *slog.Logger) (*journal, loadedJournal, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, loadedJournal{}, err
 	}
 	j := &journal{dir: dir, d: d, log: log, wake: make(chan struct{}, 1), sync: make(chan chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
-	res, err := j.load(created, lastSeq)
+	if img == nil {
+		img = readJournal(dir)
+	}
+	j.segN = img.lastN
+	res, err := j.load(img, created, lastSeq)
 	if err != nil {
 		log.Warn("the de-duplication journal cannot be used; reading the window back from the log", "dir", dir, "err", err)
+	}
+	if err != nil || img.missing {
 		if err := j.reset(created); err != nil {
 			return nil, loadedJournal{}, err
 		}
@@ -129,147 +130,64 @@ func openJournal(dir string, d *dedupIndex, created time.Time, lastSeq uint64, l
 	return j, res, nil
 }
 
-// load reads the segments into d, oldest first.
-func (j *journal) load(created time.Time, lastSeq uint64) (loadedJournal, error) {
-	raw, err := os.ReadFile(filepath.Join(j.dir, "meta"))
-	if errors.Is(err, os.ErrNotExist) {
-		return loadedJournal{}, j.reset(created)
+// load checks img against the log and, when it is the log's, makes it d's
+// contents: cuts a partial chunk off the last segment and removes the
+// segments whose ids all expired.
+func (j *journal) load(img *journalImage, created time.Time, lastSeq uint64) (loadedJournal, error) {
+	if img.missing {
+		return loadedJournal{}, nil
 	}
-	if err != nil {
-		return loadedJournal{}, err
+	if img.err != nil {
+		return loadedJournal{}, img.err
 	}
-	var m journalMeta
-	if err := json.Unmarshal(raw, &m); err != nil || m.Version != journalVersion {
-		return loadedJournal{}, fmt.Errorf("meta: unreadable or another version")
-	}
+	m := img.meta
 	if !m.Created.Equal(created) {
 		return loadedJournal{}, fmt.Errorf("the event stream was created again since (%s, journal of %s)", created.UTC().Format(time.RFC3339), m.Created.UTC().Format(time.RFC3339))
 	}
-	paths, err := j.segmentPaths()
-	if err != nil {
-		return loadedJournal{}, err
-	}
 	d := j.d
+	if m.Window != int64(d.window) {
+		// Every expiry would move; a changed window is rare enough to
+		// read it back once.
+		return loadedJournal{}, fmt.Errorf("storage.dedup_window changed (%s, journal of %s)", d.window, time.Duration(m.Window))
+	}
+	if img.through > lastSeq {
+		return loadedJournal{}, fmt.Errorf("the journal has ids up to message %d, the log ends at %d: the log lost messages", img.through, lastSeq)
+	}
+	if n := len(img.segs); n > 0 && img.segs[n-1].partial {
+		// The log after through gives back what the partial chunk
+		// held; cut it so that this segment, no longer the last after
+		// this open, reads as intact next time.
+		if err := os.Truncate(img.segs[n-1].path, img.segs[n-1].intact); err != nil {
+			return loadedJournal{}, err
+		}
+	}
+	now := time.Now().UnixNano()
+	for _, sg := range img.segs {
+		if sg.newest > now {
+			j.segments = append(j.segments, segment{sg.path, sg.newest})
+		} else {
+			_ = os.Remove(sg.path)
+		}
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.key0, d.key1 = m.Key[0], m.Key[1]
-	// A changed window moves every expiry by the difference.
-	shift := int64(d.window) - m.Window
-	now := time.Now().UnixNano()
-	var size int64
-	for _, p := range paths {
-		if fi, err := os.Stat(p); err == nil {
-			size += fi.Size()
-		}
-	}
-	d.stored = make(map[idKey]storedID, int(size/entrySize))
-	d.expiry = make([]expiring, 0, int(size/entrySize))
-	res := loadedJournal{ok: true}
-	for i, p := range paths {
-		// One map operation an entry: an id in the journal twice was
-		// stored again after its window passed, and its later entry is
-		// the one to keep (the expiry queue skips the stale one).
-		through, newest, intact, err := readSegment(p, shift, now, func(e expiring) {
-			d.stored[e.key] = storedID{pos: e.pos, expires: e.expires}
-			d.expiry = append(d.expiry, e)
-		})
-		if err != nil {
-			if i < len(paths)-1 {
-				// Only the last segment can end in a partial chunk
-				// (a process killed while writing it): the
-				// journal is damaged.
-				d.stored, d.expiry = map[idKey]storedID{}, nil
-				return loadedJournal{}, fmt.Errorf("%s: %w", filepath.Base(p), err)
-			}
-			// The log after through gives back what the partial
-			// chunk held; cut it so that this segment, no longer the
-			// last after this open, reads as intact next time.
-			if err := os.Truncate(p, intact); err != nil {
-				d.stored, d.expiry = map[idKey]storedID{}, nil
-				return loadedJournal{}, err
-			}
-		}
-		res.through = max(res.through, through)
-		if newest > now {
-			j.segments = append(j.segments, segment{p, newest})
-		} else {
-			_ = os.Remove(p)
-		}
-	}
-	if res.through > lastSeq {
-		d.stored, d.expiry = map[idKey]storedID{}, nil
-		return loadedJournal{}, fmt.Errorf("the journal has ids up to message %d, the log ends at %d: the log lost messages", res.through, lastSeq)
-	}
-	// Entries are in the order they were added, nearly the order they
-	// expire, as the expiry queue wants.
-	res.entries = len(d.stored)
-	d.highest = max(d.highest, res.through)
-	return res, nil
-}
-
-// readSegment calls add with every unexpired entry of the segment's intact
-// chunks, and returns the last chunk's through, the newest expiry and the
-// size of the intact chunks; err tells the segment ended in a damaged or
-// partial chunk.
-func readSegment(path string, shift, now int64, add func(expiring)) (through uint64, newest, intact int64, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	defer f.Close()
-	r := bufio.NewReaderSize(f, 1<<20)
-	head := make([]byte, chunkHead)
-	var body []byte
-	for {
-		if _, err := io.ReadFull(r, head); err != nil {
-			if errors.Is(err, io.EOF) {
-				return through, newest, intact, nil
-			}
-			return through, newest, intact, fmt.Errorf("partial chunk head")
-		}
-		if binary.LittleEndian.Uint32(head[0:]) != chunkMagic {
-			return through, newest, intact, fmt.Errorf("not a chunk")
-		}
-		n := binary.LittleEndian.Uint32(head[4:])
-		if n > segmentMax/entrySize {
-			return through, newest, intact, fmt.Errorf("chunk of %d entries", n)
-		}
-		body = slices.Grow(body[:0], int(n)*entrySize)[:int(n)*entrySize]
-		if _, err := io.ReadFull(r, body); err != nil {
-			return through, newest, intact, fmt.Errorf("partial chunk")
-		}
-		crc := crc32.Update(crc32.Checksum(head[12:], crcTable), crcTable, body)
-		if crc != binary.LittleEndian.Uint32(head[8:]) {
-			return through, newest, intact, fmt.Errorf("damaged chunk")
-		}
-		intact += int64(chunkHead + len(body))
-		through = binary.LittleEndian.Uint64(head[12:])
-		chunkNewest := int64(binary.LittleEndian.Uint64(head[20:])) + shift
-		newest = max(newest, chunkNewest)
-		if chunkNewest <= now {
-			continue // all expired
-		}
-		for b := body; len(b) >= entrySize; b = b[entrySize:] {
-			e := expiring{expires: int64(binary.LittleEndian.Uint64(b[16:])) + shift, pos: binary.LittleEndian.Uint64(b[24:])}
-			if e.expires <= now {
-				continue
-			}
-			copy(e.key[:], b[:16])
-			add(e)
-		}
-	}
+	d.stored, d.expiry = img.stored, img.expiry
+	d.highest = max(d.highest, img.through)
+	return loadedJournal{ok: true, through: img.through, entries: d.stored.len()}, nil
 }
 
 // reset removes every segment and writes a meta file with d's key.
 func (j *journal) reset(created time.Time) error {
-	paths, err := j.segmentPaths()
+	segs, err := listSegments(j.dir)
 	if err != nil {
 		return err
 	}
-	for _, p := range paths {
-		if err := os.Remove(p); err != nil {
+	for _, sg := range segs {
+		if err := os.Remove(sg.path); err != nil {
 			return err
 		}
+		j.segN = max(j.segN, sg.n)
 	}
 	m := journalMeta{Version: journalVersion, Key: [2]uint64{j.d.key0, j.d.key1}, Created: created, Window: int64(j.d.window)}
 	raw, _ := json.Marshal(m)
@@ -278,37 +196,6 @@ func (j *journal) reset(created time.Time) error {
 		return err
 	}
 	return os.Rename(tmp, filepath.Join(j.dir, "meta"))
-}
-
-// segmentPaths lists the segments, oldest first.
-func (j *journal) segmentPaths() ([]string, error) {
-	ents, err := os.ReadDir(j.dir)
-	if err != nil {
-		return nil, err
-	}
-	type seg struct {
-		n    int
-		path string
-	}
-	var segs []seg
-	for _, e := range ents {
-		name, ok := strings.CutSuffix(e.Name(), ".seg")
-		if !ok {
-			continue
-		}
-		n, err := strconv.Atoi(name)
-		if err != nil {
-			continue
-		}
-		segs = append(segs, seg{n, filepath.Join(j.dir, e.Name())})
-		j.segN = max(j.segN, n)
-	}
-	slices.SortFunc(segs, func(a, b seg) int { return a.n - b.n })
-	paths := make([]string, len(segs))
-	for i, s := range segs {
-		paths[i] = s.path
-	}
-	return paths, nil
 }
 
 // openSegment starts the next segment.
@@ -390,7 +277,7 @@ func (j *journal) flush(newest *int64) {
 
 // writeChunk appends one chunk (a head alone when nothing was added: it
 // moves through on).
-func (j *journal) writeChunk(entries []expiring, through uint64, newest *int64) error {
+func (j *journal) writeChunk(entries []journaled, through uint64, newest *int64) error {
 	size := chunkHead + len(entries)*entrySize
 	j.buf = slices.Grow(j.buf[:0], size)[:size]
 	b := j.buf

@@ -21,7 +21,7 @@ import (
 func journaled(t *testing.T, bb *store.Backbone, dir string, window time.Duration) *store.Log {
 	t.Helper()
 	sole := strings.Contains(t.Name(), "sole")
-	l, err := store.OpenLog(context.Background(), bb.JS, store.LogOptions{MaxAge: time.Hour, DedupWindow: window, SoleWriter: sole, IndexDir: dir})
+	l, err := store.OpenLog(context.Background(), bb.JS, store.LogOptions{MaxAge: 24 * time.Hour, DedupWindow: window, SoleWriter: sole, IndexDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,6 +153,27 @@ func testJournalAfterKill(t *testing.T) {
 	expectDuplicates(t, third, "z", 30, second)
 }
 
+// The journal read in the background while storage starts is what the
+// log takes; one read for another directory is ignored.
+func TestJournalPreloaded(t *testing.T) {
+	bb := storetest.Backbone(t)
+	dir := t.TempDir()
+	l := journaled(t, bb, dir, time.Hour)
+	seqs := appendSound(t, l, "a", 300, false)
+	l.Close()
+	for _, pre := range []*store.JournalPreload{store.PreloadJournal(dir), store.PreloadJournal(t.TempDir())} {
+		again, err := store.OpenLog(context.Background(), bb.JS, store.LogOptions{MaxAge: 24 * time.Hour, DedupWindow: time.Hour, IndexDir: dir, Preload: pre})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := again.JournalLoaded(); n != 300 {
+			t.Fatalf("loaded %d ids, want 300", n)
+		}
+		expectDuplicates(t, again, "a", 300, seqs)
+		again.Close()
+	}
+}
+
 // A journal that does not belong to the log is not used: the event
 // stream deleted and created again starts with an empty index, and the
 // same ids are stored anew.
@@ -267,5 +288,25 @@ func write(t *testing.T, path, s string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A changed storage.dedup_window moves every expiry: the window is read
+// back from the log once, and the journal starts again under the new one.
+func TestJournalWindowChanged(t *testing.T) {
+	bb := storetest.Backbone(t)
+	dir := t.TempDir()
+	l := journaled(t, bb, dir, time.Hour)
+	seqs := appendSound(t, l, "a", 100, false)
+	l.Close()
+	again := journaled(t, bb, dir, 2*time.Hour)
+	if n, _ := again.JournalLoaded(); n != 0 {
+		t.Fatalf("loaded %d ids written under another window", n)
+	}
+	expectDuplicates(t, again, "a", 100, seqs)
+	again.Close()
+	third := journaled(t, bb, dir, 2*time.Hour)
+	if n, _ := third.JournalLoaded(); n != 100 {
+		t.Fatalf("loaded %d ids, want the 100 read back and journaled again", n)
 	}
 }

@@ -41,6 +41,9 @@ type LogOptions struct {
 	// from the log. Only one process may use it: the embedded server's
 	// data directory, which is locked.
 	IndexDir string
+	// Preload is the journal of IndexDir read while storage started
+	// (PreloadJournal); without it, the open reads the journal itself.
+	Preload *JournalPreload
 	// Logger reports a journal that cannot be used or written.
 	Logger *slog.Logger
 }
@@ -96,12 +99,13 @@ func OpenLog(ctx context.Context, js jetstream.JetStream, o LogOptions) (*Log, e
 	if err != nil {
 		return nil, err
 	}
+	began := time.Now()
 	var after uint64 // the log is read after this message (0: the window)
 	if o.IndexDir != "" {
 		if o.Logger == nil {
 			o.Logger = slog.New(slog.DiscardHandler)
 		}
-		j, loaded, err := openJournal(o.IndexDir, l.dedup, info.Created, info.State.LastSeq, o.Logger)
+		j, loaded, err := openJournal(o.IndexDir, l.dedup, o.Preload.image(o.IndexDir), info.Created, info.State.LastSeq, o.Logger)
 		if err != nil {
 			return nil, fmt.Errorf("open the de-duplication journal: %w", err)
 		}
@@ -113,6 +117,10 @@ func OpenLog(ctx context.Context, js jetstream.JetStream, o LogOptions) (*Log, e
 	if l.stopIDs, err = l.followIDs(ctx, info, after, !o.SoleWriter); err != nil {
 		l.Close()
 		return nil, fmt.Errorf("read the event ids of the de-duplication window: %w", err)
+	}
+	if o.Logger != nil {
+		o.Logger.Info("de-duplication index ready", "ids", l.dedup.size(), "from_journal", l.loaded.entries,
+			"log_read_after", after, "took", time.Since(began).Round(time.Millisecond))
 	}
 	return l, nil
 }
