@@ -72,6 +72,9 @@ type Session struct {
 	finished sync.Once
 	done     chan struct{}
 	onDone   func()
+	// beforeClose runs when the session ends, before its connection is
+	// closed (OnEnd); guarded by mu.
+	beforeClose func()
 }
 
 type pendingFrame struct {
@@ -518,14 +521,18 @@ func (s *Session) finish() {
 }
 
 // end marks the session ended, cancels the context of its goroutines,
-// closes the connection and runs onDone.
+// runs beforeClose, closes the connection and runs onDone.
 func (s *Session) end() {
 	s.mu.Lock()
 	s.ended = true
-	cancel := s.cancel
+	cancel, before := s.cancel, s.beforeClose
+	s.beforeClose = nil
 	s.mu.Unlock()
 	if cancel != nil {
 		cancel()
+	}
+	if before != nil {
+		before()
 	}
 	_ = s.conn.Close()
 	close(s.done)
@@ -544,6 +551,20 @@ func (s *Session) refuse() {
 		s.writeFinal(nil, [][]byte{f})
 	}
 	s.finished.Do(s.end)
+}
+
+// OnEnd sets f to run once the session ends, before its connection is
+// closed: a poller watching the socket stops watching it while its
+// descriptor is still the connection's. It reports false, without keeping
+// f, when the session has already ended (its connection is closed).
+func (s *Session) OnEnd(f func()) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return false
+	}
+	s.beforeClose = f
+	return true
 }
 
 // Go runs f on a goroutine of the session, which the hub's Shutdown waits

@@ -167,21 +167,6 @@ func (s *Service) catchUp(ctx context.Context, sess *hub.Session, k *kind, from 
 	sess.EndCatchUp()
 }
 
-// watchClosed waits for an SSE client to go away. It runs on a goroutine
-// of the session so that the handler goroutine, whose stack grew while
-// parsing the request, can exit: an idle connection then holds only this
-// small stack.
-func watchClosed(c net.Conn, sess *hub.Session) {
-	buf := make([]byte, 64)
-	for {
-		_ = c.SetReadDeadline(time.Time{})
-		if _, err := c.Read(buf); err != nil {
-			sess.Close(hub.ReasonClientGone)
-			return
-		}
-	}
-}
-
 // closeSessions ends every session (WebSocket close 1001) and waits,
 // within ctx, until they and all their goroutines (writers, readers,
 // catch-up readers) and the quota releases they started have returned.
