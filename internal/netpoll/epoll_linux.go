@@ -40,12 +40,15 @@ type Poller struct {
 	scratch []byte // the callbacks', on the goroutine only
 }
 
-// Watch is one socket a Poller watches.
+// Watch is one socket a Poller watches. Its zero value is ready for
+// Add; it may be embedded in the caller's per-connection state (one
+// allocation less per connection), must not be copied after Add, and
+// serves one Add only.
 type Watch struct {
 	p       *Poller
 	rc      syscall.RawConn
+	h       Handler
 	id      uint64
-	ready   func(w *Watch, scratch []byte)
 	stopped atomic.Bool
 }
 
@@ -72,27 +75,28 @@ func New() (*Poller, error) {
 	return p, nil
 }
 
-// Add watches the socket of rc: once it is readable or its peer hung up,
-// ready runs on the poller's goroutine with the watch and a scratch
-// buffer it may use until it returns; it must not block, and it runs
-// again only after Resume. A watch delivers nothing after Stop returned,
-// but a callback already under way may still be running.
-func (p *Poller) Add(rc syscall.RawConn, ready func(w *Watch, scratch []byte)) (*Watch, error) {
-	w := &Watch{p: p, rc: rc, ready: ready}
+// Add watches the socket of rc with w: once it is readable or its peer
+// hung up, h.Readable runs on the poller's goroutine; it must not block,
+// and it runs again only after w.Resume. Nothing is delivered after Stop
+// returned, but a callback already under way may still be running.
+func (p *Poller) Add(w *Watch, rc syscall.RawConn, h Handler) error {
+	w.p, w.rc, w.h = p, rc, h
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return nil, ErrClosed
+		w.stopped.Store(true)
+		return ErrClosed
 	}
 	p.next++
 	w.id = p.next
 	p.watches[w.id] = w // before the kernel can report it
 	p.mu.Unlock()
 	if err := w.ctl(unix.EPOLL_CTL_ADD); err != nil {
+		w.stopped.Store(true)
 		p.forget(w)
-		return nil, err
+		return err
 	}
-	return w, nil
+	return nil
 }
 
 // RawConn is the watched socket.
@@ -202,7 +206,7 @@ func (p *Poller) loop() {
 		}
 		for i, w := range due {
 			if !w.stopped.Load() {
-				w.ready(w, p.scratch)
+				w.h.Readable(w, p.scratch)
 			}
 			due[i] = nil
 		}

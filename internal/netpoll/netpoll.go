@@ -21,6 +21,15 @@ package netpoll
 
 import "errors"
 
+// Handler is told when a watched socket is readable.
+type Handler interface {
+	// Readable runs on the poller's goroutine when the socket of w is
+	// readable or its peer hung up, with a buffer it may use until it
+	// returns. It must not block; it reads with ReadNow, and calls
+	// w.Resume to be told again.
+	Readable(w *Watch, scratch []byte)
+}
+
 // ErrUnsupported is returned by New where there is no poller (not Linux).
 var ErrUnsupported = errors.ErrUnsupported
 

@@ -70,13 +70,24 @@ type event struct {
 	err  error
 }
 
-// recorder is a callback that reads what is there and reports it; it
-// does not resume.
-func recorder(ch chan<- event) func(*netpoll.Watch, []byte) {
-	return func(w *netpoll.Watch, scratch []byte) {
+// handlerFunc is a netpoll.Handler.
+type handlerFunc func(*netpoll.Watch, []byte)
+
+func (f handlerFunc) Readable(w *netpoll.Watch, scratch []byte) { f(w, scratch) }
+
+// recorder is a handler that reads what is there and reports it; it does
+// not resume.
+func recorder(ch chan<- event) netpoll.Handler {
+	return handlerFunc(func(w *netpoll.Watch, scratch []byte) {
 		n, err := netpoll.ReadNow(w.RawConn(), scratch)
 		ch <- event{append([]byte(nil), scratch[:n]...), err}
-	}
+	})
+}
+
+// add watches c with h.
+func add(p *netpoll.Poller, rc syscall.RawConn, h netpoll.Handler) (*netpoll.Watch, error) {
+	w := new(netpoll.Watch)
+	return w, p.Add(w, rc, h)
 }
 
 func next(t *testing.T, ch <-chan event) event {
@@ -106,7 +117,7 @@ func TestReadableRunsCallbackOnceUntilResume(t *testing.T) {
 	p := newPoller(t)
 	s, c := pair(t, listen(t))
 	ch := make(chan event, 10)
-	w, err := p.Add(raw(t, s), recorder(ch))
+	w, err := add(p, raw(t, s), recorder(ch))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +153,7 @@ func TestPeerCloseIsReported(t *testing.T) {
 		t.Run(how, func(t *testing.T) {
 			s, c := pair(t, listen(t))
 			ch := make(chan event, 10)
-			if _, err := p.Add(raw(t, s), recorder(ch)); err != nil {
+			if _, err := add(p, raw(t, s), recorder(ch)); err != nil {
 				t.Fatal(err)
 			}
 			switch how {
@@ -172,7 +183,7 @@ func TestStopThenDescriptorReuse(t *testing.T) {
 	ln := listen(t)
 	s1, c1 := pair(t, ln)
 	old := make(chan event, 10)
-	w1, err := p.Add(raw(t, s1), recorder(old))
+	w1, err := add(p, raw(t, s1), recorder(old))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +225,7 @@ func TestStopThenDescriptorReuse(t *testing.T) {
 		t.Fatalf("descriptor %d not reused", fd1)
 	}
 	cur := make(chan event, 10)
-	if _, err := p.Add(raw(t, s2), recorder(cur)); err != nil {
+	if _, err := add(p, raw(t, s2), recorder(cur)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c2.Write([]byte("new")); err != nil {
@@ -243,7 +254,7 @@ func TestManyConnections(t *testing.T) {
 		clients[i] = c
 		// The callback echoes what it read: a blocking write of a few
 		// bytes to a socket with room.
-		_, err := p.Add(raw(t, s), func(w *netpoll.Watch, scratch []byte) {
+		_, err := add(p, raw(t, s), handlerFunc(func(w *netpoll.Watch, scratch []byte) {
 			n, err := netpoll.ReadNow(w.RawConn(), scratch)
 			if err != nil {
 				return
@@ -256,7 +267,7 @@ func TestManyConnections(t *testing.T) {
 			if err := w.Resume(); err != nil {
 				t.Error(err)
 			}
-		})
+		}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -299,7 +310,7 @@ func TestClose(t *testing.T) {
 	}
 	s, c := pair(t, listen(t))
 	ch := make(chan event, 10)
-	w, err := p.Add(raw(t, s), recorder(ch))
+	w, err := add(p, raw(t, s), recorder(ch))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +328,7 @@ func TestClose(t *testing.T) {
 		t.Fatalf("Resume after Close: %v", err)
 	}
 	w.Stop()
-	if _, err := p.Add(raw(t, s), recorder(ch)); !errors.Is(err, netpoll.ErrClosed) {
+	if _, err := add(p, raw(t, s), recorder(ch)); !errors.Is(err, netpoll.ErrClosed) {
 		t.Fatalf("Add after Close: %v", err)
 	}
 	// The socket itself is untouched.
@@ -334,7 +345,7 @@ func TestAddClosedConnection(t *testing.T) {
 	s, _ := pair(t, listen(t))
 	rc := raw(t, s)
 	s.Close()
-	if _, err := p.Add(rc, recorder(make(chan event, 1))); err == nil {
+	if _, err := add(p, rc, recorder(make(chan event, 1))); err == nil {
 		t.Fatal("Add of a closed connection succeeded")
 	}
 	if p.Len() != 0 {

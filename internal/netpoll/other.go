@@ -14,9 +14,7 @@ type Watch struct{}
 func New() (*Poller, error) { return nil, ErrUnsupported }
 
 // Add reports ErrUnsupported.
-func (p *Poller) Add(syscall.RawConn, func(*Watch, []byte)) (*Watch, error) {
-	return nil, ErrUnsupported
-}
+func (p *Poller) Add(*Watch, syscall.RawConn, Handler) error { return ErrUnsupported }
 
 // Len is 0.
 func (p *Poller) Len() int { return 0 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"syscall"
 
 	"github.com/evtctl/evtctl/internal/hub"
 	"github.com/evtctl/evtctl/internal/netpoll"
@@ -26,8 +25,12 @@ import (
 // others; what is left is reported again at once (level-triggered).
 const readsPerWake = 16
 
-// clientReader handles what a client sends.
+// clientReader handles what a client sends; the kinds of reader embed
+// the watch, so that an idle connection costs one object here.
 type clientReader interface {
+	netpoll.Handler
+	// watch is the reader's watch by the poller.
+	watch() *netpoll.Watch
 	// pending is what the last feed left to keep (the start of a frame
 	// that did not arrive whole), to put before the next bytes read.
 	pending() []byte
@@ -41,15 +44,13 @@ type clientReader interface {
 // session as gone.
 func (s *Service) watchClient(conn net.Conn, sess *hub.Session, in clientReader) {
 	if poll := s.poll.Load(); poll != nil {
-		if sc, ok := conn.(syscall.Conn); ok {
-			if rc, err := sc.SyscallConn(); err == nil {
-				w, err := poll.Add(rc, func(w *netpoll.Watch, scratch []byte) { readable(w, scratch, sess, in) })
-				if err == nil {
-					if !sess.OnEnd(w.Stop) {
-						w.Stop() // ended meanwhile: its connection is closed
-					}
-					return
+		if rc := sess.RawConn(); rc != nil {
+			w := in.watch()
+			if err := poll.Add(w, rc, in); err == nil {
+				if !sess.OnEnd(w.Stop) {
+					w.Stop() // ended meanwhile: its connection is closed
 				}
+				return
 			}
 		}
 	}
@@ -100,7 +101,12 @@ func readLoop(conn net.Conn, sess *hub.Session, in clientReader) {
 
 // sseIn reads the client of an SSE stream, which should send nothing:
 // what it sends is dropped; only its leaving counts.
-type sseIn struct{}
+type sseIn struct {
+	w    netpoll.Watch
+	sess *hub.Session
+}
 
-func (sseIn) pending() []byte  { return nil }
-func (sseIn) feed([]byte) bool { return true }
+func (r *sseIn) Readable(w *netpoll.Watch, scratch []byte) { readable(w, scratch, r.sess, r) }
+func (r *sseIn) watch() *netpoll.Watch                     { return &r.w }
+func (r *sseIn) pending() []byte                           { return nil }
+func (r *sseIn) feed([]byte) bool                          { return true }

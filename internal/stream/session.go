@@ -63,22 +63,26 @@ func (s *Service) open(o opening) *hub.Session {
 	if o.keyID != "" && !hasExpiry {
 		expires, hasExpiry = s.keys.ExpiresAt(o.keyID)
 	}
+	// The closures below capture single fields, not o: an idle session
+	// keeps what they capture.
 	release := o.release
-	var expiry atomic.Pointer[time.Timer]
+	var expiry *atomic.Pointer[time.Timer]
 	if hasExpiry {
+		expiry = new(atomic.Pointer[time.Timer])
+		inner := release
 		release = func() {
 			if t := expiry.Load(); t != nil {
 				t.Stop()
 			}
-			if o.release != nil {
-				o.release()
+			if inner != nil {
+				inner()
 			}
 		}
 	}
-	if o.ended != nil {
+	if ended := o.ended; ended != nil {
 		inner := release
 		release = func() {
-			o.ended()
+			ended()
 			if inner != nil {
 				inner()
 			}
@@ -89,7 +93,7 @@ func (s *Service) open(o opening) *hub.Session {
 		o.opened(sess)
 	}
 	if o.keyID != "" {
-		s.watchKey(sess, o.keyID, expires, hasExpiry, !o.expires.IsZero(), &expiry)
+		s.watchKey(sess, o.keyID, expires, hasExpiry, !o.expires.IsZero(), expiry)
 	}
 	for _, f := range o.first {
 		sess.SendControl(f)
@@ -105,7 +109,8 @@ func (s *Service) open(o opening) *hub.Session {
 		sess.EndCatchUp()
 		return sess
 	}
-	sess.Go(func(ctx context.Context) { s.catchUp(ctx, sess, o.kind, from) })
+	k := o.kind
+	sess.Go(func(ctx context.Context) { s.catchUp(ctx, sess, k, from) })
 	return sess
 }
 

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/evtctl/evtctl/internal/hub"
+	"github.com/evtctl/evtctl/internal/netpoll"
 )
 
 // The read side of the WebSocket streams. Their clients send nothing but
@@ -36,6 +37,7 @@ const (
 
 // wsIn is one connection's read state.
 type wsIn struct {
+	w    netpoll.Watch
 	sess *hub.Session
 	// partial is the start of a frame that did not arrive whole; the
 	// reader puts it before the bytes it reads next.
@@ -48,7 +50,9 @@ type wsIn struct {
 	inMessage bool
 }
 
-func (r *wsIn) pending() []byte { return r.partial }
+func (r *wsIn) Readable(w *netpoll.Watch, scratch []byte) { readable(w, scratch, r.sess, r) }
+func (r *wsIn) watch() *netpoll.Watch                     { return &r.w }
+func (r *wsIn) pending() []byte                           { return r.partial }
 
 // feed handles b, which starts with the partial frame of the previous
 // feed. It reports false once the connection reads no more: the client
