@@ -128,6 +128,14 @@ func (s *Session) Done() <-chan struct{} {
 	return s.done
 }
 
+// Ended reports whether the session has ended (Done is closed or about to
+// be), without making Done's channel.
+func (s *Session) Ended() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ended
+}
+
 // Reason is why the session ended (valid after Done).
 func (s *Session) Reason() string {
 	s.mu.Lock()
