@@ -33,9 +33,9 @@ type Limits struct {
 // carry the log sequence; a frame whose sequence is not above the last one
 // queued is a duplicate (catch-up/live overlap) and is dropped.
 //
-// Goroutines: the writer, and those the stream package starts with Go (a
-// reader waiting for the client to leave, the catch-up reader), are
-// counted by the hub, whose Shutdown waits for them.
+// Goroutines: the writer, and those the stream package starts with Go (the
+// catch-up reader; a reader of the client where no poller watches the
+// socket), are counted by the hub, whose Shutdown waits for them.
 type Session struct {
 	hub  *Hub
 	conn net.Conn
