@@ -48,8 +48,8 @@ type wsClient struct {
 }
 
 // openWS upgrades a raw connection to path; endpoint WebSockets need no
-// token.
-func openWS(t *testing.T, h *servertest.Harness, path, token string) *wsClient {
+// token. early is sent in the same write as the request.
+func openWS(t *testing.T, h *servertest.Harness, path, token string, early ...byte) *wsClient {
 	t.Helper()
 	conn, err := net.Dial("tcp", strings.TrimPrefix(h.URL, "http://"))
 	if err != nil {
@@ -61,7 +61,7 @@ func openWS(t *testing.T, h *servertest.Harness, path, token string) *wsClient {
 	if token != "" {
 		req += "Authorization: Bearer " + token + "\r\n"
 	}
-	if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
+	if _, err := conn.Write(append([]byte(req+"\r\n"), early...)); err != nil {
 		t.Fatal(err)
 	}
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -250,6 +250,25 @@ func TestWebSocketPingsAnswered(t *testing.T) {
 				sessionsEnd(t, e)
 			})
 		}
+	})
+}
+
+// A ping sent with the handshake, in the same segment, is read from what
+// the server's HTTP reader already buffered (a reader goroutine on the
+// connection's wrapper), and answered.
+func TestWebSocketPingWithHandshake(t *testing.T) {
+	readModes(t, func(t *testing.T, e *env) {
+		acme := e.NewKey("acme", proto.ScopeEventsRead)
+		c := openWS(t, e.Harness, "/api/v1/ws/composite-events", acme, ping("early")...)
+		c.wantPong("early")
+		if n := stream.Watched(e.svc); n > 0 {
+			t.Fatalf("%d sockets watched: the early bytes were not buffered by the server, the test did not test the wrapper", n)
+		}
+		c.send(ping("later"))
+		c.wantPong("later")
+		c.send(closeFrame(1000, ""))
+		c.wantClose(1000, "")
+		sessionsEnd(t, e)
 	})
 }
 
