@@ -178,9 +178,6 @@ func (h *Hub) Register(conn net.Conn, sub Subscription, catchUp bool, onDone fun
 		conn:     conn,
 		raw:      directConn(conn),
 		sub:      sub,
-		limits:   h.opts.Limits,
-		drained:  make(chan struct{}, 1),
-		done:     make(chan struct{}),
 		catching: catchUp,
 	}
 	now := time.Now().UnixNano()

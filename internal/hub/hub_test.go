@@ -16,6 +16,7 @@ import (
 
 	"github.com/evtctl/evtctl/internal/metrics"
 	"github.com/evtctl/evtctl/internal/store"
+	"github.com/evtctl/evtctl/internal/testkit"
 )
 
 func testHub(l Limits) *Hub {
@@ -380,4 +381,34 @@ func (l *limitedWriter) Write(p []byte) (int, error) {
 	}
 	l.n -= int64(len(p))
 	return l.w.Write(p)
+}
+
+// Done's channel is made on first use: asked for before the session
+// ended, it closes when it ends; asked for only after, it is closed at
+// once. Ended tells the same without making it.
+func TestDoneBeforeAndAfterEnd(t *testing.T) {
+	h := testHub(Limits{QueueMessages: 16, QueueBytes: 1 << 20, WriteTimeout: time.Second})
+	for _, early := range []bool{true, false} {
+		srv, cli := net.Pipe()
+		t.Cleanup(func() { srv.Close(); cli.Close() })
+		go func() { _, _ = io.Copy(io.Discard, cli) }()
+		s := h.Register(srv, acme, false, nil)
+		var done <-chan struct{}
+		if early {
+			done = s.Done()
+		}
+		if s.Ended() {
+			t.Fatal("Ended before the session ended")
+		}
+		s.Close(ReasonClientGone)
+		testkit.Eventually(t, 5*time.Second, "the session to end", s.Ended)
+		if !early {
+			done = s.Done()
+		}
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("Done (asked for early: %v) not closed after the session ended", early)
+		}
+	}
 }

@@ -33,57 +33,108 @@ type Limits struct {
 // carry the log sequence; a frame whose sequence is not above the last one
 // queued is a duplicate (catch-up/live overlap) and is dropped.
 //
-// Goroutines: the writer, and those the stream package starts with Go (a
-// reader waiting for the client to leave, the catch-up reader), are
-// counted by the hub, whose Shutdown waits for them.
+// Goroutines: the writer, and those the stream package starts with Go (the
+// catch-up reader; a reader of the client where no poller watches the
+// socket), are counted by the hub, whose Shutdown waits for them.
 type Session struct {
-	hub    *Hub
-	conn   net.Conn
-	raw    syscall.RawConn // of a plain socket, for direct writes (direct.go)
-	sub    Subscription
-	limits Limits
+	hub  *Hub
+	conn net.Conn
+	raw  syscall.RawConn // of a plain socket, for direct writes (direct.go)
+	sub  Subscription
 
+	// The fields are ordered to leave no padding: an idle session is
+	// most of what an idle connection costs
+	// (docs/performance.md#idle-memory-without-a-reader-goroutine).
 	mu         sync.Mutex
 	queue      [][]byte
 	spare      [][]byte
 	queueBytes int64
 	inflight   int64 // bytes of the batch being written
 	held       int64 // queueBytes+inflight as last added to hub.queued
-	writing    bool
-	// headRest: the first queued frame is the rest of one a direct write
-	// sent in part (direct.go); a Close keeps it before the final frame.
-	headRest  bool
-	closing   bool
-	reason    string
-	lastSeq   uint64
-	queuedSeq uint64         // of the last data frame queued (not dropped)
-	catching  bool           // catching up: live frames wait in pending
-	pending   []pendingFrame // live frames that arrived during the catch-up
-	drained   chan struct{}  // signalled after each write, for catch-up pacing
-	ended     bool           // finished: Go starts nothing more
-	ctx       context.Context
-	cancel    context.CancelFunc // of ctx, called when the session ends
+	reason     string
+	lastSeq    uint64
+	queuedSeq  uint64 // of the last data frame queued (not dropped)
+	// extra is what only some sessions need, made on first use: nil for
+	// an idle session that caught up on nothing.
+	extra *sessionExtra
+	// done is made by the first Done, or closed already (closedChan) when
+	// that comes after the session ended.
+	done chan struct{}
 
 	lastWrite atomic.Int64 // unix ns of the last frame queued
 	// written is the sequence of the last data frame written to the
 	// connection in full (with every frame queued before it).
 	written  atomic.Uint64
 	lastData atomic.Int64 // unix ns of the last data frame queued
-	finished sync.Once
-	done     chan struct{}
 	onDone   func()
+	// beforeClose runs when the session ends, before its connection is
+	// closed (OnEnd); guarded by mu.
+	beforeClose func()
+	finished    sync.Once
+
+	// Guarded by mu.
+	writing bool
+	// headRest: the first queued frame is the rest of one a direct write
+	// sent in part (direct.go); a Close keeps it before the final frame.
+	headRest bool
+	closing  bool
+	catching bool // catching up: live frames wait in extra.pending
+	ended    bool // finished: Go starts nothing more, done is (to be) closed
 }
+
+// sessionExtra holds what a session needs only while it catches up or
+// runs goroutines of its own; guarded by the session's mu.
+type sessionExtra struct {
+	pending []pendingFrame     // live frames that arrived during the catch-up
+	drained chan struct{}      // signalled after each write, for catch-up pacing
+	ctx     context.Context    // of the goroutines started with Go
+	cancel  context.CancelFunc // of ctx, called when the session ends
+}
+
+// extraLocked returns the session's extra, made if need be; s.mu is held.
+func (s *Session) extraLocked() *sessionExtra {
+	if s.extra == nil {
+		s.extra = &sessionExtra{}
+	}
+	return s.extra
+}
+
+// closedChan is the Done of a session asked for it only once it ended.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
 
 type pendingFrame struct {
 	seq   uint64
 	frame []byte
 }
 
+// RawConn is the session's socket when it is a plain one (not TLS, not
+// a wrapper), for reading it without a goroutine; nil otherwise.
+func (s *Session) RawConn() syscall.RawConn { return s.raw }
+
 // Subscription returns what the session receives.
 func (s *Session) Subscription() Subscription { return s.sub }
 
 // Done is closed when the session has ended and its connection is closed.
-func (s *Session) Done() <-chan struct{} { return s.done }
+func (s *Session) Done() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done == nil {
+		s.done = make(chan struct{})
+	}
+	return s.done
+}
+
+// Ended reports whether the session has ended (Done is closed or about to
+// be), without making Done's channel.
+func (s *Session) Ended() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ended
+}
 
 // Reason is why the session ended (valid after Done).
 func (s *Session) Reason() string {
@@ -112,12 +163,13 @@ func (s *Session) send(seq uint64, frame []byte, direct bool) {
 		return
 	}
 	if s.catching {
-		if len(s.pending) >= s.limits.QueueMessages {
+		x := s.extraLocked()
+		if len(x.pending) >= s.hub.opts.Limits.QueueMessages {
 			s.mu.Unlock()
 			s.overflow()
 			return
 		}
-		s.pending = append(s.pending, pendingFrame{seq, frame})
+		x.pending = append(x.pending, pendingFrame{seq, frame})
 		s.mu.Unlock()
 		return
 	}
@@ -176,7 +228,7 @@ func (s *Session) SendControl(frame []byte) {
 // enqueueLocked appends a frame and makes sure a writer runs. It reports
 // false when the queue limits would be exceeded.
 func (s *Session) enqueueLocked(frame []byte) bool {
-	if len(s.queue) >= s.limits.QueueMessages || s.queueBytes+int64(len(frame)) > s.limits.QueueBytes {
+	if l := &s.hub.opts.Limits; len(s.queue) >= l.QueueMessages || s.queueBytes+int64(len(frame)) > l.QueueBytes {
 		return false
 	}
 	s.queue = append(s.queue, frame)
@@ -208,13 +260,14 @@ func (s *Session) overflow() {
 // more than half full: history is read at the client's pace. It returns
 // false once the session is closing.
 func (s *Session) CatchUp(seq uint64, frame []byte) bool {
+	l := &s.hub.opts.Limits
 	for {
 		s.mu.Lock()
 		if s.closing {
 			s.mu.Unlock()
 			return false
 		}
-		if len(s.queue) < s.limits.QueueMessages/2 && s.queueBytes+int64(len(frame)) <= s.limits.QueueBytes/2 {
+		if len(s.queue) < l.QueueMessages/2 && s.queueBytes+int64(len(frame)) <= l.QueueBytes/2 {
 			if seq > s.lastSeq {
 				s.lastSeq = seq
 				if s.enqueueLocked(frame) {
@@ -225,12 +278,17 @@ func (s *Session) CatchUp(seq uint64, frame []byte) bool {
 			s.mu.Unlock()
 			return true
 		}
+		x := s.extraLocked()
+		if x.drained == nil {
+			x.drained = make(chan struct{}, 1)
+		}
+		drained := x.drained
 		s.mu.Unlock()
 		select {
-		case <-s.drained:
-		case <-s.done:
+		case <-drained:
+		case <-s.Done():
 			return false
-		case <-time.After(s.limits.WriteTimeout):
+		case <-time.After(l.WriteTimeout):
 			// The writer is stuck on this client; it will time out and
 			// close the session, which ends the loop above.
 		}
@@ -252,8 +310,10 @@ func (s *Session) StartAfter(seq uint64) {
 func (s *Session) EndCatchUp() {
 	s.mu.Lock()
 	s.catching = false
-	pending := s.pending
-	s.pending = nil
+	var pending []pendingFrame
+	if s.extra != nil {
+		pending, s.extra.pending = s.extra.pending, nil
+	}
 	ok := true
 	for _, p := range pending {
 		if p.seq <= s.lastSeq {
@@ -304,7 +364,9 @@ func (s *Session) closeWith(reason string, final []byte) {
 	clear(s.queue)
 	s.queue = s.queue[:0]
 	s.queueBytes = 0
-	s.pending = nil
+	if s.extra != nil {
+		s.extra.pending = nil
+	}
 	if rest != nil && final != nil {
 		s.queue = append(s.queue, rest)
 		s.queueBytes = int64(len(rest))
@@ -363,7 +425,7 @@ func (s *Session) writeLoop() {
 		s.headRest = false
 		s.mu.Unlock()
 
-		_ = s.conn.SetWriteDeadline(time.Now().Add(s.limits.WriteTimeout))
+		_ = s.conn.SetWriteDeadline(time.Now().Add(s.hub.opts.Limits.WriteTimeout))
 		// A Close from here on cuts the write below short (it moves the
 		// deadline after this one); a Close that came earlier is seen now.
 		s.mu.Lock()
@@ -397,12 +459,16 @@ func (s *Session) writeLoop() {
 		s.inflight = 0
 		s.accountLocked()
 		if err == nil {
+			var drained chan struct{}
+			if s.extra != nil {
+				drained = s.extra.drained
+			}
 			s.mu.Unlock()
 			if batchSeq > s.written.Load() {
 				s.written.Store(batchSeq) // only this goroutine stores
 			}
 			select {
-			case s.drained <- struct{}{}:
+			case drained <- struct{}{}: // a nil channel: nobody catching up
 			default:
 			}
 			continue
@@ -518,17 +584,33 @@ func (s *Session) finish() {
 }
 
 // end marks the session ended, cancels the context of its goroutines,
-// closes the connection and runs onDone.
+// runs beforeClose, closes the connection and runs onDone.
 func (s *Session) end() {
 	s.mu.Lock()
 	s.ended = true
-	cancel := s.cancel
+	var cancel context.CancelFunc
+	if s.extra != nil {
+		cancel = s.extra.cancel
+	}
+	before := s.beforeClose
+	s.beforeClose = nil
 	s.mu.Unlock()
 	if cancel != nil {
 		cancel()
 	}
+	if before != nil {
+		before()
+	}
 	_ = s.conn.Close()
-	close(s.done)
+	s.mu.Lock()
+	done := s.done
+	if done == nil {
+		s.done = closedChan
+	}
+	s.mu.Unlock()
+	if done != nil {
+		close(done)
+	}
 	if s.onDone != nil {
 		s.onDone()
 	}
@@ -546,6 +628,20 @@ func (s *Session) refuse() {
 	s.finished.Do(s.end)
 }
 
+// OnEnd sets f to run once the session ends, before its connection is
+// closed: a poller watching the socket stops watching it while its
+// descriptor is still the connection's. It reports false, without keeping
+// f, when the session has already ended (its connection is closed).
+func (s *Session) OnEnd(f func()) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return false
+	}
+	s.beforeClose = f
+	return true
+}
+
 // Go runs f on a goroutine of the session, which the hub's Shutdown waits
 // for; ctx is cancelled when the session ends. It reports false, without
 // running f, when the session has already ended.
@@ -555,10 +651,11 @@ func (s *Session) Go(f func(ctx context.Context)) bool {
 		s.mu.Unlock()
 		return false
 	}
-	if s.ctx == nil {
-		s.ctx, s.cancel = context.WithCancel(context.Background())
+	x := s.extraLocked()
+	if x.ctx == nil {
+		x.ctx, x.cancel = context.WithCancel(context.Background())
 	}
-	ctx := s.ctx
+	ctx := x.ctx
 	s.hub.hold()
 	s.mu.Unlock()
 	go func() {

@@ -21,11 +21,11 @@ const (
 )
 
 // wsFrame encodes one final, unmasked server frame. gorilla/websocket does
-// the handshake and everything on the read side; the write side is ours (the
-// hub's sessions) so that many queued frames go out in one writev and one
-// encoded frame serves every subscriber (gorilla writes one frame per system
-// call and encodes per connection). Server frames are never masked, so the
-// encoding is just the RFC 6455 header.
+// the handshake; the read side (wsread.go) and the write side are ours,
+// the write side (the hub's sessions) so that many queued frames go out in
+// one writev and one encoded frame serves every subscriber (gorilla writes
+// one frame per system call and encodes per connection). Server frames are
+// never masked, so the encoding is just the RFC 6455 header.
 func wsFrame(op byte, payload []byte) []byte {
 	n := len(payload)
 	var hdr [10]byte

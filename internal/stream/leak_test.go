@@ -15,9 +15,9 @@ import (
 )
 
 // Stop returns only once every per-connection goroutine has: the
-// sessions' writers (one stuck on a client that reads nothing), the
-// readers waiting for clients to leave, and a catch-up reader waiting for
-// that client to drain its queue.
+// sessions' writers (one stuck on a client that reads nothing) and a
+// catch-up reader waiting for that client to drain its queue. The clients
+// are read by the poller, which Stop closes (no reader goroutines).
 func TestStopWaitsForSessionGoroutines(t *testing.T) {
 	e := start(t, func(c *config.Config) { c.Limits.QueueMessages = 64 })
 	ctx := context.Background()
@@ -47,8 +47,11 @@ func TestStopWaitsForSessionGoroutines(t *testing.T) {
 	testkit.Eventually(t, 20*time.Second, "the catch-up waiting for the stalled client", func() bool {
 		return strings.Contains(goroutines(), "hub.(*Session).CatchUp")
 	})
-	if n := len(sessionGoroutines()); n < 4 {
-		t.Fatalf("%d goroutines of sessions before Stop, want at least 4 (writer, catch-up, two readers):\n%s", n, goroutines())
+	if n := len(sessionGoroutines()); n < 2 {
+		t.Fatalf("%d goroutines of sessions before Stop, want at least 2 (writer, catch-up):\n%s", n, goroutines())
+	}
+	if !strings.Contains(goroutines(), "netpoll.(*Poller).loop") {
+		t.Fatal("no poller goroutine")
 	}
 	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -59,7 +62,7 @@ func TestStopWaitsForSessionGoroutines(t *testing.T) {
 	// A goroutine that has just told the hub it ended may still be on its
 	// way out for an instant; none may still be working.
 	for _, g := range sessionGoroutines() {
-		for _, work := range []string{"stream.(*Service).catchUp", "store.(*Log).Read", "stream.watchClosed", "stream.readWS", "hub.(*Session).writeFinal"} {
+		for _, work := range []string{"stream.(*Service).catchUp", "store.(*Log).Read", "stream.readLoop", "stream.readable", "hub.(*Session).writeFinal"} {
 			if strings.Contains(g, work) {
 				t.Fatalf("still in %s after Stop:\n%s", work, g)
 			}
@@ -73,6 +76,9 @@ func TestStopWaitsForSessionGoroutines(t *testing.T) {
 	}
 	if len(left) > 0 {
 		t.Fatalf("goroutines of sessions still running after Stop:\n%s", strings.Join(left, "\n\n"))
+	}
+	if strings.Contains(goroutines(), "netpoll.(*Poller).loop") {
+		t.Fatal("the poller's goroutine still runs after Stop")
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/time/rate"
 
@@ -68,48 +69,63 @@ func (a *Admission) Admit(ctx context.Context, webSocket bool, owner string) (re
 	}
 	a.open++
 	a.mu.Unlock()
-	releaseNode := func() {
-		a.mu.Lock()
-		a.open--
-		a.mu.Unlock()
-	}
-	q, full := a.sse, "This user already has the maximum number of concurrent SSE streams open; close one first."
+	sl := &slot{a: a}
+	q := a.sse
 	if webSocket {
 		q = a.ws
-		full = fmt.Sprintf("This user already has the maximum number of concurrent WebSocket streams open (%d, limits.ws_per_user); close one first.", a.ws.Limit())
 	}
-	releaseQuota := func() {}
 	if owner != "" && q != nil {
-		r, qerr := q.Acquire(ctx, owner)
-		if qerr != nil {
-			releaseNode()
+		if qerr := q.Acquire(ctx, owner); qerr != nil {
+			sl.release()
 			if errors.Is(qerr, ErrQuotaExceeded) {
+				full := "This user already has the maximum number of concurrent SSE streams open; close one first."
+				if webSocket {
+					full = fmt.Sprintf("This user already has the maximum number of concurrent WebSocket streams open (%d, limits.ws_per_user); close one first.", a.ws.Limit())
+				}
 				return nil, &httpapi.Error{Status: http.StatusTooManyRequests, Code: proto.CodeTooManyStreams, RetryAfter: 3, Message: full}
 			}
 			return nil, &httpapi.Error{Status: http.StatusServiceUnavailable, Code: proto.CodeUnavailable, RetryAfter: 1,
 				Message: "The stream quota could not be checked (storage unavailable); retry shortly."}
 		}
-		releaseQuota = r
+		sl.q, sl.owner = q, owner
 	}
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			releaseNode()
-			// The quota lives in storage: release it off the caller's path
-			// (the hub's writer goroutine calls this when a session ends),
-			// on a goroutine Wait waits for.
-			a.mu.Lock()
-			if a.stopped {
-				a.mu.Unlock()
-				releaseQuota()
-				return
-			}
-			a.releasing.Add(1)
-			a.mu.Unlock()
-			go func() {
-				defer a.releasing.Done()
-				releaseQuota()
-			}()
-		})
-	}, nil
+	return sl.release, nil
+}
+
+// slot is one admitted stream's place: on the node, and in its owner's
+// quota when q is set. One small object, not a chain of closures: an idle
+// stream keeps it until it ends.
+type slot struct {
+	a        *Admission
+	q        *Quota
+	owner    string
+	released atomic.Bool
+}
+
+// release gives the slot back, once.
+func (sl *slot) release() {
+	if sl.released.Swap(true) {
+		return
+	}
+	a := sl.a
+	a.mu.Lock()
+	a.open--
+	if sl.q == nil {
+		a.mu.Unlock()
+		return
+	}
+	if a.stopped {
+		a.mu.Unlock()
+		sl.q.Release(sl.owner)
+		return
+	}
+	// The quota lives in storage: release it off the caller's path (the
+	// hub's writer goroutine calls this when a session ends), on a
+	// goroutine Wait waits for.
+	a.releasing.Add(1)
+	a.mu.Unlock()
+	go func() {
+		defer a.releasing.Done()
+		sl.q.Release(sl.owner)
+	}()
 }

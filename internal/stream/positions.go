@@ -84,10 +84,8 @@ func (p *Positions) Get(ctx context.Context, endpointID string) (seq uint64, ok 
 // are folded into written and dropped. p.mu is held.
 func (e *endpointPosition) current() uint64 {
 	for s := range e.sessions {
-		select {
-		case <-s.Done():
+		if s.Ended() {
 			delete(e.sessions, s)
-		default:
 		}
 		e.written = max(e.written, s.Written())
 	}

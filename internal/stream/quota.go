@@ -84,9 +84,8 @@ func (q *Quota) Limit() int { return q.limit }
 // ErrQuotaExceeded is returned by Acquire when the owner is at the limit.
 var ErrQuotaExceeded = errors.New("stream limit reached")
 
-// Acquire takes one slot of owner's quota; the returned release gives it
-// back (once).
-func (q *Quota) Acquire(ctx context.Context, owner string) (func(), error) {
+// Acquire takes one slot of owner's quota; Release gives it back.
+func (q *Quota) Acquire(ctx context.Context, owner string) error {
 	err := q.update(ctx, owner, func(e *quotaEntry, now int64) error {
 		// Other nodes count as they last confirmed; this node counts what
 		// it holds now (its stored figure may lag behind concurrent
@@ -117,23 +116,20 @@ func (q *Quota) Acquire(ctx context.Context, owner string) (func(), error) {
 		q.counts[owner]--
 		q.mu.Unlock()
 	})
-	if err != nil {
-		return nil, err
+	return err
+}
+
+// Release gives back one stream of owner that Acquire counted.
+func (q *Quota) Release(owner string) {
+	q.mu.Lock()
+	q.counts[owner]--
+	if q.counts[owner] <= 0 {
+		delete(q.counts, owner)
 	}
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			q.mu.Lock()
-			q.counts[owner]--
-			if q.counts[owner] <= 0 {
-				delete(q.counts, owner)
-			}
-			q.mu.Unlock()
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			_ = q.confirm(ctx, owner)
-		})
-	}, nil
+	q.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = q.confirm(ctx, owner)
 }
 
 // confirm writes this node's current count for owner.

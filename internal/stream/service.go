@@ -6,9 +6,11 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -19,6 +21,7 @@ import (
 	"github.com/evtctl/evtctl/internal/filter"
 	"github.com/evtctl/evtctl/internal/hub"
 	"github.com/evtctl/evtctl/internal/metrics"
+	"github.com/evtctl/evtctl/internal/netpoll"
 	"github.com/evtctl/evtctl/internal/store"
 	"github.com/evtctl/evtctl/pkg/proto"
 )
@@ -74,6 +77,9 @@ type Service struct {
 	wsQuota   *Quota     // WebSocket streams per owner
 	positions *Positions // of the endpoint WebSockets
 	upgrader  websocket.Upgrader
+	// poll reads what clients send while they are idle (clientwatch.go);
+	// nil where there is none, and once Stop closed it.
+	poll atomic.Pointer[netpoll.Poller]
 
 	stopFollow func()
 	// run's goroutines are the hub's and the quotas' loops, which its
@@ -141,6 +147,11 @@ func New(ctx context.Context, env component.Env, cfg Config, events *store.Log, 
 			}
 		})
 	}
+	if poll, err := netpoll.New(); err == nil {
+		s.poll.Store(poll)
+	} else if !errors.Is(err, netpoll.ErrUnsupported) {
+		s.log.Warn("no poller for idle stream connections: one reader goroutine each", "err", err)
+	}
 	s.run.Go(s.hub.Run)
 	s.run.Go(s.quota.Run)
 	s.run.Go(s.wsQuota.Run)
@@ -162,6 +173,10 @@ func (s *Service) Stop(ctx context.Context) {
 	}
 	if s.hub != nil {
 		s.closeSessions(ctx)
+	}
+	if poll := s.poll.Swap(nil); poll != nil {
+		// After the sessions, which stop their watches as they end.
+		_ = poll.Close()
 	}
 	s.run.Stop()
 }

@@ -63,22 +63,26 @@ func (s *Service) open(o opening) *hub.Session {
 	if o.keyID != "" && !hasExpiry {
 		expires, hasExpiry = s.keys.ExpiresAt(o.keyID)
 	}
+	// The closures below capture single fields, not o: an idle session
+	// keeps what they capture.
 	release := o.release
-	var expiry atomic.Pointer[time.Timer]
+	var expiry *atomic.Pointer[time.Timer]
 	if hasExpiry {
+		expiry = new(atomic.Pointer[time.Timer])
+		inner := release
 		release = func() {
 			if t := expiry.Load(); t != nil {
 				t.Stop()
 			}
-			if o.release != nil {
-				o.release()
+			if inner != nil {
+				inner()
 			}
 		}
 	}
-	if o.ended != nil {
+	if ended := o.ended; ended != nil {
 		inner := release
 		release = func() {
-			o.ended()
+			ended()
 			if inner != nil {
 				inner()
 			}
@@ -89,7 +93,7 @@ func (s *Service) open(o opening) *hub.Session {
 		o.opened(sess)
 	}
 	if o.keyID != "" {
-		s.watchKey(sess, o.keyID, expires, hasExpiry, !o.expires.IsZero(), &expiry)
+		s.watchKey(sess, o.keyID, expires, hasExpiry, !o.expires.IsZero(), expiry)
 	}
 	for _, f := range o.first {
 		sess.SendControl(f)
@@ -105,7 +109,8 @@ func (s *Service) open(o opening) *hub.Session {
 		sess.EndCatchUp()
 		return sess
 	}
-	sess.Go(func(ctx context.Context) { s.catchUp(ctx, sess, o.kind, from) })
+	k := o.kind
+	sess.Go(func(ctx context.Context) { s.catchUp(ctx, sess, k, from) })
 	return sess
 }
 
@@ -165,21 +170,6 @@ func (s *Service) catchUp(ctx context.Context, sess *hub.Session, k *kind, from 
 		return
 	}
 	sess.EndCatchUp()
-}
-
-// watchClosed waits for an SSE client to go away. It runs on a goroutine
-// of the session so that the handler goroutine, whose stack grew while
-// parsing the request, can exit: an idle connection then holds only this
-// small stack.
-func watchClosed(c net.Conn, sess *hub.Session) {
-	buf := make([]byte, 64)
-	for {
-		_ = c.SetReadDeadline(time.Time{})
-		if _, err := c.Read(buf); err != nil {
-			sess.Close(hub.ReasonClientGone)
-			return
-		}
-	}
 }
 
 // closeSessions ends every session (WebSocket close 1001) and waits,

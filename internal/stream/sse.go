@@ -128,7 +128,7 @@ func (s *Service) serveAnalysis(w http.ResponseWriter, r *http.Request) {
 		from:    catchUp{resume: after > 0, after: after, mark: mark, subjects: subjects},
 		release: release,
 	})
-	sess.Go(func(context.Context) { watchClosed(conn, sess) })
+	s.watchClient(conn, sess, &sseIn{sess: sess})
 }
 
 // MaxStreamDevices bounds the devices one analysis stream follows

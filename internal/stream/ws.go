@@ -1,13 +1,10 @@
 package stream
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
-
-	"github.com/gorilla/websocket"
 
 	"github.com/evtctl/evtctl/internal/auth"
 	"github.com/evtctl/evtctl/internal/httpapi"
@@ -166,7 +163,9 @@ func (s *Service) endpointStart(r *http.Request, id string) (catchUp, *httpapi.E
 
 // serveWS admits a WebSocket stream counted against owner's quota,
 // upgrades, opens the session (which catches up first) and returns,
-// leaving the connection to the hub's writer and a small reader goroutine.
+// leaving the connection to the hub's writer and the poller
+// (clientwatch.go). Only the socket is kept: gorilla's Conn, which did
+// the handshake, is dropped with its buffers.
 func (s *Service) serveWS(w http.ResponseWriter, r *http.Request, owner string, o opening) {
 	release, aerr := s.admit.Admit(r.Context(), o.kind.webSocket, owner)
 	if aerr != nil {
@@ -179,32 +178,11 @@ func (s *Service) serveWS(w http.ResponseWriter, r *http.Request, owner string, 
 		release() // the upgrader already answered the client
 		return
 	}
-	conn.SetReadLimit(64 << 10)
+	// NetConn is the socket, or a wrapper holding bytes the client sent
+	// right after its handshake, read first.
 	o.conn, o.release = conn.NetConn(), release
 	sess := s.open(o)
-	conn.SetPingHandler(func(data string) error {
-		sess.SendControl(wsPong([]byte(data)))
-		return nil
-	})
-	conn.SetCloseHandler(func(code int, text string) error {
-		if code == websocket.CloseNoStatusReceived {
-			code = websocket.CloseNormalClosure
-		}
-		sess.CloseWithFrame(hub.ReasonClientGone, wsClose(code, ""))
-		return nil
-	})
-	sess.Go(func(context.Context) { readWS(conn, sess) })
-}
-
-// readWS reads (and discards) client messages so that control frames are
-// handled, until the connection ends.
-func readWS(conn *websocket.Conn, sess *hub.Session) {
-	for {
-		if _, _, err := conn.NextReader(); err != nil {
-			sess.Close(hub.ReasonClientGone)
-			return
-		}
-	}
+	s.watchClient(o.conn, sess, &wsIn{sess: sess})
 }
 
 // gapNotice is the data of the SSE `gap` event.
