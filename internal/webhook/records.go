@@ -130,44 +130,37 @@ func (r *records) list(ctx context.Context, endpointID string, after uint64, sin
 	if err != nil {
 		return nil, 0, err
 	}
-	info, err := cons.Info(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	if info.NumPending == 0 {
-		return nil, 0, nil
-	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(int(min(info.NumPending, 512))))
-	if err != nil {
-		return nil, 0, err
-	}
-	defer it.Stop()
-	stop := context.AfterFunc(ctx, it.Stop)
-	defer stop()
+	// Batches of what is there now (no wait): a record replaced by its
+	// newer state after the consumer counted it is never delivered, and
+	// waiting for it (a plain iterator) would hang the request.
 	var out []record
 	for {
-		m, err := it.Next()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, 0, ctx.Err()
-			}
-			return out, 0, nil
-		}
-		md, err := m.Metadata()
+		batch, err := cons.FetchNoWait(512)
 		if err != nil {
 			return nil, 0, err
 		}
-		var rec record
-		if json.Unmarshal(m.Data(), &rec) == nil && (status == "" || rec.Status == status) {
-			rec.seq = md.Sequence.Stream
-			if len(out) == limit {
-				// One more exists: the page ends at the previous record.
-				return out, out[len(out)-1].seq, nil
+		got := 0
+		for m := range batch.Messages() {
+			got++
+			md, err := m.Metadata()
+			if err != nil {
+				return nil, 0, err
 			}
-			out = append(out, rec)
+			var rec record
+			if json.Unmarshal(m.Data(), &rec) == nil && (status == "" || rec.Status == status) {
+				rec.seq = md.Sequence.Stream
+				if len(out) == limit {
+					// One more exists: the page ends at the previous record.
+					return out, out[len(out)-1].seq, nil
+				}
+				out = append(out, rec)
+			}
 		}
-		if md.NumPending == 0 {
-			return out, 0, nil
+		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
+			return nil, 0, err
+		}
+		if got == 0 || ctx.Err() != nil {
+			return out, 0, ctx.Err()
 		}
 	}
 }
