@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/evtctl/evtctl/internal/store"
@@ -159,5 +160,27 @@ func TestRetentionSettingsApply(t *testing.T) {
 	cfg = open(store.LogOptions{MaxAge: time.Hour, DedupWindow: time.Minute}) // max_bytes 0: no limit
 	if cfg.MaxAge != time.Hour || cfg.MaxBytes != -1 || cfg.Duplicates != time.Minute {
 		t.Fatalf("after the change: %v / %d bytes / dedup %v", cfg.MaxAge, cfg.MaxBytes, cfg.Duplicates)
+	}
+}
+
+// A message on the log's subjects that is not an event (written by another
+// program) is skipped, and a read whose last message it is still ends.
+func TestReadEndsAfterForeignLastMessage(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	b := storetest.Backbone(t)
+	l := storetest.Log(t, b)
+	if _, err := l.Append(ctx, []store.Entry{entry("a", "1", "m1")}); err != nil {
+		t.Fatal(err)
+	}
+	subj := store.Address{Family: "sound", Owner: "a", DeviceID: "m1", EventType: "speech"}.Subject()
+	foreign := &nats.Msg{Subject: subj, Header: nats.Header{"Evt-Bundle": {"many"}}, Data: []byte("not an event")}
+	if _, err := b.JS.PublishMsg(ctx, foreign); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err := l.Read(ctx, store.ReadOptions{}, func(r store.Record) bool { got = append(got, string(r.Data)); return true })
+	if err != nil || len(got) != 1 || got[0] != `{"id":"1"}` {
+		t.Fatalf("read %v, %v", got, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -65,60 +66,52 @@ func (l *Log) Read(ctx context.Context, o ReadOptions, fn func(Record) bool) err
 		return err
 	}
 	defer l.deleteConsumer(cons)
-	info, err := cons.Info(ctx)
-	if err != nil {
-		return err
-	}
-	if info.NumPending == 0 {
-		return nil
-	}
-	batch := 256
-	if info.NumPending < uint64(batch) {
-		batch = int(info.NumPending)
-	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(batch))
-	if err != nil {
-		return err
-	}
-	defer it.Stop()
-	stop := context.AfterFunc(ctx, it.Stop)
-	defer stop()
+	// Batches of what is there now, without waiting: a message counted
+	// as pending can be gone before it is delivered (aged out of the
+	// window), and an iterator waiting for it would never return.
 	for {
-		m, err := it.Next()
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-				return nil
-			}
+		if err := ctx.Err(); err != nil {
 			return err
 		}
-		md, err := m.Metadata()
+		batch, err := cons.FetchNoWait(readBatch)
 		if err != nil {
 			return err
 		}
-		recs, err := records(m.Subject(), m.Headers(), md.Sequence.Stream, md.Timestamp, m.Data())
-		if err != nil {
-			continue // a foreign message on our subjects; skip it
+		got := 0
+		for m := range batch.Messages() {
+			got++
+			md, err := m.Metadata()
+			if err != nil {
+				return err
+			}
+			recs, err := records(m.Subject(), m.Headers(), md.Sequence.Stream, md.Timestamp, m.Data())
+			if err != nil {
+				continue // a foreign message on our subjects; skip it
+			}
+			mixed := isMixed(m.Subject())
+			for _, rec := range recs {
+				if rec.Seq < o.StartSeq {
+					continue // before the cursor, in the same bundle
+				}
+				if mixed && !keep(rec) {
+					continue // another device's event in a mixed bundle
+				}
+				if !fn(rec) {
+					return nil
+				}
+			}
 		}
-		mixed := isMixed(m.Subject())
-		for _, rec := range recs {
-			if rec.Seq < o.StartSeq {
-				continue // before the cursor, in the same bundle
-			}
-			if mixed && !keep(rec) {
-				continue // another device's event in a mixed bundle
-			}
-			if !fn(rec) {
-				return nil
-			}
+		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
+			return err
 		}
-		if md.NumPending == 0 {
+		if got == 0 {
 			return nil
 		}
 	}
 }
+
+// readBatch is how many log messages one fetch of Read asks for.
+const readBatch = 256
 
 // maxReads bounds the reads of one node in progress at once (see Read).
 const maxReads = 128
