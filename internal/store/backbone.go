@@ -90,7 +90,7 @@ func Open(ctx context.Context, o Options) (*Backbone, error) {
 		// on this backbone takes it (JournalPreload).
 		preload = PreloadJournal(indexDir(o.DataDir))
 		var err error
-		if embedded, err = startEmbedded(o); err != nil {
+		if embedded, err = startEmbedded(ctx, o); err != nil {
 			preload.image(indexDir(o.DataDir)) // let it finish
 			return nil, err
 		}
@@ -244,7 +244,7 @@ func (b *Backbone) where(o Options) string {
 	return redactURL(o.NATSURL)
 }
 
-func startEmbedded(o Options) (*server.Server, error) {
+func startEmbedded(ctx context.Context, o Options) (*server.Server, error) {
 	sopts := &server.Options{
 		ServerName: serverName(o.Name),
 		JetStream:  true,
@@ -309,9 +309,17 @@ func startEmbedded(o Options) (*server.Server, error) {
 	}
 	ns.SetLoggerV2(&natsLogger{l: o.Logger.With("component", "nats")}, false, false, false)
 	go ns.Start()
-	if !ns.ReadyForConnections(30 * time.Second) {
-		ns.Shutdown()
-		return nil, errors.New("embedded NATS server did not become ready within 30s (is the data directory locked by another evtctl?)")
+	// The server is ready once it has restored every stream from disk,
+	// which for a large store can take longer than any fixed limit: wait
+	// as long as the caller does, saying every few seconds what we wait
+	// for (the data directory is ours already: lock.go).
+	began := time.Now()
+	for !ns.ReadyForConnections(readyReport) {
+		if ctx.Err() != nil {
+			ns.Shutdown()
+			return nil, fmt.Errorf("embedded NATS server not ready after %s (still restoring the streams in %s): %w", time.Since(began).Round(time.Second), sopts.StoreDir, ctx.Err())
+		}
+		o.Logger.Info("embedded storage still restoring its streams from disk", "dir", sopts.StoreDir, "waited", time.Since(began).Round(time.Second).String())
 	}
 	if !ns.JetStreamEnabled() {
 		ns.Shutdown()
@@ -321,6 +329,9 @@ func startEmbedded(o Options) (*server.Server, error) {
 	go func() { ns.WaitForShutdown(); lock.Unlock() }()
 	return ns, nil
 }
+
+// readyReport is how often a slow start of the embedded server is logged.
+const readyReport = 10 * time.Second
 
 // splitListen parses a host:port setting.
 func splitListen(key, v string) (string, int, error) {
