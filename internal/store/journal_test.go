@@ -190,12 +190,7 @@ func TestJournalOfAnotherStream(t *testing.T) {
 	if n, _ := again.JournalLoaded(); n != 0 {
 		t.Fatalf("loaded %d ids of a deleted stream", n)
 	}
-	res, err := again.Append(context.Background(), []store.Entry{{
-		Address: store.Address{Family: "sound", Owner: "acme", DeviceID: "mic-0", EventType: "speech"},
-		ID:      "a-0", Data: []byte(`{}`)}})
-	if err != nil || res.Accepted != 1 {
-		t.Fatalf("append after recreation: %+v %v", res, err)
-	}
+	expectAccepted(t, again, "a-0", "append after recreation")
 }
 
 // Files that are not a journal (garbage meta, a damaged older segment) make
@@ -248,12 +243,7 @@ func TestJournalDropsExpired(t *testing.T) {
 	if segs, _ := filepath.Glob(filepath.Join(dir, "*.seg")); len(segs) != 1 {
 		t.Fatalf("segments %v, want only the new one", segs)
 	}
-	res, err := again.Append(context.Background(), []store.Entry{{
-		Address: store.Address{Family: "sound", Owner: "acme", DeviceID: "mic-0", EventType: "speech"},
-		ID:      "a-0", Data: []byte(`{}`)}})
-	if err != nil || res.Accepted != 1 {
-		t.Fatalf("an expired id again: %+v %v", res, err)
-	}
+	expectAccepted(t, again, "a-0", "an expired id again")
 	if segs, _ := filepath.Glob(filepath.Join(dir, "*.seg")); len(segs) != 1 {
 		t.Fatalf("segments %v, want only the new one", segs)
 	}
@@ -308,5 +298,17 @@ func TestJournalWindowChanged(t *testing.T) {
 	third := journaled(t, bb, dir, 2*time.Hour)
 	if n, _ := third.JournalLoaded(); n != 100 {
 		t.Fatalf("loaded %d ids, want the 100 read back and journaled again", n)
+	}
+}
+
+// expectAccepted appends one sound event with id and fails unless it is
+// stored (not taken for a duplicate).
+func expectAccepted(t *testing.T, l *store.Log, id, what string) {
+	t.Helper()
+	res, err := l.Append(context.Background(), []store.Entry{{
+		Address: store.Address{Family: "sound", Owner: "acme", DeviceID: "mic-0", EventType: "speech"},
+		ID:      id, Data: []byte(`{}`)}})
+	if err != nil || res.Accepted != 1 {
+		t.Fatalf("%s: %+v %v", what, res, err)
 	}
 }
