@@ -29,16 +29,23 @@ func journaled(t *testing.T, bb *store.Backbone, dir string, window time.Duratio
 	return l
 }
 
-// soundBatch is n events of four interleaved microphones (mixed bundles),
-// or with lone set, n events appended one per message.
-func appendSound(t *testing.T, l *store.Log, prefix string, n int, lone bool) []uint64 {
-	t.Helper()
+// soundEntries is n sound events of four interleaved microphones, with ids
+// prefix-0 … prefix-(n-1).
+func soundEntries(prefix string, n int) []store.Entry {
 	var es []store.Entry
 	for i := range n {
 		es = append(es, store.Entry{
 			Address: store.Address{Family: "sound", Owner: "acme", DeviceID: fmt.Sprintf("mic-%d", i%4), EventType: "speech"},
 			ID:      fmt.Sprintf("%s-%d", prefix, i), Data: []byte(`{"id":"x"}`)})
 	}
+	return es
+}
+
+// appendSound appends soundEntries in one batch (mixed bundles), or with
+// lone set one event per message, and returns their positions.
+func appendSound(t *testing.T, l *store.Log, prefix string, n int, lone bool) []uint64 {
+	t.Helper()
+	es := soundEntries(prefix, n)
 	if !lone {
 		res, err := l.Append(context.Background(), es)
 		if err != nil {
@@ -61,12 +68,7 @@ func appendSound(t *testing.T, l *store.Log, prefix string, n int, lone bool) []
 // one is a duplicate of the original position.
 func expectDuplicates(t *testing.T, l *store.Log, prefix string, n int, want []uint64) {
 	t.Helper()
-	var es []store.Entry
-	for i := range n {
-		es = append(es, store.Entry{
-			Address: store.Address{Family: "sound", Owner: "acme", DeviceID: fmt.Sprintf("mic-%d", i%4), EventType: "speech"},
-			ID:      fmt.Sprintf("%s-%d", prefix, i), Data: []byte(`{"id":"x"}`)})
-	}
+	es := soundEntries(prefix, n)
 	res, err := l.Append(context.Background(), es)
 	if err != nil {
 		t.Fatal(err)
