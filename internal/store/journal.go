@@ -77,11 +77,16 @@ type journal struct {
 	segN      int
 	segBytes  int64
 	segOpened time.Time
+	segNewest int64 // the newest expiry written to the open segment
 	// segments are the closed segments still kept, with their newest
 	// expiry.
 	segments []segment
 	buf      []byte
 	through  uint64 // of the last chunk written
+	// spare is the previous chunk's entries, handed back to the index to
+	// collect the next ones in (no new slice grown on the append path
+	// after every flush).
+	spare []journaled
 }
 
 type segment struct {
@@ -214,50 +219,53 @@ func (j *journal) run() {
 	defer close(j.done)
 	t := time.NewTicker(flushEvery)
 	defer t.Stop()
-	var newest int64 // of the open segment
 	for {
 		select {
 		case <-t.C:
 		case <-j.wake:
 		case done := <-j.sync:
 			j.d.waitSettled(5 * time.Second)
-			j.flush(&newest)
+			j.flush()
 			close(done)
 			continue
 		case <-j.stop:
 			j.d.waitSettled(5 * time.Second)
-			j.flush(&newest)
+			j.flush()
 			if j.seg != nil {
 				_ = j.seg.Close()
 			}
 			return
 		}
-		j.flush(&newest)
+		j.flush()
 	}
 }
 
 // flush writes one chunk of what the index added since the last one, and
 // rotates and removes segments as they age.
-func (j *journal) flush(newest *int64) {
+func (j *journal) flush() {
 	d := j.d
 	d.mu.Lock()
 	entries := d.toJournal
-	d.toJournal = nil
+	if d.journaling {
+		d.toJournal = j.spare[:0]
+	}
 	through := d.throughLocked()
 	d.mu.Unlock()
+	// entries are written before the next flush hands them back.
+	j.spare = entries
 	if j.seg == nil || len(entries) == 0 && through == j.through {
 		return
 	}
 	j.through = through
-	if err := j.writeChunk(entries, through, newest); err != nil {
+	if err := j.writeChunk(entries, through); err != nil {
 		j.fail(err)
 		return
 	}
 	now := time.Now()
 	if j.segBytes >= segmentMax || now.Sub(j.segOpened) >= max(d.window/4, time.Minute) {
 		_ = j.seg.Close()
-		j.segments = append(j.segments, segment{j.seg.Name(), *newest})
-		*newest = 0
+		j.segments = append(j.segments, segment{j.seg.Name(), j.segNewest})
+		j.segNewest = 0
 		if err := j.openSegment(); err != nil {
 			j.seg = nil
 			j.fail(err)
@@ -277,7 +285,7 @@ func (j *journal) flush(newest *int64) {
 
 // writeChunk appends one chunk (a head alone when nothing was added: it
 // moves through on).
-func (j *journal) writeChunk(entries []journaled, through uint64, newest *int64) error {
+func (j *journal) writeChunk(entries []journaled, through uint64) error {
 	size := chunkHead + len(entries)*entrySize
 	j.buf = slices.Grow(j.buf[:0], size)[:size]
 	b := j.buf
@@ -289,7 +297,7 @@ func (j *journal) writeChunk(entries []journaled, through uint64, newest *int64)
 		binary.LittleEndian.PutUint64(p[24:], e.pos)
 		chunkNewest = max(chunkNewest, e.expires)
 	}
-	*newest = max(*newest, chunkNewest)
+	j.segNewest = max(j.segNewest, chunkNewest)
 	binary.LittleEndian.PutUint32(b[0:], chunkMagic)
 	binary.LittleEndian.PutUint32(b[4:], uint32(len(entries)))
 	binary.LittleEndian.PutUint64(b[12:], through)

@@ -314,3 +314,46 @@ func expectAccepted(t *testing.T, l *store.Log, id, what string) {
 		t.Fatalf("%s: %+v %v", what, res, err)
 	}
 }
+
+// Flushes running all along while ids are added (the writer hands each
+// chunk's buffer back to the index for the next one, some flushes have
+// nothing new) lose and mix up nothing. An append landing exactly while a
+// chunk is written is what would show a buffer shared by both sides; this
+// test makes that likely under -race, not certain.
+func TestJournalManyFlushes(t *testing.T) {
+	t.Cleanup(store.SetJournalFlushEvery(time.Hour)) // only FlushJournal writes
+	bb := storetest.Backbone(t)
+	dir := t.TempDir()
+	l := journaled(t, bb, dir, time.Hour)
+	// Flushes run all along, some with nothing new (a head alone), while
+	// the index keeps adding ids to the buffer it was handed.
+	stop := make(chan struct{})
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				l.FlushJournal()
+			}
+		}
+	}()
+	seqs := map[string][]uint64{}
+	for round := range 6 {
+		prefix := fmt.Sprint("r", round)
+		seqs[prefix] = appendSound(t, l, prefix, 100+round*50, round%2 == 1)
+	}
+	close(stop)
+	<-flushed
+	l.Close()
+	again := journaled(t, bb, dir, time.Hour)
+	if n, _ := again.JournalLoaded(); n != 6*100+50*15 {
+		t.Fatalf("loaded %d ids, want %d", n, 6*100+50*15)
+	}
+	for round := range 6 {
+		prefix := fmt.Sprint("r", round)
+		expectDuplicates(t, again, prefix, 100+round*50, seqs[prefix])
+	}
+}
