@@ -205,9 +205,12 @@ func watched(t *testing.T, e *env) {
 func sessionsEnd(t *testing.T, e *env) {
 	t.Helper()
 	testkit.Eventually(t, 10*time.Second, "the session to end", func() bool { return e.svc.Hub().Count() == 0 })
-	if n := stream.Watched(e.svc); n > 0 {
-		t.Fatalf("%d sockets still watched after their sessions ended", n)
-	}
+	// The count of watched sockets may lag the hub's by a moment: a
+	// client that breaks the protocol at once can be read, closed and
+	// ended by the poller before the handler that added its watch has
+	// registered the watch's stop, and that handler stops it right after
+	// (clientwatch.go). A socket left watched for good fails here.
+	testkit.Eventually(t, 10*time.Second, "the watches to stop", func() bool { return stream.Watched(e.svc) <= 0 })
 }
 
 func TestWebSocketPingsAnswered(t *testing.T) {
