@@ -23,7 +23,7 @@ func eachMember(data []byte, f func(name, raw []byte)) (compact bool, err error)
 	}
 	i = s.skipSpace(i + 1)
 	if i < len(data) && data[i] == '}' {
-		return !s.spaced && s.skipSpace(i+1) == len(data), nil
+		return s.compactTo(i + 1), nil
 	}
 	for {
 		if i >= len(data) || data[i] != '"' {
@@ -59,7 +59,7 @@ func eachMember(data []byte, f func(name, raw []byte)) (compact bool, err error)
 		case ',':
 			i = s.skipSpace(i + 1)
 		case '}':
-			return !s.spaced && s.skipSpace(i+1) == len(data), nil
+			return s.compactTo(i + 1), nil
 		default:
 			return false, errNotObject
 		}
@@ -70,6 +70,14 @@ func eachMember(data []byte, f func(name, raw []byte)) (compact bool, err error)
 type scanner struct {
 	data   []byte
 	spaced bool
+}
+
+// compactTo reports whether the object ending before i is all of data
+// and had no whitespace outside strings, trailing whitespace included (so
+// the end is skipped before spaced is read).
+func (s *scanner) compactTo(i int) bool {
+	end := s.skipSpace(i)
+	return !s.spaced && end == len(s.data)
 }
 
 func (s *scanner) skipSpace(i int) int {
