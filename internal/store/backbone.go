@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -74,6 +75,12 @@ type Backbone struct {
 	closing atomic.Bool   // Close was called: a close is expected
 	lost    chan struct{} // closed when NATS closed the connection for good
 	lostErr error         // why, written before lost is closed
+
+	// changed is closed and replaced each time the connection drops or
+	// comes back: a request sent just before a drop gets no answer, and
+	// whoever waits for one can stop waiting then (Healthy).
+	changedMu sync.Mutex
+	changed   chan struct{}
 }
 
 // Open starts the embedded server (or dials the external one) and returns a
@@ -125,7 +132,7 @@ func (b *Backbone) Reopen(ctx context.Context) (*Backbone, error) {
 // connect opens a connection (in-process when embedded is set) and its
 // JetStream context, and waits until JetStream answers.
 func connect(ctx context.Context, o Options, embedded *server.Server) (*Backbone, error) {
-	b := &Backbone{embedded: embedded, opts: o, log: o.Logger, lost: make(chan struct{})}
+	b := &Backbone{embedded: embedded, opts: o, log: o.Logger, lost: make(chan struct{}), changed: make(chan struct{})}
 	common := []nats.Option{
 		nats.Name(o.Name),
 		nats.MaxReconnects(-1),
@@ -133,11 +140,13 @@ func connect(ctx context.Context, o Options, embedded *server.Server) (*Backbone
 		// may drop (nats.go's default waits 2 s before each attempt).
 		nats.ReconnectWait(250 * time.Millisecond),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			b.connectionChanged()
 			if err != nil && !b.closing.Load() {
 				o.Logger.Warn("disconnected from NATS; reconnecting", "err", err)
 			}
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
+			b.connectionChanged()
 			o.Logger.Info("reconnected to NATS", "url", redactURL(nc.ConnectedUrl()))
 			if o.OnReconnect != nil {
 				o.OnReconnect()
@@ -406,15 +415,69 @@ func (b *Backbone) ClientURL() string {
 	return b.embedded.ClientURL()
 }
 
-// Healthy reports whether JetStream answers now.
+// Healthy reports whether JetStream answers now, within healthTimeout. A
+// check whose connection drops meanwhile does not wait for the answer
+// lost with it: it reports the drop, or asks again once reconnected.
 func (b *Backbone) Healthy(ctx context.Context) error {
-	if b.NC == nil || !b.NC.IsConnected() {
-		return errors.New("not connected to NATS")
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
 	defer cancel()
+	for {
+		if b.NC == nil || !b.NC.IsConnected() {
+			return errors.New("not connected to NATS")
+		}
+		changed := b.connectionChanges()
+		err := b.accountInfo(ctx, changed)
+		if err != nil && ctx.Err() == nil && isClosed(changed) {
+			// Asked on a connection that dropped meanwhile, whose answer
+			// would never come: ask again on the current one, if any.
+			continue
+		}
+		return err
+	}
+}
+
+// healthTimeout bounds one readiness check.
+const healthTimeout = 2 * time.Second
+
+// accountInfo asks JetStream for the account's information, giving up
+// when changed is closed.
+func (b *Backbone) accountInfo(ctx context.Context, changed <-chan struct{}) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-changed:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	_, err := b.JS.AccountInfo(ctx)
 	return err
+}
+
+// connectionChanges is closed when the connection next drops or comes
+// back.
+func (b *Backbone) connectionChanges() <-chan struct{} {
+	b.changedMu.Lock()
+	defer b.changedMu.Unlock()
+	return b.changed
+}
+
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// connectionChanged wakes whoever waits in connectionChanges.
+func (b *Backbone) connectionChanged() {
+	b.changedMu.Lock()
+	defer b.changedMu.Unlock()
+	close(b.changed)
+	b.changed = make(chan struct{})
 }
 
 // Close drains the connection (so pending acks arrive) and stops the
