@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/evtctl/evtctl/internal/store"
+	"github.com/evtctl/evtctl/internal/store/storetest"
 	"github.com/evtctl/evtctl/internal/testkit"
 	"github.com/evtctl/evtctl/internal/testnet"
 )
@@ -22,17 +23,7 @@ import (
 func TestHealthyEndsWhenTheConnectionDrops(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ns, err := server.NewServer(&server.Options{
-		Host: "127.0.0.1", Port: testnet.Port(t), JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	t.Cleanup(ns.Shutdown)
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("NATS server not ready")
-	}
+	ns := storetest.NATSServer(t, &server.Options{Port: testnet.Port(t), JetStream: true, StoreDir: t.TempDir()})
 	p := startProxy(t, ns.Addr().String())
 	b, err := store.Open(ctx, store.Options{NATSURL: "nats://" + p.addr})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/evtctl/evtctl/internal/store"
+	"github.com/evtctl/evtctl/internal/store/storetest"
 	"github.com/evtctl/evtctl/internal/testnet"
 )
 
@@ -24,20 +25,10 @@ func TestLeafEdgeToCloud(t *testing.T) {
 	defer cancel()
 	leafPort, clientPort, cloudDir := testnet.Port(t), testnet.Port(t), t.TempDir()
 	startCloud := func() *server.Server {
-		ns, err := server.NewServer(&server.Options{
-			ServerName: "cloud", Host: "127.0.0.1", Port: clientPort, JetStream: true, StoreDir: cloudDir,
+		return storetest.NATSServer(t, &server.Options{
+			ServerName: "cloud", Port: clientPort, JetStream: true, StoreDir: cloudDir,
 			LeafNode: server.LeafNodeOpts{Host: "127.0.0.1", Port: leafPort},
-			NoLog:    true, NoSigs: true,
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		go ns.Start()
-		t.Cleanup(ns.Shutdown)
-		if !ns.ReadyForConnections(10 * time.Second) {
-			t.Fatal("cloud server not ready")
-		}
-		return ns
 	}
 	ns := startCloud()
 	cloud, err := store.Open(ctx, store.Options{NATSURL: ns.ClientURL()})

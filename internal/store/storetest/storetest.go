@@ -1,10 +1,13 @@
-// Package storetest starts an embedded backbone for tests.
+// Package storetest starts an embedded backbone, or a separate NATS
+// server, for tests.
 package storetest
 
 import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/evtctl/evtctl/internal/store"
 )
@@ -32,4 +35,22 @@ func Log(t testing.TB, b *store.Backbone) *store.Log {
 	}
 	t.Cleanup(l.Close)
 	return l
+}
+
+// NATSServer starts a NATS server of o on loopback (quiet, no signal
+// handlers), as an external server or a cluster's other end would be; it
+// is shut down when the test ends.
+func NATSServer(t testing.TB, o *server.Options) *server.Server {
+	t.Helper()
+	o.Host, o.NoLog, o.NoSigs = "127.0.0.1", true, true
+	ns, err := server.NewServer(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	t.Cleanup(ns.Shutdown)
+	if !ns.ReadyForConnections(30 * time.Second) {
+		t.Fatal("NATS server not ready")
+	}
+	return ns
 }
