@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/evtctl/evtctl/internal/store/storetest"
 	"github.com/evtctl/evtctl/internal/testkit"
 	"github.com/evtctl/evtctl/internal/testnet"
 )
@@ -27,18 +28,10 @@ func TestEdgeToCloud(t *testing.T) {
 	t.Parallel() // mostly waiting: overlap it with the package's other tests
 	t.Run("cloud on a NATS server", func(t *testing.T) {
 		leafPort := testnet.Port(t)
-		ns, err := server.NewServer(&server.Options{
-			ServerName: "cloud", Host: "127.0.0.1", Port: server.RANDOM_PORT, JetStream: true, StoreDir: t.TempDir(),
-			LeafNode: server.LeafNodeOpts{Host: "127.0.0.1", Port: leafPort}, NoSigs: true,
+		ns := storetest.NATSServer(t, &server.Options{
+			ServerName: "cloud", Port: server.RANDOM_PORT, JetStream: true, StoreDir: t.TempDir(),
+			LeafNode: server.LeafNodeOpts{Host: "127.0.0.1", Port: leafPort},
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		go ns.Start()
-		t.Cleanup(ns.Shutdown)
-		if !ns.ReadyForConnections(30 * time.Second) {
-			t.Fatal("cloud NATS server not ready")
-		}
 		// The edge first, so the cloud's source connects at once.
 		_, edge := serveNode(t, "edge-01", nil, fmt.Sprintf("EVTCTL_STORAGE_LEAF_REMOTES=nats-leaf://127.0.0.1:%d", leafPort))
 		_, cloud := serveNode(t, "cloud-1", []string{"--nats-url", ns.ClientURL()}, "EVTCTL_STORAGE_EDGE_SOURCES=edge-01")
