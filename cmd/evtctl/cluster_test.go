@@ -266,7 +266,10 @@ func TestClusterTwoGatewaysThreeNATSServers(t *testing.T) {
 		}
 	}
 	countComposites := func() int {
-		_, body := do(t, "GET", "http://"+b+"/api/v1/composite-events", key.Token, "", "")
+		s, body := do(t, "GET", "http://"+b+"/api/v1/composite-events", key.Token, "", "")
+		if s != 200 {
+			t.Fatalf("list composites on B: %d %s", s, body)
+		}
 		var page struct{ Items []json.RawMessage }
 		_ = json.Unmarshal(body, &page)
 		return len(page.Items)

@@ -2,10 +2,8 @@ package store
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -66,48 +64,25 @@ func (l *Log) Read(ctx context.Context, o ReadOptions, fn func(Record) bool) err
 		return err
 	}
 	defer l.deleteConsumer(cons)
-	// Batches of what is there now, without waiting: a message counted
-	// as pending can be gone before it is delivered (aged out of the
-	// window), and an iterator waiting for it would never return.
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		batch, err := cons.FetchNoWait(readBatch)
+	return ReadPending(ctx, cons, readBatch, func(m jetstream.Msg, md *jetstream.MsgMetadata) bool {
+		recs, err := records(m.Subject(), m.Headers(), md.Sequence.Stream, md.Timestamp, m.Data())
 		if err != nil {
-			return err
+			return true // a foreign message on our subjects; skip it
 		}
-		got := 0
-		for m := range batch.Messages() {
-			got++
-			md, err := m.Metadata()
-			if err != nil {
-				return err
+		mixed := isMixed(m.Subject())
+		for _, rec := range recs {
+			if rec.Seq < o.StartSeq {
+				continue // before the cursor, in the same bundle
 			}
-			recs, err := records(m.Subject(), m.Headers(), md.Sequence.Stream, md.Timestamp, m.Data())
-			if err != nil {
-				continue // a foreign message on our subjects; skip it
+			if mixed && !keep(rec) {
+				continue // another device's event in a mixed bundle
 			}
-			mixed := isMixed(m.Subject())
-			for _, rec := range recs {
-				if rec.Seq < o.StartSeq {
-					continue // before the cursor, in the same bundle
-				}
-				if mixed && !keep(rec) {
-					continue // another device's event in a mixed bundle
-				}
-				if !fn(rec) {
-					return nil
-				}
+			if !fn(rec) {
+				return false
 			}
 		}
-		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
-			return err
-		}
-		if got == 0 {
-			return nil
-		}
-	}
+		return true
+	})
 }
 
 // readBatch is how many log messages one fetch of Read asks for.

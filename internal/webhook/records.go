@@ -130,39 +130,28 @@ func (r *records) list(ctx context.Context, endpointID string, after uint64, sin
 	if err != nil {
 		return nil, 0, err
 	}
-	// Batches of what is there now (no wait): a record replaced by its
-	// newer state after the consumer counted it is never delivered, and
-	// waiting for it (a plain iterator) would hang the request.
+	// A record replaced by its newer state after the consumer counted it
+	// is never delivered: ReadPending ends on the consumer's own count.
 	var out []record
-	for {
-		batch, err := cons.FetchNoWait(512)
-		if err != nil {
-			return nil, 0, err
+	var next uint64
+	err = store.ReadPending(ctx, cons, 512, func(m jetstream.Msg, md *jetstream.MsgMetadata) bool {
+		var rec record
+		if json.Unmarshal(m.Data(), &rec) != nil || (status != "" && rec.Status != status) {
+			return true
 		}
-		got := 0
-		for m := range batch.Messages() {
-			got++
-			md, err := m.Metadata()
-			if err != nil {
-				return nil, 0, err
-			}
-			var rec record
-			if json.Unmarshal(m.Data(), &rec) == nil && (status == "" || rec.Status == status) {
-				rec.seq = md.Sequence.Stream
-				if len(out) == limit {
-					// One more exists: the page ends at the previous record.
-					return out, out[len(out)-1].seq, nil
-				}
-				out = append(out, rec)
-			}
+		rec.seq = md.Sequence.Stream
+		if len(out) == limit {
+			// One more exists: the page ends at the previous record.
+			next = out[len(out)-1].seq
+			return false
 		}
-		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
-			return nil, 0, err
-		}
-		if got == 0 || ctx.Err() != nil {
-			return out, 0, ctx.Err()
-		}
+		out = append(out, rec)
+		return true
+	})
+	if err != nil {
+		return nil, 0, err
 	}
+	return out, next, nil
 }
 
 // purge drops every record of an endpoint (on delete).
