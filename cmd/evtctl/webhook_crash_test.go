@@ -101,11 +101,11 @@ func TestKill9DeliversEveryWebhook(t *testing.T) {
 	env := []string{
 		"EVTCTL_WEBHOOKS_ALLOW_CIDRS=127.0.0.0/8",
 		"EVTCTL_WEBHOOKS_RETRY_SCHEDULE=300ms,600ms,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s",
+		// Neither timeouts nor the breaker are what this test is about: on
+		// a loaded machine (the race detector, other packages' tests) a
+		// few attempts in a row can time out, and an open breaker would
+		// pause deliveries for its 30 s cooldown before the kill.
 		"EVTCTL_WEBHOOKS_TIMEOUT=5s",
-		// The breaker is not what this test is about: on a loaded machine
-		// (the race detector, other packages' tests) a few attempts in a
-		// row can time out, and an open breaker would pause deliveries
-		// for its 30 s cooldown before the kill.
 		"EVTCTL_WEBHOOKS_BREAKER_FAILURES=1000000",
 	}
 	dir := t.TempDir()

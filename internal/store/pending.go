@@ -21,7 +21,7 @@ import (
 // hang it or cut it short without a word.
 func ReadPending(ctx context.Context, cons jetstream.Consumer, size int, fn func(jetstream.Msg, *jetstream.MsgMetadata) bool) error {
 	var emptySince time.Time
-	for {
+	for first := true; ; first = false {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -49,6 +49,12 @@ func ReadPending(ctx context.Context, cons jetstream.Consumer, size int, fn func
 			}
 			emptySince = time.Time{}
 			continue
+		}
+		if c := cons.CachedInfo(); first && c != nil && c.NumPending == 0 {
+			// Nothing matched when the consumer was made: the common
+			// empty read (a resume at the head, a query with no match)
+			// costs no second round trip.
+			return nil
 		}
 		info, err := cons.Info(ctx)
 		if err != nil {

@@ -31,8 +31,8 @@ func TestReadPendingEndsOnTheConsumersCount(t *testing.T) {
 		if err := ReadPending(ctx, c, 10, func(jetstream.Msg, *jetstream.MsgMetadata) bool { return true }); err != nil {
 			t.Fatal(err)
 		}
-		if c.fetches != 1 {
-			t.Fatalf("%d fetches for an empty consumer, want 1", c.fetches)
+		if c.fetches != 1 || c.infos != 0 {
+			t.Fatalf("%d fetches and %d counts for an empty consumer, want 1 and none", c.fetches, c.infos)
 		}
 	})
 	t.Run("pending, never delivered", func(t *testing.T) {
@@ -53,12 +53,14 @@ func setPendingGiveUp(d time.Duration) func() {
 }
 
 // fakeConsumer hands out batches of messages given by their NumPending
-// (then empty ones); Info always counts pending.
+// (then empty ones); Info, and the count made at creation, always count
+// pending.
 type fakeConsumer struct {
 	jetstream.Consumer
 	batches [][]uint64
 	pending uint64
 	fetches int
+	infos   int // fresh counts asked for
 }
 
 func (c *fakeConsumer) FetchNoWait(int) (jetstream.MessageBatch, error) {
@@ -75,7 +77,13 @@ func (c *fakeConsumer) FetchNoWait(int) (jetstream.MessageBatch, error) {
 }
 
 func (c *fakeConsumer) Info(context.Context) (*jetstream.ConsumerInfo, error) {
+	c.infos++
 	return &jetstream.ConsumerInfo{NumPending: c.pending}, nil
+}
+
+// CachedInfo is what the consumer counted when it was made.
+func (c *fakeConsumer) CachedInfo() *jetstream.ConsumerInfo {
+	return &jetstream.ConsumerInfo{NumPending: c.pending}
 }
 
 type fakeBatch struct{ ch chan jetstream.Msg }
